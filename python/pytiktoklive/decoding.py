@@ -1,0 +1,148 @@
+"""Turn WebCast bytes into events.
+
+Three entry points, all sans-I/O (bytes in, events out):
+
+* :func:`decode_frame` — one binary websocket message (a ``PushFrame``),
+  gunzipped when its ``compress_type`` header says gzip or its payload starts
+  with the gzip magic bytes;
+* :func:`decode_fetch_result` — the body of ``webcast/im/fetch`` (HTTP polling);
+* :func:`decode_message` — one room message, given its method name.
+
+The work is done by the Rust core (``pytiktoklive._core``) when it is built,
+and by the pure-Python decoder otherwise, or when the environment variable
+``PYTIKTOKLIVE_PURE=1`` is set. Both produce equal results.
+
+A frame or fetch result that cannot be parsed raises :class:`~pytiktoklive.errors.DecodeError`.
+A single room message that cannot be decoded does not: it is logged, listed in
+:attr:`FetchResult.skipped`, and the rest of the batch is delivered.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+from typing import Any, Dict, Tuple
+
+from pytiktoklive._records import Record
+from pytiktoklive.events import Event, SkippedMessage
+
+__all__ = [
+    "DEFAULT_MAX_INFLATED_SIZE",
+    "FetchResult",
+    "backend",
+    "decode_fetch_result",
+    "decode_frame",
+    "decode_message",
+]
+
+logger = logging.getLogger("pytiktoklive.decoding")
+
+#: Largest payload a gzip frame may inflate to; bigger frames raise DecodeError.
+DEFAULT_MAX_INFLATED_SIZE = 64 * 1024 * 1024
+
+
+class FetchResult(Record):
+    """A decoded frame or fetch result: the room's events plus the transport state.
+
+    * ``payload_type`` ← ``PushFrame.payload_type`` (``"msg"`` for event batches,
+      ``"hb"``, ``"ack"``, …); ``"msg"`` for :func:`decode_fetch_result`.
+    * ``log_id`` / ``seq_id`` ← ``PushFrame.log_id`` / ``seq_id`` (echo ``log_id`` in the ack);
+      0 for :func:`decode_fetch_result`.
+    * ``events`` — one event per message, in wire order; ``skipped`` — messages
+      that failed to decode.
+    * ``cursor``, ``internal_ext``, ``need_ack``, ``fetch_interval`` (ms),
+      ``now`` (ms), ``route_params`` (dict), ``push_server`` (websocket URL),
+      ``heartbeat_duration`` (ms), ``is_first`` ← the ``FetchResult`` message.
+      They keep their defaults when the frame carries no fetch result.
+    """
+
+    __slots__ = (
+        "payload_type",
+        "log_id",
+        "seq_id",
+        "events",
+        "skipped",
+        "cursor",
+        "internal_ext",
+        "need_ack",
+        "fetch_interval",
+        "now",
+        "route_params",
+        "push_server",
+        "heartbeat_duration",
+        "is_first",
+    )
+    payload_type: str
+    log_id: int
+    seq_id: int
+    events: Tuple[Event, ...]
+    skipped: Tuple[SkippedMessage, ...]
+    cursor: str
+    internal_ext: str
+    need_ack: bool
+    fetch_interval: int
+    now: int
+    route_params: Dict[str, str]
+    push_server: str
+    heartbeat_duration: int
+    is_first: bool
+
+    __hash__ = None  # type: ignore[assignment]  # route_params is a dict
+
+
+def _pure_requested() -> bool:
+    return os.environ.get("PYTIKTOKLIVE_PURE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _load_backend() -> Tuple[str, Any]:
+    if not _pure_requested():
+        try:
+            from pytiktoklive import _core
+        except ImportError as exc:  # a source checkout without the built extension
+            logger.debug("Rust core unavailable (%s); using the pure-Python decoder", exc)
+        else:
+            return "rust", _core
+    from pytiktoklive import _pure
+
+    return "pure", _pure
+
+
+_BACKEND_NAME, _backend = _load_backend()
+
+
+def backend() -> str:
+    """The decoder in use: ``"rust"`` or ``"pure"``."""
+    return _BACKEND_NAME
+
+
+def _report_skips(result: FetchResult) -> FetchResult:
+    for skip in result.skipped:
+        logger.warning(
+            "skipped undecodable %s (msg_id=%d): %s", skip.method, skip.msg_id, skip.reason
+        )
+        logger.debug("payload of %s %d (base64): %s", skip.method, skip.msg_id,
+                     base64.b64encode(skip.payload).decode("ascii"))
+    return result
+
+
+def decode_frame(data: bytes, *, max_inflated_size: int = DEFAULT_MAX_INFLATED_SIZE) -> FetchResult:
+    """Decode one binary websocket message (a ``PushFrame``) into a :class:`FetchResult`."""
+    result: FetchResult = _backend.decode_frame(bytes(data), max_inflated_size)
+    return _report_skips(result) if result.skipped else result
+
+
+def decode_fetch_result(data: bytes, *, max_inflated_size: int = DEFAULT_MAX_INFLATED_SIZE) -> FetchResult:
+    """Decode a ``webcast/im/fetch`` response body (possibly gzip) into a :class:`FetchResult`."""
+    result: FetchResult = _backend.decode_fetch_result(bytes(data), max_inflated_size)
+    return _report_skips(result) if result.skipped else result
+
+
+def decode_message(method: str, payload: bytes, msg_id: int = 0) -> Event:
+    """Decode one room message; ``method`` is its envelope method name (``"WebcastChatMessage"``).
+
+    Unknown methods give an :class:`~pytiktoklive.events.UnknownEvent`; a payload that
+    does not decode raises :class:`~pytiktoklive.errors.DecodeError`.
+    """
+    event: Event = _backend.decode_message(method, bytes(payload), msg_id)
+    return event

@@ -1,0 +1,173 @@
+"""Every error pytiktoklive raises, in one tree.
+
+::
+
+    TikTokLiveError
+    ├── DecodeError (also ValueError)     malformed frame, fetch result, gzip or message
+    ├── RequestError                      an HTTP request to TikTok or the signer failed
+    │   ├── HTTPStatusError               TikTok answered with an error status
+    │   │   └── RateLimitError            429 Too Many Requests (.retry_after)
+    │   ├── IPBlockedError                the page came back without data: IP or country blocked
+    │   ├── CaptchaError                  TikTok asks for a captcha / verify page
+    │   └── SignerError                   the signing server failed
+    │       └── SignerRateLimitError      the signing server rate-limited us (.retry_after)
+    ├── UserNotFoundError                 no such TikTok user
+    ├── UserOfflineError                  the user is not live
+    ├── LiveEndedError                    the LIVE has ended (room status 4, or a control event)
+    ├── AgeRestrictedError                the room needs a logged-in session
+    ├── NoMoreFeedItemsError              the recommended-lives feed is exhausted
+    ├── ConnectionFailedError             websocket and polling both failed, or retries ran out
+    │   └── WebsocketRejectedError        the push server refused the websocket handshake
+    ├── BackpressureError                 a consumer fell behind with overflow="error"
+    └── DownloadError                     recording the stream failed (.stderr_tail)
+        ├── FFmpegNotFoundError           no ffmpeg on PATH
+        └── StreamURLNotFoundError        the room offers no stream URL for the request
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+__all__ = [
+    "AgeRestrictedError",
+    "BackpressureError",
+    "CaptchaError",
+    "ConnectionFailedError",
+    "DecodeError",
+    "DownloadError",
+    "FFmpegNotFoundError",
+    "HTTPStatusError",
+    "IPBlockedError",
+    "LiveEndedError",
+    "NoMoreFeedItemsError",
+    "RateLimitError",
+    "RequestError",
+    "SignerError",
+    "SignerRateLimitError",
+    "StreamURLNotFoundError",
+    "TikTokLiveError",
+    "UserNotFoundError",
+    "UserOfflineError",
+    "WebsocketRejectedError",
+]
+
+
+class TikTokLiveError(Exception):
+    """Base class of every pytiktoklive error."""
+
+
+class DecodeError(TikTokLiveError, ValueError):
+    """Bytes that are not a valid WebCast frame, fetch result or message."""
+
+
+class RequestError(TikTokLiveError):
+    """An HTTP request failed. ``url`` is the request URL with secrets removed."""
+
+    def __init__(self, message: str, *, url: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class HTTPStatusError(RequestError):
+    """TikTok answered with an error status code."""
+
+    def __init__(self, message: str, *, url: str = "", status_code: int = 0) -> None:
+        super().__init__(message, url=url)
+        self.status_code = status_code
+
+
+class RateLimitError(HTTPStatusError):
+    """429 Too Many Requests. ``retry_after`` is in seconds, when the server said."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str = "",
+        status_code: int = 429,
+        retry_after: Optional[float] = None,
+    ) -> None:
+        super().__init__(message, url=url, status_code=status_code)
+        self.retry_after = retry_after
+
+
+class IPBlockedError(RequestError):
+    """TikTok served a page without its data: the IP or country is probably blocked."""
+
+
+class CaptchaError(RequestError):
+    """TikTok served a verify/captcha page instead of data."""
+
+
+class SignerError(RequestError):
+    """The signing server failed or returned an unusable answer."""
+
+
+class SignerRateLimitError(SignerError):
+    """The signing server rate-limited us. ``retry_after`` is in seconds, when known."""
+
+    def __init__(self, message: str, *, url: str = "", retry_after: Optional[float] = None) -> None:
+        super().__init__(message, url=url)
+        self.retry_after = retry_after
+
+
+class UserNotFoundError(TikTokLiveError):
+    """No TikTok user has this username."""
+
+    def __init__(self, message: str, *, username: str = "") -> None:
+        super().__init__(message)
+        self.username = username
+
+
+class UserOfflineError(TikTokLiveError):
+    """The user exists but is not live."""
+
+    def __init__(self, message: str, *, username: str = "") -> None:
+        super().__init__(message)
+        self.username = username
+
+
+class LiveEndedError(TikTokLiveError):
+    """The LIVE has ended."""
+
+
+class AgeRestrictedError(TikTokLiveError):
+    """The room's data needs a logged-in session (18+ rooms)."""
+
+
+class NoMoreFeedItemsError(TikTokLiveError):
+    """The recommended-lives feed has no more pages."""
+
+
+class ConnectionFailedError(TikTokLiveError):
+    """The room could not be reached by websocket or polling, or reconnects ran out."""
+
+
+class WebsocketRejectedError(ConnectionFailedError):
+    """The push server refused the websocket handshake (``status_code``, ``reason``)."""
+
+    def __init__(self, message: str, *, status_code: int = 0, reason: str = "") -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.reason = reason
+
+
+class BackpressureError(TikTokLiveError):
+    """A consumer fell behind and the room's buffer is full (overflow policy "error")."""
+
+
+class DownloadError(TikTokLiveError):
+    """Recording failed. ``stderr_tail`` holds ffmpeg's last output lines; the partial file is kept."""
+
+    def __init__(self, message: str, *, stderr_tail: str = "", path: str = "") -> None:
+        super().__init__(message)
+        self.stderr_tail = stderr_tail
+        self.path = path
+
+
+class FFmpegNotFoundError(DownloadError):
+    """No ``ffmpeg`` executable on PATH."""
+
+
+class StreamURLNotFoundError(DownloadError):
+    """The room info has no pull URL for the requested format and quality."""
