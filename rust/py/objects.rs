@@ -1,0 +1,562 @@
+//! The second phase of a decode: the codec's Rust values into the Python classes of
+//! `pytiktoklive.events` and `pytiktoklive.decoding`.
+//!
+//! Nothing is decided here: every rule of the contract was applied by the codec, so this
+//! is a field-by-field copy. Lists become tuples (`dict` only for `route_params`), a
+//! missing record becomes `None`, known method names and `UserEvent.event` values are
+//! interned strings shared by every event.
+
+use pyo3::exceptions::{PyRecursionError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyString, PyTuple};
+
+use crate::codec::model::{
+    Badge, Batch, DecimalInt, Emote, Event, EventBody, MethodName, PollOption, Skipped, User, UserEventType,
+};
+
+use super::classes::{classes, Classes};
+
+/// Builds Python objects with the cached classes.
+pub struct Builder<'py> {
+    py: Python<'py>,
+    classes: &'static Classes,
+}
+
+/// Builds an event of class `$class`: the four `Event` slots, then the class's own.
+macro_rules! event {
+    ($builder:expr, $event:expr, $class:ident, [$($value:expr),* $(,)?]) => {{
+        let [method, msg_id, room_id, create_time] = $builder.event_head($event);
+        $builder.classes.$class.build($builder.py, &[method, msg_id, room_id, create_time, $($value),*])
+    }};
+}
+
+impl<'py> Builder<'py> {
+    /// A builder; the first call of a process imports and checks the classes.
+    pub fn new(py: Python<'py>) -> PyResult<Self> {
+        Ok(Self {
+            py,
+            classes: classes(py)?,
+        })
+    }
+
+    // ------------------------------------------------------------- scalars
+
+    fn int(&self, value: i64) -> Bound<'py, PyAny> {
+        value
+            .into_pyobject(self.py)
+            .map_or_else(|never| match never {}, Bound::into_any)
+    }
+
+    fn str(&self, text: &str) -> Bound<'py, PyAny> {
+        PyString::new(self.py, text).into_any()
+    }
+
+    fn bool(&self, value: bool) -> Bound<'py, PyAny> {
+        PyBool::new(self.py, value).to_owned().into_any()
+    }
+
+    fn bytes(&self, data: &[u8]) -> Bound<'py, PyAny> {
+        PyBytes::new(self.py, data).into_any()
+    }
+
+    fn none(&self) -> Bound<'py, PyAny> {
+        self.py.None().into_bound(self.py)
+    }
+
+    /// `int(text)` for digit strings too long for a `u64`; 0 when Python refuses the conversion
+    /// (longer than `sys.get_int_max_str_digits()`), as the contract and the pure decoder say:
+    /// one absurd field must not cost the whole frame.
+    fn decimal(&self, value: &DecimalInt) -> Bound<'py, PyAny> {
+        let number = match value {
+            DecimalInt::Small(number) => *number,
+            DecimalInt::Big(digits) => match self.py.get_type::<PyInt>().call1((digits.as_str(),)) {
+                Ok(big) => return big,
+                Err(_) => 0,
+            },
+        };
+        number
+            .into_pyobject(self.py)
+            .map_or_else(|never| match never {}, Bound::into_any)
+    }
+
+    fn tuple<T>(&self, items: &[T], build: impl Fn(&T) -> PyResult<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        if items.is_empty() {
+            return Ok(PyTuple::empty(self.py).into_any());
+        }
+        let objects = items.iter().map(build).collect::<PyResult<Vec<_>>>()?;
+        Ok(PyTuple::new(self.py, objects)?.into_any())
+    }
+
+    fn str_tuple(&self, items: &[String]) -> PyResult<Bound<'py, PyAny>> {
+        self.tuple(items, |text| Ok(self.str(text)))
+    }
+
+    fn int_tuple(&self, items: &[i64]) -> PyResult<Bound<'py, PyAny>> {
+        self.tuple(items, |&number| Ok(self.int(number)))
+    }
+
+    fn method(&self, method: &MethodName) -> Bound<'py, PyAny> {
+        match method {
+            MethodName::Known(known) => self.classes.methods[*known as usize].bind(self.py).clone().into_any(),
+            MethodName::Other(name) => self.str(name),
+        }
+    }
+
+    fn user_event_type(&self, kind: UserEventType) -> Bound<'py, PyAny> {
+        let interned = match kind {
+            UserEventType::Join => &self.classes.join,
+            UserEventType::Follow => &self.classes.follow,
+            UserEventType::Share => &self.classes.share,
+            UserEventType::Other => &self.classes.other,
+        };
+        interned.bind(self.py).clone().into_any()
+    }
+
+    /// `json.loads(text)`, or `None` when the text is empty or not valid JSON.
+    fn json(&self, text: &str) -> PyResult<Bound<'py, PyAny>> {
+        if text.is_empty() {
+            return Ok(self.none());
+        }
+        match self.classes.json_loads.bind(self.py).call1((text,)) {
+            Ok(value) => Ok(value),
+            // Invalid JSON, or JSON nested too deeply for the parser: both are "not valid".
+            Err(error)
+                if error.is_instance_of::<PyValueError>(self.py)
+                    || error.is_instance_of::<PyRecursionError>(self.py) =>
+            {
+                Ok(self.none())
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    // ------------------------------------------------------------- values
+
+    fn badge(&self, badge: &Badge) -> PyResult<Bound<'py, PyAny>> {
+        self.classes.badge.build(
+            self.py,
+            &[
+                self.int(badge.scene_type),
+                self.str(&badge.r#type),
+                self.str(&badge.name),
+                self.decimal(&badge.level),
+                self.str(&badge.image_url),
+            ],
+        )
+    }
+
+    fn user(&self, user: &User) -> PyResult<Bound<'py, PyAny>> {
+        self.classes.user.build(
+            self.py,
+            &[
+                self.int(user.id),
+                self.str(&user.username),
+                self.str(&user.nickname),
+                self.str(&user.sec_uid),
+                self.str_tuple(&user.profile_picture)?,
+                self.int(user.follow_role),
+                self.int(user.follower_count),
+                self.int(user.following_count),
+                self.tuple(&user.badges, |badge| self.badge(badge))?,
+            ],
+        )
+    }
+
+    fn opt_user(&self, user: Option<&User>) -> PyResult<Bound<'py, PyAny>> {
+        user.map_or_else(|| Ok(self.none()), |user| self.user(user))
+    }
+
+    fn emotes(&self, emotes: &[Emote]) -> PyResult<Bound<'py, PyAny>> {
+        self.tuple(emotes, |emote| {
+            self.classes
+                .emote
+                .build(self.py, &[self.str(&emote.id), self.str(&emote.image_url)])
+        })
+    }
+
+    fn poll_options(&self, options: &[PollOption]) -> PyResult<Bound<'py, PyAny>> {
+        self.tuple(options, |option| {
+            self.classes.poll_option.build(
+                self.py,
+                &[self.int(option.index), self.str(&option.text), self.int(option.votes)],
+            )
+        })
+    }
+
+    fn skipped(&self, skipped: &Skipped) -> PyResult<Bound<'py, PyAny>> {
+        self.classes.skipped.build(
+            self.py,
+            &[
+                self.str(&skipped.method),
+                self.int(skipped.msg_id),
+                self.bytes(&skipped.payload),
+                self.str(&skipped.reason),
+            ],
+        )
+    }
+
+    // ------------------------------------------------------------- events
+
+    fn event_head(&self, event: &Event) -> [Bound<'py, PyAny>; 4] {
+        [
+            self.method(&event.method),
+            self.int(event.msg_id),
+            self.int(event.room_id),
+            self.int(event.create_time),
+        ]
+    }
+
+    /// An `UnknownEvent` whose `payload` is the given object (the caller's own bytes).
+    pub fn unknown_event(&self, event: &Event, payload: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        event!(self, event, unknown_event, [payload])
+    }
+
+    /// The event of the class its body names.
+    #[allow(clippy::too_many_lines)] // one arm per event class, each a plain field copy
+    pub fn event(&self, event: &Event) -> PyResult<Bound<'py, PyAny>> {
+        match &event.body {
+            EventBody::Chat(body) => event!(
+                self,
+                event,
+                chat_event,
+                [
+                    self.str(&body.comment),
+                    self.opt_user(body.user.as_ref())?,
+                    self.int(body.timestamp),
+                    self.str(&body.language),
+                    self.emotes(&body.emotes)?,
+                ]
+            ),
+            EventBody::EmoteChat(body) => {
+                event!(
+                    self,
+                    event,
+                    emote_chat_event,
+                    [self.opt_user(body.user.as_ref())?, self.emotes(&body.emotes)?]
+                )
+            }
+            EventBody::Gift(body) => event!(
+                self,
+                event,
+                gift_event,
+                [
+                    self.int(body.id),
+                    self.str(&body.name),
+                    self.str(&body.describe),
+                    self.int(body.cost),
+                    self.int(body.repeat_count),
+                    self.bool(body.repeat_end),
+                    self.int(body.r#type),
+                    self.int(body.to_user_id),
+                    self.int(body.timestamp),
+                    self.opt_user(body.user.as_ref())?,
+                    self.int(body.group_id),
+                    self.str(&body.image_url),
+                ]
+            ),
+            EventBody::Like(body) => event!(
+                self,
+                event,
+                like_event,
+                [
+                    self.int(body.likes),
+                    self.int(body.total_likes),
+                    self.opt_user(body.user.as_ref())?,
+                    self.str(&body.display_type),
+                    self.str(&body.label),
+                ]
+            ),
+            EventBody::User(body) => event!(
+                self,
+                event,
+                user_event,
+                [
+                    self.user_event_type(body.event),
+                    self.opt_user(body.user.as_ref())?,
+                    self.str(&body.display_type),
+                    self.str(&body.label),
+                ]
+            ),
+            EventBody::Viewers(body) => {
+                let top_viewers = self.tuple(&body.top_viewers, |viewer| {
+                    self.classes.top_viewer.build(
+                        self.py,
+                        &[
+                            self.opt_user(viewer.user.as_ref())?,
+                            self.int(viewer.score),
+                            self.int(viewer.rank),
+                        ],
+                    )
+                })?;
+                event!(
+                    self,
+                    event,
+                    viewers_event,
+                    [self.int(body.viewers), self.int(body.total_viewers), top_viewers]
+                )
+            }
+            EventBody::Question(body) => event!(
+                self,
+                event,
+                question_event,
+                [
+                    self.str(&body.question),
+                    self.opt_user(body.user.as_ref())?,
+                    self.int(body.question_id),
+                    self.int(body.timestamp),
+                ]
+            ),
+            EventBody::Control(body) => event!(
+                self,
+                event,
+                control_event,
+                [self.int(body.action), self.str(&body.tips)]
+            ),
+            EventBody::MicBattle(body) => event!(
+                self,
+                event,
+                mic_battle_event,
+                [
+                    self.int(body.battle_id),
+                    self.int(body.action),
+                    self.tuple(&body.users, |user| self.user(user))?
+                ]
+            ),
+            EventBody::Battles(body) => {
+                let battles = self.tuple(&body.battles, |battle| {
+                    let groups = self.tuple(&battle.groups, |group| {
+                        let contributors = self.tuple(&group.contributors, |contributor| {
+                            self.classes
+                                .battle_contributor
+                                .build(self.py, &[self.user(&contributor.user)?, self.int(contributor.score)])
+                        })?;
+                        self.classes
+                            .battle_group
+                            .build(self.py, &[self.int(group.points), contributors])
+                    })?;
+                    self.classes.battle.build(self.py, &[self.int(battle.host), groups])
+                })?;
+                event!(
+                    self,
+                    event,
+                    battles_event,
+                    [self.int(body.status), self.int(body.battle_id), battles]
+                )
+            }
+            EventBody::RoomBanner(body) => {
+                event!(
+                    self,
+                    event,
+                    room_banner_event,
+                    [self.json(&body.json)?, self.str(&body.json)]
+                )
+            }
+            EventBody::Intro(body) => event!(
+                self,
+                event,
+                intro_event,
+                [
+                    self.int(body.id),
+                    self.str(&body.title),
+                    self.opt_user(body.user.as_ref())?,
+                    self.str(&body.language),
+                ]
+            ),
+            EventBody::Room(body) => event!(
+                self,
+                event,
+                room_event,
+                [self.str(&body.r#type), self.str(&body.message)]
+            ),
+            EventBody::Envelope(body) => event!(
+                self,
+                event,
+                envelope_event,
+                [
+                    self.str(&body.envelope_id),
+                    self.int(body.business_type),
+                    self.str(&body.sender_name),
+                    self.decimal(&body.sender_id),
+                    self.int(body.diamond_count),
+                    self.int(body.people_count),
+                    self.int(body.unpack_at),
+                ]
+            ),
+            EventBody::Subscribe(body) => event!(
+                self,
+                event,
+                subscribe_event,
+                [
+                    self.opt_user(body.user.as_ref())?,
+                    self.int(body.sub_month),
+                    self.int(body.subscribe_type)
+                ]
+            ),
+            EventBody::RankUpdate(body) => {
+                let updates = self.tuple(&body.updates, |update| {
+                    self.classes.rank_update.build(
+                        self.py,
+                        &[
+                            self.int(update.rank_type),
+                            self.int(update.owner_rank),
+                            self.str(&update.key),
+                            self.str(&update.label),
+                        ],
+                    )
+                })?;
+                event!(self, event, rank_update_event, [updates])
+            }
+            EventBody::HourlyRank(body) => event!(
+                self,
+                event,
+                hourly_rank_event,
+                [
+                    self.int(body.rank_type),
+                    self.int(body.rank),
+                    self.str(&body.key),
+                    self.str(&body.label)
+                ]
+            ),
+            EventBody::GoalUpdate(body) => {
+                let sub_goals = self.tuple(&body.sub_goals, |sub_goal| {
+                    self.classes.sub_goal.build(
+                        self.py,
+                        &[
+                            self.int(sub_goal.r#type),
+                            self.int(sub_goal.progress),
+                            self.int(sub_goal.target),
+                        ],
+                    )
+                })?;
+                event!(
+                    self,
+                    event,
+                    goal_update_event,
+                    [
+                        self.int(body.goal_id),
+                        self.str(&body.description),
+                        sub_goals,
+                        self.opt_user(body.contributor.as_ref())?,
+                        self.int(body.contribute_count),
+                        self.int(body.contribute_score),
+                    ]
+                )
+            }
+            EventBody::Poll(body) => event!(
+                self,
+                event,
+                poll_event,
+                [
+                    self.int(body.poll_id),
+                    self.int(body.status),
+                    self.str(&body.title),
+                    self.poll_options(&body.options)?,
+                    self.int(body.start_time),
+                    self.int(body.end_time),
+                    self.opt_user(body.operator.as_ref())?,
+                ]
+            ),
+            EventBody::Caption(body) => {
+                let captions = self.tuple(&body.captions, |caption| {
+                    self.classes
+                        .caption
+                        .build(self.py, &[self.str(&caption.language), self.str(&caption.text)])
+                })?;
+                event!(
+                    self,
+                    event,
+                    caption_event,
+                    [self.int(body.timestamp), self.int(body.duration), captions]
+                )
+            }
+            EventBody::Link(body) => event!(
+                self,
+                event,
+                link_event,
+                [
+                    self.int(body.message_type),
+                    self.int(body.linker_id),
+                    self.int(body.scene)
+                ]
+            ),
+            EventBody::LinkLayer(body) => event!(
+                self,
+                event,
+                link_layer_event,
+                [
+                    self.int(body.message_type),
+                    self.int(body.channel_id),
+                    self.int(body.scene)
+                ]
+            ),
+            EventBody::RoomPin(body) => event!(
+                self,
+                event,
+                room_pin_event,
+                [
+                    self.str(&body.pinned_method),
+                    self.int(body.pinned_msg_id),
+                    self.str(&body.text),
+                    self.opt_user(body.user.as_ref())?,
+                ]
+            ),
+            EventBody::Barrage(body) => event!(
+                self,
+                event,
+                barrage_event,
+                [
+                    self.int(body.msg_type),
+                    self.str(&body.key),
+                    self.str(&body.label),
+                    self.opt_user(body.user.as_ref())?,
+                    self.int(body.duration),
+                ]
+            ),
+            EventBody::ImDelete(body) => event!(
+                self,
+                event,
+                im_delete_event,
+                [
+                    self.int_tuple(&body.deleted_msg_ids)?,
+                    self.int_tuple(&body.deleted_user_ids)?
+                ]
+            ),
+            EventBody::UnauthorizedMember(body) => event!(
+                self,
+                event,
+                unauthorized_member_event,
+                [self.int(body.action), self.str(&body.nickname), self.str(&body.label)]
+            ),
+            EventBody::Unknown(body) => self.unknown_event(event, self.bytes(&body.payload)),
+        }
+    }
+
+    // ------------------------------------------------------------- the batch
+
+    /// A `pytiktoklive.decoding.FetchResult`.
+    pub fn batch(&self, batch: &Batch) -> PyResult<Bound<'py, PyAny>> {
+        let route_params = PyDict::new(self.py);
+        for (key, value) in &batch.route_params {
+            route_params.set_item(key, value)?;
+        }
+        self.classes.fetch_result.build(
+            self.py,
+            &[
+                self.str(&batch.payload_type),
+                self.int(batch.log_id),
+                self.int(batch.seq_id),
+                self.tuple(&batch.events, |event| self.event(event))?,
+                self.tuple(&batch.skipped, |skipped| self.skipped(skipped))?,
+                self.str(&batch.cursor),
+                self.str(&batch.internal_ext),
+                self.bool(batch.need_ack),
+                self.int(batch.fetch_interval),
+                self.int(batch.now),
+                route_params.into_any(),
+                self.str(&batch.push_server),
+                self.int(batch.heartbeat_duration),
+                self.bool(batch.is_first),
+            ],
+        )
+    }
+}
