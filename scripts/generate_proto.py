@@ -30,10 +30,18 @@ def generate(out: Path) -> None:
     if plugin is None:
         raise SystemExit("protoc-gen-python_betterproto2 not found: pip install betterproto2_compiler")
     subprocess.run(
-        [sys.executable, "-m", "grpc_tools.protoc", f"-I{PROTO_DIR}",
-         f"--plugin=protoc-gen-python_betterproto2={plugin}",
-         f"--python_betterproto2_out={out}", *protos],
-        check=True, cwd=PROTO_DIR, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            f"-I{PROTO_DIR}",
+            f"--plugin=protoc-gen-python_betterproto2={plugin}",
+            f"--python_betterproto2_out={out}",
+            *protos,
+        ],
+        check=True,
+        cwd=PROTO_DIR,
+        stdout=subprocess.DEVNULL,
         # the compiler formats its output with the ruff next to this interpreter
         env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"},
     )
@@ -47,7 +55,9 @@ def differences(a: Path, b: Path) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--check", action="store_true", help="fail instead of rewriting when stale")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -29,7 +29,7 @@ def _own_annotations(cls: type) -> dict[str, Any]:
     get_annotations = getattr(inspect, "get_annotations", None)  # Python >= 3.10
     if get_annotations is not None:
         return dict(get_annotations(cls))
-    return dict(cls.__dict__.get("__annotations__", {}))
+    return dict(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063 (Python 3.9 has no get_annotations)
 
 
 def _rebuild(cls: type[Record], values: tuple[Any, ...]) -> Record:

@@ -54,24 +54,26 @@ class FetchResult(Record):
     * ``cursor``, ``internal_ext``, ``need_ack``, ``fetch_interval`` (ms),
       ``now`` (ms), ``route_params`` (dict), ``push_server`` (websocket URL),
       ``heartbeat_duration`` (ms), ``is_first`` ← the ``FetchResult`` message.
-      They keep their defaults when the frame carries no fetch result.
+      They keep their defaults when the frame carries no fetch result, except
+      ``route_params``: the decoders always give a new ``dict`` (``{}`` when empty),
+      never the record default ``None``.
     """
 
     __slots__ = (
-        "payload_type",
-        "log_id",
-        "seq_id",
-        "events",
-        "skipped",
         "cursor",
-        "internal_ext",
-        "need_ack",
+        "events",
         "fetch_interval",
-        "now",
-        "route_params",
-        "push_server",
         "heartbeat_duration",
+        "internal_ext",
         "is_first",
+        "log_id",
+        "need_ack",
+        "now",
+        "payload_type",
+        "push_server",
+        "route_params",
+        "seq_id",
+        "skipped",
     )
     payload_type: str
     log_id: int
@@ -96,14 +98,19 @@ def _pure_requested() -> bool:
 
 
 def _load_backend() -> Tuple[str, Any]:
+    core_error = "PYTIKTOKLIVE_PURE is set"
     if not _pure_requested():
         try:
             from pytiktoklive import _core
         except ImportError as exc:  # a source checkout without the built extension
             logger.debug("Rust core unavailable (%s); using the pure-Python decoder", exc)
+            core_error = f"the Rust core did not import: {exc}"
         else:
             return "rust", _core
-    from pytiktoklive import _pure
+    try:
+        from pytiktoklive import _pure
+    except ImportError as exc:  # Python 3.9 or no betterproto2: say why neither decoder works
+        raise ImportError(f"pytiktoklive has no decoder: {core_error}; and {exc}") from exc
 
     return "pure", _pure
 
@@ -118,11 +125,13 @@ def backend() -> str:
 
 def _report_skips(result: FetchResult) -> FetchResult:
     for skip in result.skipped:
-        logger.warning(
-            "skipped undecodable %s (msg_id=%d): %s", skip.method, skip.msg_id, skip.reason
+        logger.warning("skipped undecodable %s (msg_id=%d): %s", skip.method, skip.msg_id, skip.reason)
+        logger.debug(
+            "payload of %s %d (base64): %s",
+            skip.method,
+            skip.msg_id,
+            base64.b64encode(skip.payload).decode("ascii"),
         )
-        logger.debug("payload of %s %d (base64): %s", skip.method, skip.msg_id,
-                     base64.b64encode(skip.payload).decode("ascii"))
     return result
 
 

@@ -771,6 +771,4 @@ METHOD_EVENT_TYPES: dict[str, type[Event]] = {
 }
 
 #: Every event class, for ``isinstance`` checks and registration.
-EVENT_TYPES: Tuple[type[Event], ...] = tuple(
-    dict.fromkeys([*METHOD_EVENT_TYPES.values(), UnknownEvent])
-)
+EVENT_TYPES: Tuple[type[Event], ...] = tuple(dict.fromkeys([*METHOD_EVENT_TYPES.values(), UnknownEvent]))

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Lint and type checks (run after scripts/test.sh has set up .venv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VPY=.venv/bin/python
+log() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+log "ruff"
+$VPY -m ruff check python tests benches scripts
+$VPY -m ruff format --check python tests benches scripts
+log "mypy --strict"
+$VPY -m mypy
+log "stubtest: python/pytiktoklive/_core.pyi matches the native module"
+$VPY -m mypy.stubtest pytiktoklive._core
+log "rustfmt"
+cargo fmt --check
+log "clippy"
+cargo clippy --quiet --all-targets -- -D warnings
+cargo clippy --quiet --all-targets --features python -- -D warnings

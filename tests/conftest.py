@@ -1,0 +1,38 @@
+"""Fixtures shared by the test modules. Keep it small: one section per topic."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+import pytest
+
+# --------------------------------------------------------------------------- decoders
+
+
+def _importable(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+#: The decoding backends: the Rust core and the pure-Python decoder. Both are modules with
+#: the same four functions (``decode_frame(data, max_inflated_size)``,
+#: ``decode_fetch_result(data, max_inflated_size)``, ``decode_message(method, payload, msg_id)``,
+#: ``count_frame_messages(data, max_inflated_size)``); a backend that cannot be imported
+#: here (Rust core not built, or no betterproto2) shows up as skipped tests.
+DECODER_MODULES = {"rust": "pytiktoklive._core", "pure": "pytiktoklive._pure"}
+AVAILABLE_DECODERS = {name: _importable(module) for name, module in DECODER_MODULES.items()}
+
+
+@pytest.fixture(
+    params=[
+        pytest.param(name, marks=pytest.mark.skipif(not available, reason=f"{name} decoder unavailable"))
+        for name, available in AVAILABLE_DECODERS.items()
+    ]
+)
+def decoder(request: pytest.FixtureRequest) -> ModuleType:
+    """Each available decoding backend in turn (test ids ``[rust]`` and ``[pure]``)."""
+    return importlib.import_module(DECODER_MODULES[request.param])
