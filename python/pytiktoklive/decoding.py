@@ -60,20 +60,20 @@ class FetchResult(Record):
     """
 
     __slots__ = (
-        "cursor",
-        "events",
-        "fetch_interval",
-        "heartbeat_duration",
-        "internal_ext",
-        "is_first",
-        "log_id",
-        "need_ack",
-        "now",
         "payload_type",
-        "push_server",
-        "route_params",
+        "log_id",
         "seq_id",
+        "events",
         "skipped",
+        "cursor",
+        "internal_ext",
+        "need_ack",
+        "fetch_interval",
+        "now",
+        "route_params",
+        "push_server",
+        "heartbeat_duration",
+        "is_first",
     )
     payload_type: str
     log_id: int
