@@ -8,7 +8,11 @@
 
 from __future__ import annotations
 
-from pytiktoklive import errors, events
+from pytiktoklive import errors, events, models
+from pytiktoklive._retry import ReconnectPolicy
+from pytiktoklive._signing import SignedURL, SignServer
+from pytiktoklive.client import TikTok
+from pytiktoklive.config import TIKTOK, Endpoints
 from pytiktoklive.decoding import (
     FetchResult,
     backend,
@@ -18,6 +22,21 @@ from pytiktoklive.decoding import (
 )
 from pytiktoklive.errors import *  # noqa: F403
 from pytiktoklive.events import *  # noqa: F403
+from pytiktoklive.feed import Feed
+from pytiktoklive.group import LiveGroup
+from pytiktoklive.live import Live
+from pytiktoklive.models import (
+    Gift,
+    GiftInfo,
+    LiveStream,
+    PriceItem,
+    PriceList,
+    RoomInfo,
+    RoomOwner,
+    StreamURLs,
+    UserInfo,
+)
+from pytiktoklive.streaks import GiftStreak, GiftStreaks
 
 try:
     from pytiktoklive._core import __version__
@@ -25,7 +44,27 @@ except ImportError:  # pure-Python checkout
     __version__ = "0.0.0+pure"
 
 __all__ = [
+    "TIKTOK",
+    "Endpoints",
+    "Feed",
     "FetchResult",
+    "Gift",
+    "GiftInfo",
+    "GiftStreak",
+    "GiftStreaks",
+    "Live",
+    "LiveGroup",
+    "LiveStream",
+    "PriceItem",
+    "PriceList",
+    "ReconnectPolicy",
+    "RoomInfo",
+    "RoomOwner",
+    "SignServer",
+    "SignedURL",
+    "StreamURLs",
+    "TikTok",
+    "UserInfo",
     "__version__",
     "backend",
     "decode_fetch_result",
@@ -33,6 +72,7 @@ __all__ = [
     "decode_message",
     "errors",
     "events",
+    "models",
     *errors.__all__,
     *events.__all__,
 ]

@@ -11,6 +11,7 @@
     │   ├── CaptchaError                  TikTok asks for a captcha / verify page
     │   └── SignerError                   the signing server failed
     │       └── SignerRateLimitError      the signing server rate-limited us (.retry_after)
+    ├── InvalidUsernameError (also ValueError)  not a TikTok username or profile URL
     ├── UserNotFoundError                 no such TikTok user
     ├── UserOfflineError                  the user is not live
     ├── LiveEndedError                    the LIVE has ended (room status 4, or a control event)
@@ -38,6 +39,7 @@ __all__ = [
     "FFmpegNotFoundError",
     "HTTPStatusError",
     "IPBlockedError",
+    "InvalidUsernameError",
     "LiveEndedError",
     "NoMoreFeedItemsError",
     "RateLimitError",
@@ -109,6 +111,10 @@ class SignerRateLimitError(SignerError):
     def __init__(self, message: str, *, url: str = "", retry_after: Optional[float] = None) -> None:
         super().__init__(message, url=url)
         self.retry_after = retry_after
+
+
+class InvalidUsernameError(TikTokLiveError, ValueError):
+    """The text given as a username is neither a TikTok username nor a profile URL."""
 
 
 class UserNotFoundError(TikTokLiveError):

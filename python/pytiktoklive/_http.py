@@ -1,0 +1,254 @@
+"""HTTP requests to TikTok, the way TikTok's web client makes them.
+
+One :class:`TikTokHTTP` per client wraps an ``httpx.AsyncClient`` (injectable,
+so tests and users can bring their own transport) and adds:
+
+* the web client's default query parameters and headers (a real browser
+  ``User-Agent`` starting with ``Mozilla/``);
+* cookies kept in the client's jar across requests;
+* signing of the requests that need it (see :mod:`pytiktoklive._signing`);
+* one mapping from HTTP failures to the exception tree: 429 →
+  :class:`~pytiktoklive.errors.RateLimitError` (``retry_after`` from
+  ``Retry-After``), any other status ≥ 400 →
+  :class:`~pytiktoklive.errors.HTTPStatusError`, network failures →
+  :class:`~pytiktoklive.errors.RequestError`;
+* request logging (``log_requests``): status, endpoint and a truncated body, redacted.
+
+httpx itself decodes ``gzip`` and ``deflate`` bodies.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from typing import Any, Dict, Mapping, Optional
+
+import httpx
+
+from pytiktoklive._log import Reporter
+from pytiktoklive._redact import redact
+from pytiktoklive._retry import parse_retry_after
+from pytiktoklive._signing import Signer
+from pytiktoklive.config import Endpoints
+from pytiktoklive.errors import HTTPStatusError, RateLimitError, RequestError
+
+__all__ = [
+    "DEFAULT_USER_AGENT",
+    "TikTokHTTP",
+    "default_headers",
+    "default_params",
+]
+
+#: A current desktop Chrome. TikTok serves less (or nothing) to clients that do not look like a browser.
+DEFAULT_USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Safari/537.36"
+)
+
+_LOGGED_BODY_CHARS = 300
+
+
+def default_params(user_agent: str, www: str) -> Dict[str, str]:
+    """The web client's query parameters for ``webcast`` requests (research §1.3)."""
+    browser_name, _, browser_version = user_agent.partition("/")
+    return {
+        "aid": "1988",
+        "app_language": "en-US",
+        "app_name": "tiktok_web",
+        "browser_language": "en",
+        "browser_name": browser_name,
+        "browser_online": "true",
+        "browser_platform": "Win32",
+        "browser_version": browser_version,
+        "cookie_enabled": "true",
+        "device_platform": "web",
+        "focus_state": "true",
+        "from_page": "user",
+        "history_len": "4",
+        "is_fullscreen": "false",
+        "is_page_visible": "true",
+        "did_rule": "3",
+        "fetch_rule": "1",
+        "identity": "audience",
+        "last_rtt": "0",
+        "live_id": "12",
+        "resp_content_type": "protobuf",
+        "screen_height": "1152",
+        "screen_width": "2048",
+        "tz_name": "Europe/Berlin",
+        "referer": www + "/",
+        "root_referer": www + "/",
+        "version_code": "180800",
+        "webcast_sdk_version": "1.3.0",
+        "update_version_code": "1.3.0",
+    }
+
+
+def default_headers(user_agent: str, www: str) -> Dict[str, str]:
+    """The web client's request headers."""
+    return {
+        "User-Agent": user_agent,
+        "Accept": "text/html,application/json,application/protobuf",
+        "Accept-Language": "en-US,en;q=0.9",
+        "Accept-Encoding": "gzip, deflate",
+        "Cache-Control": "max-age=0",
+        "Referer": www + "/",
+        "Origin": www,
+    }
+
+
+def _endpoint_of(url: str) -> str:
+    return urllib.parse.urlsplit(url).path or "/"
+
+
+def _describe_body(response: httpx.Response) -> str:
+    content_type = response.headers.get("content-type", "")
+    if "protobuf" in content_type or "octet-stream" in content_type:
+        return f"<{len(response.content)} bytes of {content_type}>"
+    text = response.text
+    if len(text) > _LOGGED_BODY_CHARS:
+        return text[:_LOGGED_BODY_CHARS] + f"… ({len(text)} chars)"
+    return text
+
+
+class TikTokHTTP:
+    """Requests to TikTok's web host and WebCast API, with the web client's fingerprint."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        endpoints: Endpoints,
+        reporter: Reporter,
+        *,
+        user_agent: str = DEFAULT_USER_AGENT,
+        extra_params: Optional[Mapping[str, str]] = None,
+        log_requests: bool = False,
+    ) -> None:
+        self.client = client
+        self.endpoints = endpoints
+        self.reporter = reporter
+        self.user_agent = user_agent
+        self.log_requests = log_requests
+        self.params = default_params(user_agent, endpoints.www)
+        if extra_params:
+            self.params.update(extra_params)
+        self.headers = default_headers(user_agent, endpoints.www)
+        #: The User-Agent a signer signed for: the websocket presents it too.
+        self.signed_user_agent: Optional[str] = None
+
+    # ------------------------------------------------------------------ requests
+
+    async def get(
+        self,
+        url: str,
+        *,
+        params: Optional[Mapping[str, str]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        error_prefix: str = "",
+    ) -> httpx.Response:
+        """GET ``url``; map failures to the exception tree; return a response with status < 400."""
+        merged_headers = dict(self.headers)
+        if headers:
+            merged_headers.update(headers)
+        request = self.client.build_request("GET", url, params=params, headers=merged_headers)
+        shown_url = redact(str(request.url))
+        try:
+            response = await self.client.send(request)
+        except httpx.TimeoutException as exc:
+            raise RequestError(f"{error_prefix}request to {shown_url} timed out", url=shown_url) from exc
+        except httpx.HTTPError as exc:
+            raise RequestError(
+                f"{error_prefix}request to {shown_url} failed: {redact(str(exc)) or type(exc).__name__}",
+                url=shown_url,
+            ) from exc
+        if self.log_requests:
+            self.reporter.debug(
+                "%s",
+                json.dumps(
+                    {
+                        "status": response.status_code,
+                        "endpoint": _endpoint_of(shown_url),
+                        "body": _describe_body(response),
+                    },
+                    ensure_ascii=False,
+                ),
+                force=True,
+            )
+        if response.status_code == 429:
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            raise RateLimitError(
+                f"{error_prefix}rate limited by {_endpoint_of(shown_url)} (429)"
+                + (f", retry after {retry_after:g}s" if retry_after is not None else ""),
+                url=shown_url,
+                retry_after=retry_after,
+            )
+        if response.status_code >= 400:
+            raise HTTPStatusError(
+                f"{error_prefix}{_endpoint_of(shown_url)} answered {response.status_code}",
+                url=shown_url,
+                status_code=response.status_code,
+            )
+        return response
+
+    def www_url(self, path: str) -> str:
+        return self.endpoints.www + "/" + path.lstrip("/")
+
+    def webcast_url(self, endpoint: str) -> str:
+        return self.endpoints.webcast + "/" + endpoint.lstrip("/")
+
+    async def page(self, path: str, *, params: Optional[Mapping[str, str]] = None) -> httpx.Response:
+        """GET a page of the web host (``/@user``, ``/@user/live``)."""
+        return await self.get(self.www_url(path), params=params)
+
+    async def webcast(
+        self,
+        endpoint: str,
+        params: Optional[Mapping[str, str]] = None,
+        *,
+        signer: Optional[Signer] = None,
+    ) -> httpx.Response:
+        """GET a WebCast API endpoint with the default parameters, signed when ``signer`` is given."""
+        merged = dict(self.params)
+        if params:
+            merged.update(params)
+        url = self.webcast_url(endpoint)
+        if signer is None:
+            return await self.get(url, params=merged)
+        unsigned = str(httpx.URL(url, params=merged))
+        signed = await signer.sign(unsigned, self.client)
+        for name, value in signed.cookies.items():
+            self.client.cookies.set(name, value, domain=httpx.URL(url).host)
+        headers = None
+        if signed.user_agent:
+            self.signed_user_agent = signed.user_agent
+            headers = {"User-Agent": signed.user_agent}
+        return await self.get(signed.url, headers=headers)
+
+    async def webcast_json(self, endpoint: str, params: Optional[Mapping[str, str]] = None) -> Any:
+        """GET a WebCast JSON endpoint and return the parsed body."""
+        response = await self.webcast(endpoint, params)
+        return self.json_of(response)
+
+    @staticmethod
+    def json_of(response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            shown = redact(str(response.request.url))
+            raise RequestError(
+                f"{_endpoint_of(shown)} answered with a body that is not JSON "
+                f"({len(response.content)} bytes, {response.headers.get('content-type', 'no content-type')})",
+                url=shown,
+            ) from exc
+
+    def cookie_header(self, url: str) -> str:
+        """The ``Cookie`` header the jar would send to ``url`` (``ws``/``wss`` map to ``http``/``https``)."""
+        import urllib.request  # the stdlib jar decides which cookies match a URL
+
+        split = urllib.parse.urlsplit(url)
+        scheme = {"wss": "https", "ws": "http"}.get(split.scheme, split.scheme)
+        probe = urllib.request.Request(
+            urllib.parse.urlunsplit((scheme, split.netloc, split.path or "/", "", ""))
+        )
+        self.client.cookies.jar.add_cookie_header(probe)
+        return probe.get_header("Cookie") or ""

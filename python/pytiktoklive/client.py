@@ -1,0 +1,429 @@
+"""The client: :class:`TikTok`.
+
+::
+
+    import asyncio
+    from pytiktoklive import TikTok, ChatEvent
+
+    async def main() -> None:
+        async with TikTok() as tiktok:
+            live = await tiktok.track_user("@someone")
+            async for event in live.events:
+                if isinstance(event, ChatEvent):
+                    print(event.user.nickname, event.comment)
+
+    asyncio.run(main())
+
+Point it at the built-in simulator with ``TikTok(sim.endpoints)``: the
+endpoints are configuration, nothing else changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Union
+
+import httpx
+
+from pytiktoklive import _frames
+from pytiktoklive._buffer import OVERFLOW_POLICIES, EventBuffer
+from pytiktoklive._discovery import Discovery
+from pytiktoklive._http import DEFAULT_USER_AGENT, TikTokHTTP
+from pytiktoklive._log import ErrorHandler, MessageHandler, Reporter
+from pytiktoklive._pages import normalize_username
+from pytiktoklive._protocol import WebcastProtocol
+from pytiktoklive._proxy import (
+    ProxySettings,
+    build_http_client,
+    resolve_proxies,
+    websocket_proxy_for,
+    websocket_ssl,
+)
+from pytiktoklive._retry import DEFAULT_RECONNECT, ReconnectPolicy
+from pytiktoklive._session import RoomSession, SessionSettings
+from pytiktoklive._signing import SignerLike, as_signer
+from pytiktoklive._websocket import WebsocketOptions
+from pytiktoklive.config import TIKTOK, Endpoints
+from pytiktoklive.errors import (
+    InvalidUsernameError,
+    RateLimitError,
+    RequestError,
+    SignerRateLimitError,
+    UserOfflineError,
+)
+from pytiktoklive.feed import Feed
+from pytiktoklive.group import LiveGroup
+from pytiktoklive.live import Live
+from pytiktoklive.models import GiftInfo, PriceList, RoomInfo, UserInfo
+
+__all__ = ["TikTok"]
+
+UserOrRoom = Union[str, int]
+
+# Extra websocket query parameters of the web client, on top of the HTTP ones.
+_WEBSOCKET_PARAMS = {"sup_ws_ds_opt": "1"}
+
+
+class TikTok:
+    """A TikTok LIVE client: look users and rooms up, and track rooms' events.
+
+    Arguments:
+        endpoints: where TikTok is (:data:`~pytiktoklive.config.TIKTOK`, or a simulator's).
+        debug: report debug messages (connection details, batch sizes).
+        log_requests: report every HTTP request's status, endpoint and (truncated, redacted) body.
+        signer: how to sign the first ``im/fetch`` of a room: a :class:`SignServer`, a sign
+            server URL, or a function ``url -> signed url``; by default the endpoints' sign server.
+        proxy / insecure: a proxy for all traffic (see :meth:`set_proxy`).
+        http_client: an ``httpx.AsyncClient`` to use (its own proxy settings then apply to HTTP).
+        user_agent: the browser User-Agent to present.
+        timeout: seconds for each HTTP request and websocket handshake.
+        params: extra query parameters for WebCast requests (e.g. another ``tz_name``).
+        reconnect: the :class:`ReconnectPolicy` of every room.
+        websocket / polling: the transports rooms may use.
+        max_buffered_events: events each room holds for a slow consumer before it stops reading.
+        overflow: ``"block"`` (stop reading until the consumer catches up) or ``"error"``.
+        idle_timeout: seconds without any websocket frame before reconnecting.
+        dedup_window: message ids each room remembers to drop repeats.
+    """
+
+    def __init__(
+        self,
+        endpoints: Endpoints = TIKTOK,
+        *,
+        debug: bool = False,
+        log_requests: bool = False,
+        signer: Optional[SignerLike] = None,
+        proxy: Optional[str] = None,
+        insecure: bool = False,
+        http_client: Optional[httpx.AsyncClient] = None,
+        user_agent: str = DEFAULT_USER_AGENT,
+        timeout: float = 10.0,
+        params: Optional[Mapping[str, str]] = None,
+        reconnect: ReconnectPolicy = DEFAULT_RECONNECT,
+        websocket: bool = True,
+        polling: bool = True,
+        max_buffered_events: int = 1000,
+        overflow: str = "block",
+        idle_timeout: Optional[float] = 60.0,
+        dedup_window: int = 2048,
+    ) -> None:
+        if not user_agent.startswith("Mozilla/"):
+            raise ValueError("user_agent must be a browser User-Agent (starting with 'Mozilla/')")
+        if overflow not in OVERFLOW_POLICIES:
+            raise ValueError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}, not {overflow!r}")
+        if max_buffered_events < 1:
+            raise ValueError("max_buffered_events must be at least 1")
+        self.endpoints = endpoints
+        self._reporter = Reporter(debug=debug)
+        self._timeout = timeout
+        self._proxies = resolve_proxies(proxy, insecure=insecure)
+        self._owns_client = http_client is None
+        client = http_client or build_http_client(self._proxies, timeout=timeout)
+        self._retired_clients: List[httpx.AsyncClient] = []
+        self._http = TikTokHTTP(
+            client,
+            endpoints,
+            self._reporter,
+            user_agent=user_agent,
+            extra_params=params,
+            log_requests=log_requests,
+        )
+        self._discovery = Discovery(self._http)
+        self._signer = as_signer(signer, endpoints.signer)
+        self._settings = SessionSettings(websocket=websocket, polling=polling, reconnect=reconnect)
+        self._max_buffered_events = max_buffered_events
+        self._overflow = overflow
+        self._idle_timeout = idle_timeout
+        self._dedup_window = dedup_window
+        self._lives: Set[Live] = set()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"<TikTok {self.endpoints.www} rooms={len(self._lives)}>"
+
+    # ------------------------------------------------------------------ settings
+
+    @property
+    def debug(self) -> bool:
+        return self._reporter.debug_enabled
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self._reporter.debug_enabled = value
+
+    @property
+    def log_requests(self) -> bool:
+        return self._http.log_requests
+
+    @log_requests.setter
+    def log_requests(self, value: bool) -> None:
+        self._http.log_requests = value
+
+    @property
+    def proxies(self) -> ProxySettings:
+        """The proxies in use for HTTP and the websocket."""
+        return self._proxies
+
+    @property
+    def lives(self) -> List[Live]:
+        """The rooms being tracked (not closed)."""
+        return list(self._lives)
+
+    def set_debug_handler(self, handler: MessageHandler) -> None:
+        """Receive debug messages (redacted strings) instead of the ``logging`` module."""
+        self._reporter.debug_handler = handler
+
+    def set_info_handler(self, handler: MessageHandler) -> None:
+        self._reporter.info_handler = handler
+
+    def set_warn_handler(self, handler: MessageHandler) -> None:
+        self._reporter.warn_handler = handler
+
+    def set_error_handler(self, handler: ErrorHandler) -> None:
+        """Receive errors that do not stop anything (bad frames, failing event handlers…)."""
+        self._reporter.error_handler = handler
+
+    def set_proxy(self, url: str, insecure: bool = False) -> None:
+        """Send all traffic (HTTP and websocket) through the proxy at ``url``.
+
+        Schemes: ``http``, ``https``, ``socks5`` and ``socks5h``.
+
+        TLS certificates stay verified unless ``insecure`` is True. Rooms already
+        tracked keep their connections; new connections (and reconnects) use the proxy.
+        """
+        self._proxies = resolve_proxies(url, insecure=insecure)
+        if not self._owns_client:
+            self._reporter.warn(
+                "set_proxy: HTTP requests keep using your own httpx client's settings; "
+                "the websocket uses the proxy"
+            )
+            return
+        old = self._http.client
+        self._retired_clients.append(old)  # closed with the client: requests may still be in flight
+        self._http.client = build_http_client(self._proxies, timeout=self._timeout, cookies=old.cookies)
+
+    # ------------------------------------------------------------------ lookups
+
+    async def get_user_info(self, user: str) -> UserInfo:
+        """The user's profile (``room_id`` is non-zero while they are live)."""
+        return await self._discovery.user_info(normalize_username(user))
+
+    async def get_room_info(self, user_or_room: UserOrRoom) -> RoomInfo:
+        """A room's info, by room id or by its host's username.
+
+        Raises :class:`UserOfflineError` (by username) or :class:`LiveEndedError` (by room id)
+        when the LIVE is over, :class:`AgeRestrictedError` for rooms that need a login.
+        """
+        room_id, username = await self._resolve(user_or_room)
+        return await self._discovery.room_info(room_id, username=username)
+
+    async def is_live(self, user_or_room: UserOrRoom) -> bool:
+        """Whether a user (or room) is live now."""
+        try:
+            room_id, _ = await self._resolve(user_or_room)
+        except UserOfflineError:
+            return False
+        return (await self._discovery.check_alive([room_id])).get(room_id, False)
+
+    async def check_alive(self, *room_ids: int) -> Dict[int, bool]:
+        """Which of these rooms are live (one request for all of them)."""
+        return await self._discovery.check_alive(room_ids)
+
+    async def get_price_list(self) -> PriceList:
+        """Coin prices, in the currency TikTok picks for this IP."""
+        return await self._discovery.price_list()
+
+    async def get_gift_info(self, room_id: int) -> GiftInfo:
+        """The gifts a room accepts, by id."""
+        return await self._discovery.gift_info(int(room_id))
+
+    def new_feed(self) -> Feed:
+        """TikTok's recommended LIVEs, page by page."""
+        return Feed(self, self._discovery)
+
+    async def _resolve(self, user_or_room: UserOrRoom) -> tuple[int, str]:
+        """(room id, username or "") from a room id or a username/URL."""
+        if isinstance(user_or_room, int) and not isinstance(user_or_room, bool):
+            return user_or_room, ""
+        if isinstance(user_or_room, str) and user_or_room.strip().isdigit():
+            return int(user_or_room.strip()), ""
+        username = normalize_username(user_or_room)  # type: ignore[arg-type]  # it reports bad types itself
+        return await self._discovery.room_id(username), username
+
+    # ------------------------------------------------------------------ tracking
+
+    async def track_user(self, username: str, **options: Any) -> Live:
+        """Track the current LIVE of ``username`` (``"name"``, ``"@name"`` or a profile/live URL).
+
+        Raises :class:`UserNotFoundError`, :class:`UserOfflineError`, … before anything is tracked.
+        ``options`` are those of :meth:`track_room`.
+        """
+        name = normalize_username(username)
+        room_id = await self._discovery.room_id(name)
+        return await self._track(room_id, username=name, **options)
+
+    async def track_room(self, room_id: Union[int, str], **options: Any) -> Live:
+        """Track a room by id. Returns as soon as the room is connected; events flow from the returned
+        :class:`Live`.
+
+        Options: ``fetch_gift_info`` (True), ``process_initial_events`` (True: deliver the
+        recent messages the first fetch returns), ``max_buffered_events``, ``overflow``,
+        ``websocket``, ``polling`` (defaults from the client).
+        """
+        return await self._track(int(room_id), **options)
+
+    async def _track(
+        self,
+        room_id: int,
+        *,
+        username: str = "",
+        fetch_gift_info: bool = True,
+        process_initial_events: bool = True,
+        max_buffered_events: Optional[int] = None,
+        overflow: Optional[str] = None,
+        websocket: Optional[bool] = None,
+        polling: Optional[bool] = None,
+    ) -> Live:
+        if self._closed:
+            raise RuntimeError("this TikTok client is closed")
+        settings = SessionSettings(
+            websocket=self._settings.websocket if websocket is None else websocket,
+            polling=self._settings.polling if polling is None else polling,
+            reconnect=self._settings.reconnect,
+        )
+        label = f"@{username} (room {room_id})" if username else f"room {room_id}"
+        info = await self._discovery.room_info(room_id, username=username)
+        gift_info: Optional[GiftInfo] = None
+        if fetch_gift_info:
+            try:
+                gift_info = await self._discovery.gift_info(room_id)
+            except RequestError as exc:  # the events carry gift names and costs anyway
+                self._reporter.warn("%s: no gift list (%s)", label, exc)
+        if self._signer is not None:
+            self._signer.rooms_tracked = len(self._lives) + 1
+        body = await self._discovery.first_fetch(room_id, self._signer)
+        protocol = WebcastProtocol(room_id, dedup_window=self._dedup_window)
+        protocol.receive_fetch_result(body)
+        first_events = protocol.events_received()
+        if not process_initial_events:
+            first_events = []  # their ids are remembered all the same, so they never come back
+        if settings.websocket and protocol.websocket_offered:
+            _frames.require_frame_encoder()  # fail here, clearly, where outbound frames cannot be encoded
+        buffer = EventBuffer(
+            max_buffered_events or self._max_buffered_events,
+            overflow=overflow or self._overflow,
+            reporter=self._reporter,
+            label=label,
+        )
+        session = RoomSession(
+            protocol,
+            buffer,
+            settings=settings,
+            reporter=self._reporter,
+            label=label,
+            poll=self._discovery.poll,
+            check_alive=self._check_one,
+            websocket_url_params={**self._http.params, **_WEBSOCKET_PARAMS},
+            websocket_options=self._websocket_options,
+        )
+        live = Live(
+            info=info,
+            gift_info=gift_info,
+            username=username,
+            protocol=protocol,
+            buffer=buffer,
+            session=session,
+            reporter=self._reporter,
+            on_close=self._lives.discard,
+        )
+        live._proxies = self._proxies
+        self._lives.add(live)
+        live._start(first_events)
+        return live
+
+    async def _check_one(self, room_id: int) -> Optional[bool]:
+        return (await self._discovery.check_alive([room_id])).get(room_id)
+
+    def _websocket_options(self, url: str) -> WebsocketOptions:
+        return WebsocketOptions(
+            user_agent=self._http.signed_user_agent or self._http.user_agent,
+            origin=self.endpoints.www,
+            cookie=self._http.cookie_header(url),
+            proxy=websocket_proxy_for(self._proxies, url),
+            ssl=websocket_ssl(self._proxies, url),
+            open_timeout=self._timeout,
+            idle_timeout=self._idle_timeout,
+        )
+
+    async def track_many(
+        self,
+        usernames: Iterable[str],
+        *,
+        concurrency: int = 8,
+        max_buffered_events: int = 256,
+        group_buffer: int = 1000,
+        **options: Any,
+    ) -> LiveGroup:
+        """Track many users at once; returns a :class:`LiveGroup` (iterate it for ``(live, event)``).
+
+        At most ``concurrency`` rooms are being looked up at a time (TikTok rate-limits
+        bursts; a rate-limited lookup waits and retries). Users who cannot be tracked
+        (offline, unknown, blocked…) end up in ``group.failures`` instead of failing the call.
+        Each room buffers at most ``max_buffered_events`` events and the merged stream
+        ``group_buffer``: memory stays bounded however many rooms there are.
+        """
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        names: Dict[str, None] = {}
+        failures: Dict[str, BaseException] = {}
+        for username in usernames:
+            try:
+                names[normalize_username(username)] = None
+            except InvalidUsernameError as exc:
+                failures[str(username)] = exc
+        gate = asyncio.Semaphore(concurrency)
+        lives: Dict[str, Live] = {}
+
+        async def track(name: str) -> None:
+            async with gate:
+                for attempt in range(1, 4):
+                    try:
+                        lives[name] = await self.track_user(
+                            name, max_buffered_events=max_buffered_events, **options
+                        )
+                        return
+                    except (RateLimitError, SignerRateLimitError) as exc:
+                        if attempt == 3:
+                            failures[name] = exc
+                            return
+                        await asyncio.sleep(
+                            self._settings.reconnect.delay(attempt, retry_after=exc.retry_after)
+                        )
+                    except Exception as exc:
+                        failures[name] = exc
+                        return
+
+        await asyncio.gather(*(track(name) for name in names))
+        if failures:
+            self._reporter.info(
+                "track_many: %d of %d users not tracked", len(failures), len(failures) + len(lives)
+            )
+        return LiveGroup(lives, failures, reporter=self._reporter, capacity=group_buffer)
+
+    # ------------------------------------------------------------------ closing
+
+    async def aclose(self) -> None:
+        """Close every tracked room and the HTTP client (if the client created it). Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        await asyncio.gather(*(live.close() for live in list(self._lives)))
+        if self._owns_client:
+            for client in (*self._retired_clients, self._http.client):
+                await client.aclose()
+
+    async def __aenter__(self) -> TikTok:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()

@@ -1,0 +1,298 @@
+"""A tracked LIVE room: its info and its events.
+
+Consume the events in one of two ways (or both: handlers run as the
+iteration pulls each event)::
+
+    async with await tiktok.track_user("someone") as live:
+        async for event in live.events:   # or: async for event in live
+            print(event)
+
+    live = await tiktok.track_user("someone")
+
+    @live.on(ChatEvent)
+    async def on_chat(event: ChatEvent) -> None:
+        print(event.user.nickname, event.comment)
+
+    await live.run()   # dispatches to the handlers until the LIVE ends
+
+When the LIVE ends the iteration simply finishes (``live.ended`` is True). If
+the room cannot be read any more (reconnects exhausted, …) the iteration
+raises that error after the last buffered event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Callable,
+    List,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+    overload,
+)
+
+from pytiktoklive._buffer import EventBuffer
+from pytiktoklive._log import Reporter
+from pytiktoklive._session import RoomSession
+from pytiktoklive.events import Event, GiftEvent
+from pytiktoklive.models import GiftInfo, RoomInfo
+from pytiktoklive.streaks import GiftStreak, GiftStreaks
+
+if TYPE_CHECKING:
+    import os
+
+    from pytiktoklive._protocol import WebcastProtocol
+    from pytiktoklive._proxy import ProxySettings
+    from pytiktoklive.recording import ProgressCallback, Recording
+
+__all__ = ["Handler", "Live"]
+
+E = TypeVar("E", bound=Event)
+#: A sync or async function of one event.
+Handler = Callable[[E], Any]
+AnyHandler = Callable[[Any], Any]
+
+
+async def _call(handler: AnyHandler, argument: object, reporter: Reporter) -> None:
+    """Run a user's handler; its exceptions go to the error handler, never into the stream."""
+    try:
+        result = handler(argument)
+        if inspect.isawaitable(result):
+            await result
+    except Exception as exc:
+        reporter.error(exc)
+
+
+class _EventIterator:
+    """``async for event in live``: each step takes the next event and runs the handlers on it."""
+
+    __slots__ = ("_live",)
+
+    def __init__(self, live: Live) -> None:
+        self._live = live
+
+    def __aiter__(self) -> _EventIterator:
+        return self
+
+    async def __anext__(self) -> Event:
+        return await self._live._next_event()
+
+
+class Live:
+    """One tracked room. Made by :meth:`TikTok.track_room` / :meth:`TikTok.track_user`."""
+
+    #: The client's proxy settings, which recordings follow (set by the client that made this Live).
+    _proxies: Optional[ProxySettings] = None
+
+    def __init__(
+        self,
+        *,
+        info: RoomInfo,
+        gift_info: Optional[GiftInfo],
+        username: str,
+        protocol: WebcastProtocol,
+        buffer: EventBuffer,
+        session: RoomSession,
+        reporter: Reporter,
+        on_close: Callable[[Live], None],
+    ) -> None:
+        #: The room, as ``room/info`` described it when tracking started.
+        self.info = info
+        #: The room's gift list (None if it could not be fetched).
+        self.gift_info = gift_info
+        #: The host's username, when tracked by username ("" otherwise).
+        self.username = username
+        self._protocol = protocol
+        self._buffer = buffer
+        self._session = session
+        self._reporter = reporter
+        self._on_close = on_close
+        self._handlers: List[Tuple[Type[Event], AnyHandler]] = []
+        self._task: Optional[asyncio.Task[None]] = None
+        self._iterating = False
+        self._closed = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "ended" if self.ended else self._session.transport or "starting"
+        who = f" @{self.username}" if self.username else ""
+        return f"<Live room {self.room_id}{who} {state}>"
+
+    def _start(self, first_events: List[Event]) -> None:
+        self._task = asyncio.ensure_future(self._session.run(first_events))
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def room_id(self) -> int:
+        return self._protocol.room_id
+
+    @property
+    def ended(self) -> bool:
+        """The LIVE is over (a control event said so, or TikTok reports the room dead)."""
+        return self._session.ended or self._protocol.ended
+
+    @property
+    def closed(self) -> bool:
+        """:meth:`close` was called."""
+        return self._closed
+
+    @property
+    def transport(self) -> str:
+        """``"websocket"`` or ``"polling"``: how the room is being read ("" before the first read)."""
+        return self._session.transport
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Counters for monitoring: frames, duplicates dropped, reconnects, stalls, buffered events."""
+        return {
+            "frames_received": self._protocol.frames_received,
+            "batches_received": self._protocol.batches_received,
+            "duplicates_dropped": self._protocol.duplicates_dropped,
+            "skipped_messages": self._protocol.skipped_messages,
+            "reconnects": self._session.reconnects,
+            "backpressure_stalls": self._buffer.stalls,
+            "buffered_events": len(self._buffer),
+        }
+
+    # ------------------------------------------------------------------ handlers
+
+    @overload
+    def on(self, event_type: Type[E]) -> Callable[[Handler[E]], Handler[E]]: ...
+
+    @overload
+    def on(self, event_type: Type[E], handler: Handler[E]) -> Handler[E]: ...
+
+    def on(
+        self, event_type: Type[E], handler: Optional[Handler[E]] = None
+    ) -> Union[Handler[E], Callable[[Handler[E]], Handler[E]]]:
+        """Call ``handler`` (sync or async) for every event that is an instance of ``event_type``.
+
+        Usable as a decorator (``@live.on(ChatEvent)``). ``on(Event, …)`` sees every event.
+        Handlers run in registration order as events are consumed; one that raises is
+        reported to the error handler and the stream goes on.
+        """
+        if not (isinstance(event_type, type) and issubclass(event_type, Event)):
+            raise TypeError(f"on() takes an event class (like ChatEvent), not {event_type!r}")
+
+        def register(function: Handler[E]) -> Handler[E]:
+            if not callable(function):
+                raise TypeError("a handler must be callable")
+            self._handlers.append((event_type, function))
+            return function
+
+        return register(handler) if handler is not None else register
+
+    def on_gift_streak_end(self, handler: Callable[[GiftStreak], Any]) -> Callable[[GiftStreak], Any]:
+        """Call ``handler`` once per finished gift streak (see :mod:`pytiktoklive.streaks`)."""
+        streaks = GiftStreaks()
+
+        async def follow(event: GiftEvent) -> None:
+            streak = streaks.feed(event)
+            if streak is not None:
+                await _call(handler, streak, self._reporter)
+
+        self._handlers.append((GiftEvent, follow))
+        return handler
+
+    async def _dispatch(self, event: Event) -> None:
+        for event_type, handler in self._handlers:
+            if isinstance(event, event_type):
+                await _call(handler, event, self._reporter)
+
+    # ------------------------------------------------------------------ consuming
+
+    @property
+    def events(self) -> AsyncIterator[Event]:
+        """The room's events, in order, each once; finishes when the LIVE ends."""
+        return _EventIterator(self)
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return _EventIterator(self)
+
+    async def _next_event(self) -> Event:
+        # A plain __anext__ rather than an async generator: breaking out of
+        # `async for` then leaves nothing half-finished behind.
+        if self._iterating:
+            raise RuntimeError(
+                f"{self!r}: another task is already consuming its events (one consumer per room)"
+            )
+        self._iterating = True
+        try:
+            event = await self._buffer.get()  # StopAsyncIteration at the end
+            await self._dispatch(event)
+            return event
+        finally:
+            self._iterating = False
+
+    async def run(self) -> None:
+        """Consume every event (running the handlers) until the LIVE ends or the room is closed."""
+        async for _event in self:
+            pass
+
+    # ------------------------------------------------------------------ closing
+
+    async def close(self) -> None:
+        """Stop reading this room and end its event stream. Idempotent; touches no other room."""
+        if self._closed:
+            return
+        self._closed = True
+        self._buffer.close()
+        task = self._task
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        dropped = self._buffer.discard()
+        if dropped:
+            self._reporter.debug("room %d: closed with %d unconsumed events", self.room_id, dropped)
+        self._on_close(self)
+
+    async def wait_finished(self) -> None:
+        """Wait until the room's reading task is over (the LIVE ended, the room failed or was closed)."""
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def download_stream(
+        self,
+        path: Union[str, os.PathLike[str], None] = None,
+        *,
+        quality: str = "best",
+        format: str = "flv",
+        duration: Optional[float] = None,
+        on_progress: Optional[ProgressCallback] = None,
+        stop: Optional[asyncio.Event] = None,
+        proxy: Optional[str] = None,
+        overwrite: bool = False,
+        ffmpeg: Optional[str] = None,
+    ) -> Recording:
+        """Record the LIVE's video with ffmpeg until it ends; returns the :class:`Recording`.
+
+        See :func:`pytiktoklive.recording.download_stream` for the arguments.
+        """
+        from pytiktoklive.recording import download_stream
+
+        return await download_stream(
+            self,
+            path,
+            quality=quality,
+            format=format,
+            duration=duration,
+            on_progress=on_progress,
+            stop=stop,
+            proxy=proxy,
+            client_proxies=self._proxies,
+            overwrite=overwrite,
+            ffmpeg=ffmpeg,
+        )
+
+    async def __aenter__(self) -> Live:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()

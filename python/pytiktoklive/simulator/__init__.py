@@ -1,0 +1,135 @@
+"""A local TikTok LIVE on loopback that speaks the real WebCast protocol.
+
+No machine here reaches TikTok, so tests, demos and benchmarks run against
+this simulator. It serves the real paths, query parameters, cookies, JSON
+shapes and protobuf frames (facts in ``../shared/research``) on one port of
+127.0.0.1, so a client points at it with configuration only::
+
+    from pytiktoklive import TikTok
+    from pytiktoklive.simulator import Simulator
+
+    async with Simulator(seed=1, speed=1.0) as sim:
+        async with TikTok(sim.endpoints) as tiktok:
+            live = await tiktok.track_user("demo_user")
+
+API (stable; helpers for tests, the CLI and benchmarks code against it)
+-----------------------------------------------------------------------
+
+``Simulator(rooms=(), *, builtin_rooms=True, host="127.0.0.1", port=0, seed=0,
+speed=1.0, captures_dir=None, media_dir=None, feed_page_size=6, http_gzip=True)``
+    ``async with`` it (or ``await sim.start()`` / ``await sim.close()``).
+
+    * ``sim.endpoints`` — an :class:`~pytiktoklive.config.Endpoints`:
+      ``www = http://host:port``, ``webcast = http://host:port/webcast``,
+      ``signer = http://host:port/signer``.
+    * ``sim.url`` — ``http://host:port``; ``sim.push_url`` — the websocket base.
+    * ``sim.room("demo_user")`` (by username or room id) → :class:`SimRoom`;
+      ``sim.rooms``; ``sim.add_room(RoomSpec(...))``;
+      ``sim.add_rooms(n, prefix="load_user", **spec_fields)`` for load tests.
+    * ``sim.faults`` → :class:`Faults` (HTTP-level, any endpoint);
+      ``sim.requests`` → every HTTP request seen (:class:`RequestRecord`).
+    * ``await sim.wait_until(predicate, timeout=None)`` — wakes whenever the
+      simulator's state changes (requests, frames, heartbeats, acks…).
+    * ``speed`` divides every scenario delay: ``speed=20`` plays the 18 s demo in ~1 s.
+
+Built-in rooms (``builtin_rooms=True``)
+    * ``demo_user`` — a lively ~18 s LIVE with every event type (chat, gift
+      streaks, likes, joins, follows, shares, questions, viewer counts, a
+      link-mic battle with armies, an in-room banner, the intro), ending with
+      a control message (action 3).
+    * ``replay_user`` — replays every real captured message from
+      ``../shared/captures`` (ends with the captured control messages, then
+      action 3); absent captures → not registered.
+    * ``offline_user`` — exists, last LIVE ended (``status`` 4).
+    * ``polling_user`` — live, but ``im/fetch`` offers no push server.
+
+:class:`RoomSpec` (custom rooms)
+    ``RoomSpec(username, *, room_id=0, nickname="", title="", live=True,
+    scenario=None, websocket=True, gzip=True, need_ack=True,
+    page_style="universal"|"sigi", fetch_interval_ms=1000,
+    heartbeat_duration_ms=15, ping_interval=10.0, history_size=20, seed=None,
+    speed=None, require_signature=False, age_restricted=False,
+    heartbeat_timeout=40.0, close_on_missing_acks=None)``.
+    Scenarios: :class:`LivelyScenario` (``duration``, ``rate``, ``battle``,
+    ``unknown_messages``, ``end``), :class:`ScriptedScenario` (``[(seconds,
+    draft), …]``, built with :class:`MessageFactory`), :class:`ReplayScenario`.
+
+:class:`SimRoom`
+    ``username``, ``room_id``, ``status`` (2/4), ``live``, ``started``,
+    ``ended``, ``messages`` (every envelope emitted, in order), ``faults``
+    (:class:`RoomFaults`, websocket-level), ``stats`` (:class:`RoomStats`:
+    handshakes, heartbeats, enter-room frames, acks, frames sent, polls),
+    ``factory`` (a :class:`MessageFactory` for this room), ``start()``,
+    ``emit(draft)``, ``end(control=True)``, ``await wait_ended()``,
+    ``await wait_for_messages(n)``, ``cursor_at(position)``.
+
+Faults
+    HTTP (``sim.faults``): ``fail(endpoint, status=503, times=1, retry_after=None)``,
+    ``captcha(times=1)``, ``waf(times=1)``, ``stall(endpoint, seconds=None)``,
+    ``drop(endpoint)``, ``truncate(endpoint)``, ``malformed(endpoint)``,
+    ``empty(endpoint)``, ``signer_down`` (bool), ``user_not_found`` (set of
+    usernames). Endpoint names: ``home``, ``profile``, ``live_page``, ``page``
+    (both pages), ``api-live``, ``room/info``, ``room/check_alive``,
+    ``gift/list``, ``diamond``, ``feed``, ``im/fetch``, ``sign``, ``push``
+    (the websocket handshake), ``stream`` (FLV/HLS), ``*`` (any).
+    Websocket (``room.faults``): ``reject(times=1)``, ``drop_after(frames,
+    mid_frame=False)``, ``close_after(frames, code=1011)``,
+    ``stall_after(frames, seconds=None)``, ``malformed_after(frames)``,
+    ``truncated_after(frames)``, ``unknown_frame_after(frames)``,
+    ``ignore_heartbeats`` (bool). ``room.emit(room.factory.unknown())`` adds a
+    message of an unknown type; ``room.end(control=False)`` ends a LIVE
+    without a control message (the client must notice via ``check_alive``).
+
+Media
+    ``room/info`` ``stream_url`` points at a real FLV and HLS stream of test
+    video (ffmpeg ``testsrc`` + ``sine``, made once into a cache directory).
+    Without ffmpeg the stream URLs answer 404 with the reason.
+
+Running it
+    ``run_simulator(host="127.0.0.1", port=0, seed=0, speed=1.0, …, ready=None)``
+    serves until cancelled and prints the endpoints (the CLI's
+    ``pytiktoklive simulate`` calls it); ``python -m pytiktoklive.simulator``.
+
+Pytest
+    The ``pytiktoklive`` pytest plugin (entry point) provides the async,
+    function-scoped fixture ``tiktok_simulator`` yielding a running
+    :class:`Simulator` (``seed=0``, ``speed=20``).
+
+The simulator needs Python >= 3.10 (it encodes frames with betterproto2).
+"""
+
+from __future__ import annotations
+
+from pytiktoklive.simulator.factory import Draft, MessageFactory, RawMessage
+from pytiktoklive.simulator.faults import Faults, HTTPFault, RoomFaults, WSFault
+from pytiktoklive.simulator.rooms import RoomSpec, RoomStats, SimRoom
+from pytiktoklive.simulator.runner import run_simulator
+from pytiktoklive.simulator.scenarios import (
+    LivelyScenario,
+    ReplayScenario,
+    Scenario,
+    ScenarioContext,
+    ScriptedScenario,
+)
+from pytiktoklive.simulator.server import RequestRecord, Simulator
+
+__all__ = [
+    "Draft",
+    "Faults",
+    "HTTPFault",
+    "LivelyScenario",
+    "MessageFactory",
+    "RawMessage",
+    "ReplayScenario",
+    "RequestRecord",
+    "RoomFaults",
+    "RoomSpec",
+    "RoomStats",
+    "Scenario",
+    "ScenarioContext",
+    "ScriptedScenario",
+    "SimRoom",
+    "Simulator",
+    "WSFault",
+    "run_simulator",
+]

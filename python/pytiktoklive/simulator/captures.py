@@ -1,0 +1,171 @@
+"""Real TikTok traffic captured from public repositories (``../shared/captures``), when present.
+
+The captures are read in place, never copied (see their ``MANIFEST.md``):
+
+* ``webcast/gift/list/`` JSON answers — the simulator serves the newest one;
+* event-collector dumps (``{"<method>": [{"eventData": base64, …}]}``), the
+  single base64 ``.bin`` messages and the repaired PushFrame — every message
+  they hold, for the replay room.
+
+Where they live: ``$PYTIKTOKLIVE_CAPTURES``, else ``shared/captures`` next to
+the repository. Absent captures are not an error: :func:`find_captures`
+returns None and the simulator falls back to generated data.
+
+Message metadata (``msg_id``, ``create_time``, a control message's action)
+is read with a minimal protobuf wire reader, independent of the decoders the
+simulator is used to test.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from pytiktoklive.simulator.factory import RawMessage
+from pytiktoklive.simulator.proto import pb
+from pytiktoklive.simulator.wire import fields as _fields
+
+__all__ = ["find_captures", "load_gift_list", "load_messages"]
+
+_ENV = "PYTIKTOKLIVE_CAPTURES"
+_REPO_CAPTURES = Path(__file__).resolve().parents[3].parent / "shared" / "captures"
+# Control actions that end a LIVE.
+_ENDING_ACTIONS = (3, 4)
+
+
+def find_captures(explicit: Optional[Path] = None) -> Optional[Path]:
+    """The captures directory: ``explicit``, else ``$PYTIKTOKLIVE_CAPTURES``, else the repository's
+    neighbour; None when it does not exist (an explicit directory that is missing means
+    "no captures": that is how tests run the simulator on generated data only)."""
+    candidates = (explicit,) if explicit is not None else (os.environ.get(_ENV), _REPO_CAPTURES)
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
+
+
+def _common_of(payload: bytes) -> Dict[int, Any]:
+    for number, value in _fields(payload):
+        if number == 1 and isinstance(value, bytes):
+            return dict(_fields(value))
+    return {}
+
+
+def _raw_message(method: str, payload: bytes) -> RawMessage:
+    common = _common_of(payload)
+    ends = False
+    if method == "WebcastControlMessage":
+        action = dict(_fields(payload)).get(2)
+        ends = action in _ENDING_ACTIONS
+    msg_id = common.get(2, 0)
+    create_time = common.get(4, 0)
+    return RawMessage(
+        method=method,
+        payload=payload,
+        msg_id=msg_id if isinstance(msg_id, int) else 0,
+        create_time=create_time if isinstance(create_time, int) else 0,
+        ends_live=ends,
+    )
+
+
+def _method_of(payload: bytes) -> str:
+    method = _common_of(payload).get(1, b"")
+    return method.decode("utf-8", "replace") if isinstance(method, bytes) else ""
+
+
+# --------------------------------------------------------------------------- loaders
+
+
+def _collector_messages(path: Path) -> Iterator[RawMessage]:
+    try:
+        dump = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(dump, dict):
+        return
+    for method, records in dump.items():
+        for record in records if isinstance(records, list) else ():
+            data = record.get("eventData") if isinstance(record, dict) else None
+            if not isinstance(data, str):
+                continue
+            try:
+                yield _raw_message(str(method), base64.b64decode(data, validate=True))
+            except (ValueError, binascii.Error):
+                continue
+
+
+def _single_message(path: Path) -> Optional[RawMessage]:
+    try:
+        payload = base64.b64decode(path.read_text(encoding="ascii").strip(), validate=True)
+        method = _method_of(payload)
+        return _raw_message(method, payload) if method else None
+    except (OSError, ValueError, binascii.Error):
+        return None
+
+
+def _frame_messages(path: Path) -> Iterator[RawMessage]:
+    try:
+        frame = pb.PushFrame.parse(path.read_bytes())
+        result = pb.FetchResult.parse(frame.payload)
+    except Exception:  # a capture that does not parse is simply not replayed
+        return
+    for message in result.messages:
+        yield _raw_message(message.method, bytes(message.payload))
+
+
+@functools.lru_cache(maxsize=4)
+def load_messages(captures: Path) -> Tuple[RawMessage, ...]:
+    """Every captured message, once each (by ``msg_id``), oldest first; ending control messages last.
+
+    The collector's ``RoomMessage`` key is kept as the envelope method (its
+    messages' common method is ``SystemMessage``); single ``.bin`` messages
+    take their common method (``LikeMessage.bin`` is really a member message).
+    """
+    found: List[RawMessage] = []
+    for path in sorted(captures.rglob("*.json")):
+        if any("EventsCollector" in part for part in path.parts):
+            found.extend(_collector_messages(path))
+    for path in sorted(captures.rglob("*.bin")):
+        if "repaired" in path.name:
+            found.extend(_frame_messages(path))
+        elif path.name != "WebcastWebsocketMessage.bin":  # the charset-corrupted original
+            message = _single_message(path)
+            if message is not None:
+                found.append(message)
+    unique: Dict[Any, RawMessage] = {}
+    for message in found:
+        key: Any = message.msg_id or message.payload
+        unique.setdefault(key, message)
+    # Oldest first; a LIVE-ending control message would end the replay early, so those go last.
+    return tuple(sorted(unique.values(), key=lambda message: (message.ends_live, message.create_time)))
+
+
+def _gift_list_files(captures: Path) -> Iterator[Path]:
+    for path in sorted(captures.rglob("*.json")):
+        is_collector_dump = any("EventsCollector" in part for part in path.parts)
+        if not is_collector_dump and ("gift" in path.name.lower() or "gifts" in path.parts):
+            yield path
+
+
+@functools.lru_cache(maxsize=4)
+def load_gift_list(captures: Path) -> Optional[Dict[str, Any]]:
+    """The newest captured ``gift/list`` answer (by ``extra.now``), or None."""
+    newest: Optional[Dict[str, Any]] = None
+    newest_time = -1
+    for path in _gift_list_files(captures):
+        try:
+            body = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        gifts = body.get("data", {}).get("gifts") if isinstance(body, dict) else None
+        if not isinstance(gifts, list):
+            continue
+        now = body.get("extra", {}).get("now", 0)
+        if isinstance(now, int) and now > newest_time:
+            newest, newest_time = body, now
+    return newest

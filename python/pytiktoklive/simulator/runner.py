@@ -1,0 +1,99 @@
+"""Run the simulator as a service: :func:`run` (blocking, for the CLI's ``simulate`` and
+``python -m pytiktoklive.simulator``), :func:`run_simulator` (the same as a coroutine) and
+the banner they print (:func:`describe`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Callable, Optional
+
+from pytiktoklive.simulator.server import Simulator
+
+__all__ = ["describe", "run", "run_simulator"]
+
+
+def describe(sim: Simulator) -> str:
+    """A few lines saying where the simulator is and what it serves."""
+    endpoints = sim.endpoints
+    lines = [
+        f"pytiktoklive simulator listening on {sim.url}",
+        f"  www      {endpoints.www}",
+        f"  webcast  {endpoints.webcast}",
+        f"  signer   {endpoints.signer}",
+        f"  push     {sim.push_url}",
+        "  rooms:",
+    ]
+    shown = sim.rooms[:12]
+    for room in shown:
+        state = "live" if room.live else "ended"
+        transport = "websocket" if room.spec.websocket else "polling only"
+        lines.append(f"    @{room.username:<14} room {room.room_id}  {state}, {transport}")
+    if len(sim.rooms) > len(shown):
+        lines.append(f"    … and {len(sim.rooms) - len(shown)} more")
+    lines.append(f"  e.g. {endpoints.www}/@demo_user/live")
+    lines.append("  Ctrl-C stops it.")
+    return "\n".join(lines)
+
+
+async def run_simulator(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    seed: int = 0,
+    speed: float = 1.0,
+    captures_dir: Optional[Path] = None,
+    media_dir: Optional[Path] = None,
+    load_rooms: int = 0,
+    print_function: Callable[[str], None] = print,
+    ready: Optional[Callable[[Simulator], None]] = None,
+) -> None:
+    """Serve a simulator with the built-in rooms until cancelled.
+
+    ``load_rooms`` adds that many endless lively rooms (``load_user0``, …) for
+    load tests. Prints where it listens; ``ready`` is called with the running
+    simulator (the CLI uses it to start watching a room in the same process).
+    """
+    async with Simulator(
+        host=host, port=port, seed=seed, speed=speed, captures_dir=captures_dir, media_dir=media_dir
+    ) as sim:
+        if load_rooms:
+            from pytiktoklive.simulator.scenarios import LivelyScenario
+
+            sim.add_rooms(load_rooms, scenario=LivelyScenario(duration=None))
+        print_function(describe(sim))
+        if ready is not None:
+            ready(sim)
+        await asyncio.Event().wait()
+
+
+def run(
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    seed: int = 0,
+    speed: float = 1.0,
+    *,
+    captures_dir: Optional[Path] = None,
+    media_dir: Optional[Path] = None,
+    load_rooms: int = 0,
+    print_function: Callable[[str], None] = print,
+) -> None:
+    """Serve the simulator on ``host:port`` until Ctrl-C, printing its URLs first (blocking).
+
+    ``port=0`` picks a free port (the banner says which). Returns when
+    interrupted; an address already in use raises :class:`OSError`.
+    """
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            run_simulator(
+                host=host,
+                port=port,
+                seed=seed,
+                speed=speed,
+                captures_dir=captures_dir,
+                media_dir=media_dir,
+                load_rooms=load_rooms,
+                print_function=print_function,
+            )
+        )

@@ -1,0 +1,567 @@
+"""The simulator: one loopback port serving TikTok's web host, WebCast API, sign server,
+push server and CDN, with the rooms and faults that drive them.
+
+Routing (``Endpoints`` maps ``www`` → ``/``, ``webcast`` → ``/webcast``, ``signer`` → ``/signer``):
+
+==========================================  ====================  ==============================
+path                                        endpoint name         answer
+==========================================  ====================  ==============================
+``/``                                       ``home``              HTML, sets ``ttwid`` & co.
+``/@{user}``                                ``profile``           HTML (universal or SIGI data)
+``/@{user}/live``                           ``live_page``         HTML (SIGI ``LiveRoom``)
+``/api-live/user/room/``                    ``api-live``          JSON
+``/webcast/room/info/``                     ``room/info``         JSON
+``/webcast/room/check_alive/``              ``room/check_alive``  JSON
+``/webcast/gift/list/``                     ``gift/list``         JSON (the real capture)
+``/webcast/diamond/``                       ``diamond``           JSON
+``/webcast/feed/``                          ``feed``              JSON, paged by ``max_time``
+``/webcast/im/fetch/``                      ``im/fetch``          protobuf ``FetchResult``
+``/webcast/im/push/`` (websocket)           ``push``              PushFrames
+``/signer/webcast/sign_url``, ``…/fetch``   ``sign``              JSON / protobuf
+``/stage/stream-{id}_{q}.flv``, ``…/*.m3u8``  ``stream``          FLV / HLS
+``/img/…``                                  ``image``             a tiny PNG
+==========================================  ====================  ==============================
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Deque, Dict, Iterable, List, Optional, Sequence, Union
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
+
+from pytiktoklive.config import Endpoints
+from pytiktoklive.simulator import pages, signer, webcast_api
+from pytiktoklive.simulator.captures import find_captures, load_gift_list
+from pytiktoklive.simulator.faults import Faults, HTTPFault
+from pytiktoklive.simulator.fetch import encode_fetch_result
+from pytiktoklive.simulator.gifts import GiftCatalogue, generated_gift_list
+from pytiktoklive.simulator.http import HTTPRequest, html_response, json_response, response
+from pytiktoklive.simulator.media import TestMedia
+from pytiktoklive.simulator.push import MALFORMED_FRAME, PushServer, route_params_of
+from pytiktoklive.simulator.rooms import RoomSpec, Signal, SimRoom, World
+from pytiktoklive.simulator.scenarios import LivelyScenario, ReplayScenario
+from pytiktoklive.simulator.streams import parse_stream_path
+
+__all__ = ["RequestRecord", "Simulator", "builtin_specs"]
+
+# Most messages one im/fetch answer carries.
+_MAX_FETCH = 100
+# Requests remembered in Simulator.requests.
+_REQUEST_LOG = 10_000
+_PROFILE = re.compile(r"^/@([^/]+)$")
+_LIVE_PAGE = re.compile(r"^/@([^/]+)/live$")
+_PUSH_PATHS = ("/webcast/im/push", "/webcast/im/push/v2", "/webcast/im/ws_proxy/ws_reuse_supplement")
+_WEBCAST_ENDPOINTS = ("room/info", "room/check_alive", "gift/list", "diamond", "feed", "im/fetch")
+# A 1x1 transparent PNG: avatars, covers and gift images all point at the simulator.
+_PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+_HOME_COOKIES = ("ttwid", "tt_csrf_token", "tt_chain_token")
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One HTTP request (or websocket handshake) the simulator received."""
+
+    time: float
+    endpoint: str
+    method: str
+    path: str
+    query: Dict[str, str]
+    headers: Dict[str, str]
+    cookies: Dict[str, str]
+
+
+def builtin_specs(captures: Optional[Path]) -> List[RoomSpec]:
+    """The built-in rooms; ``replay_user`` only when the captures are there."""
+    specs = [
+        RoomSpec(
+            "demo_user",
+            nickname="Demo User",
+            title="Simulated LIVE: every event type",
+            scenario=LivelyScenario(),
+        ),
+        RoomSpec("offline_user", nickname="Offline User", live=False),
+        RoomSpec(
+            "polling_user",
+            nickname="Polling User",
+            title="Simulated LIVE without websocket",
+            websocket=False,
+            scenario=LivelyScenario(battle=False),
+        ),
+    ]
+    if captures is not None:
+        try:
+            replay = ReplayScenario(captures)
+        except FileNotFoundError:
+            pass
+        else:
+            specs.append(
+                RoomSpec(
+                    "replay_user", nickname="Replay User", title="Real captured messages", scenario=replay
+                )
+            )
+    return specs
+
+
+def _endpoint_of(path: str) -> str:
+    path = path.rstrip("/") or "/"
+    if path == "/":
+        return "home"
+    if _PROFILE.match(path):
+        return "profile"
+    if _LIVE_PAGE.match(path):
+        return "live_page"
+    if path == "/api-live/user/room":
+        return "api-live"
+    if path.startswith("/webcast/"):
+        name = path[len("/webcast/") :]
+        if name in _WEBCAST_ENDPOINTS:
+            return name
+        if path in _PUSH_PATHS:
+            return "push"
+    if path in ("/signer/webcast/sign_url", "/signer/webcast/fetch"):
+        return "sign"
+    if path.startswith("/stage/"):
+        return "stream"
+    if path.startswith("/img/"):
+        return "image"
+    return "unknown"
+
+
+def _username_of(path: str) -> Optional[str]:
+    match = _PROFILE.match(path.rstrip("/")) or _LIVE_PAGE.match(path.rstrip("/"))
+    return match.group(1).lstrip("@") if match else None
+
+
+def _select_subprotocol(
+    _connection: ServerConnection, offered: Sequence[Subprotocol]
+) -> Optional[Subprotocol]:
+    # TikTok's web client offers "echo-protocol"; clients offering nothing are served too.
+    return Subprotocol("echo-protocol") if "echo-protocol" in offered else None
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Simulator:
+    """A TikTok LIVE on loopback. See :mod:`pytiktoklive.simulator` for the API tour."""
+
+    def __init__(
+        self,
+        rooms: Iterable[RoomSpec] = (),
+        *,
+        builtin_rooms: bool = True,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 0,
+        speed: float = 1.0,
+        captures_dir: Optional[Path] = None,
+        media_dir: Optional[Path] = None,
+        feed_page_size: int = 6,
+        http_gzip: bool = True,
+    ) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.host = host
+        self.port = port
+        self.seed = seed
+        self.speed = speed
+        self.captures_dir = find_captures(captures_dir)
+        self.feed_page_size = feed_page_size
+        self.http_gzip = http_gzip
+        self.faults = Faults()
+        #: Every HTTP request and websocket handshake received (the last 10 000).
+        self.requests: Deque[RequestRecord] = collections.deque(maxlen=_REQUEST_LOG)
+        self.media = TestMedia(media_dir)
+        self._specs: List[RoomSpec] = [*(builtin_specs(self.captures_dir) if builtin_rooms else []), *rooms]
+        self._rooms: List[SimRoom] = []
+        self._by_name: Dict[str, SimRoom] = {}
+        self._by_id: Dict[int, SimRoom] = {}
+        self._by_stream: Dict[int, SimRoom] = {}
+        self._push = PushServer(self._by_id)
+        self._server: Optional[Server] = None
+        self._world: Optional[World] = None
+        self._closing = asyncio.Event()
+        self._changed: Optional[Signal] = None
+
+    # ------------------------------------------------------------------ life cycle
+
+    async def start(self) -> Simulator:
+        """Bind the port and create the rooms."""
+        if self._server is not None:
+            return self
+        self._server = await serve(
+            self._push.serve,
+            self.host,
+            self.port,
+            process_request=self._process_request,
+            process_response=self._process_response,
+            select_subprotocol=_select_subprotocol,
+            open_timeout=None,  # stalls are faults the simulator controls, not timeouts
+            ping_interval=None,  # TikTok's push server does not ping; clients heartbeat
+            max_size=1 << 20,
+            compression=None,
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._changed = Signal()
+        gift_list = load_gift_list(self.captures_dir) if self.captures_dir else None
+        self._world = World(
+            seed=self.seed,
+            speed=self.speed,
+            base_url=self.url,
+            gifts=GiftCatalogue(gift_list or generated_gift_list(self.url, _now_ms())),
+            changed=self._changed,
+        )
+        for spec in self._specs:
+            self._add(spec)
+        return self
+
+    async def close(self) -> None:
+        """Stop every room and connection and free the port."""
+        if self._server is None:
+            return
+        self._closing.set()
+        for room in self._rooms:
+            await room.aclose()
+        self._server.close()
+        await self._server.wait_closed()
+        self._server = None
+
+    async def __aenter__(self) -> Simulator:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def url(self) -> str:
+        """``http://host:port``: the web host (and the base of every other service)."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def push_url(self) -> str:
+        """The push server URL ``im/fetch`` hands out."""
+        return f"ws://{self.host}:{self.port}/webcast/im/push/"
+
+    @property
+    def endpoints(self) -> Endpoints:
+        """Where a client finds this simulator: ``TikTok(sim.endpoints)``."""
+        return Endpoints(www=self.url, webcast=self.url + "/webcast", signer=self.url + "/signer")
+
+    @property
+    def rooms(self) -> List[SimRoom]:
+        return list(self._rooms)
+
+    @property
+    def world(self) -> World:
+        if self._world is None:
+            raise RuntimeError("the simulator is not running: use 'async with Simulator() as sim'")
+        return self._world
+
+    def room(self, key: Union[str, int]) -> SimRoom:
+        """A room by username (``"@name"`` or ``"name"``, any case) or by room id."""
+        self.world  # noqa: B018 - raises a clear error before start
+        found = self._by_id.get(key) if isinstance(key, int) else self._by_name.get(key.lstrip("@").lower())
+        if found is None:
+            raise KeyError(f"no simulated room {key!r}; rooms: {', '.join(self._by_name)}")
+        return found
+
+    def add_room(self, spec: RoomSpec) -> SimRoom:
+        """Add a room to the running simulator."""
+        self.world  # noqa: B018
+        return self._add(spec)
+
+    def add_rooms(self, count: int, *, prefix: str = "load_user", **fields: Any) -> List[SimRoom]:
+        """Add ``count`` rooms named ``{prefix}{n}`` (for load tests).
+
+        ``fields`` go to every :class:`RoomSpec` (``scenario``, ``websocket``…).
+        """
+        start = sum(1 for name in self._by_name if name.startswith(prefix.lower()))
+        return [self.add_room(RoomSpec(f"{prefix}{start + index}", **fields)) for index in range(count)]
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: Optional[float] = None) -> None:
+        """Wait until ``predicate()`` holds; it is checked whenever the simulator's state changes."""
+        signal = self._changed
+        if signal is None:
+            raise RuntimeError("the simulator is not running")
+
+        async def wait() -> None:
+            while not predicate():
+                await signal.wait()
+
+        await asyncio.wait_for(wait(), timeout)
+
+    def _add(self, spec: RoomSpec) -> SimRoom:
+        name = spec.username.lstrip("@").lower()
+        if name in self._by_name:
+            raise ValueError(f"a room named {spec.username!r} exists already")
+        room = SimRoom(spec, self.world)
+        if room.room_id in self._by_id:
+            raise ValueError(f"room id {room.room_id} is taken")
+        self._rooms.append(room)
+        self._by_name[name] = room
+        self._by_id[room.room_id] = room
+        self._by_stream[room.stream_id] = room
+        return room
+
+    # ------------------------------------------------------------------ request handling
+
+    async def _process_request(self, connection: ServerConnection, raw: Request) -> Optional[Response]:
+        request = HTTPRequest.from_websockets(raw)
+        endpoint = _endpoint_of(request.path)
+        username = _username_of(request.path) or request.query.get("uniqueId")
+        self.requests.append(
+            RequestRecord(
+                time=time.time(),
+                endpoint=endpoint,
+                method=request.method,
+                path=request.path,
+                query=dict(request.query),
+                headers=dict(request.headers.raw_items()),
+                cookies=dict(request.cookies),
+            )
+        )
+        if self._changed is not None:
+            self._changed.fire()
+        if endpoint == "sign" and self.faults.signer_down:
+            connection.transport.abort()
+            return response(503)
+        fault = self.faults.take(endpoint, username)
+        if fault is not None:
+            if fault.kind == "stall":
+                if not await self._stall(fault):
+                    connection.transport.abort()
+                    return response(503)
+            elif fault.kind == "drop":
+                connection.transport.abort()
+                return response(503)
+            elif fault.kind == "truncate":
+                return self._truncated(await self._answer(connection, request, endpoint))
+            else:
+                return self._fault_answer(fault, endpoint, request)
+        answer = await self._answer(connection, request, endpoint)
+        if answer is not None and request.method == "HEAD":  # the headers of a GET, no body
+            answer = Response(answer.status_code, answer.reason_phrase, answer.headers, b"")
+        return answer
+
+    async def _stall(self, fault: HTTPFault) -> bool:
+        """Hold a request; True when it should then be answered, False when the simulator closed."""
+        if fault.seconds is None:
+            await self._closing.wait()
+            return False
+        try:
+            await asyncio.wait_for(self._closing.wait(), fault.seconds)
+        except asyncio.TimeoutError:
+            return True
+        return False
+
+    @staticmethod
+    def _truncated(full: Optional[Response]) -> Response:
+        if full is None:  # a websocket upgrade: nothing to truncate, refuse it
+            return response(503, b"truncated handshake")
+        headers = Headers(
+            [(name, value) for name, value in full.headers.raw_items() if name.lower() != "content-length"]
+        )
+        headers["Content-Length"] = str(len(full.body))
+        return Response(full.status_code, full.reason_phrase, headers, full.body[: len(full.body) // 2])
+
+    def _fault_answer(self, fault: HTTPFault, endpoint: str, request: HTTPRequest) -> Response:
+        if fault.kind == "captcha":
+            return html_response(pages.captcha_page(self.url), request=request)
+        if fault.kind == "waf":
+            return html_response(pages.waf_page(self.url), request=request)
+        if fault.kind == "malformed":
+            return response(200, MALFORMED_FRAME + b'{"status_code": 0, "da', "application/json")
+        if fault.kind == "empty":
+            return response(200, b"", "application/json")
+        headers = []
+        if fault.retry_after is not None:
+            headers.append(("Retry-After", f"{fault.retry_after:g}"))
+        if endpoint == "sign":
+            if fault.retry_after is not None:
+                headers.append(("RateLimit-Reset", f"{fault.retry_after:g}"))
+            body: Any = (
+                signer.rate_limit_body(fault.retry_after)
+                if fault.status == 429
+                else {"error": "sign server error"}
+            )
+            return json_response(body, fault.status, headers=headers)
+        if endpoint in ("home", "profile", "live_page"):
+            return response(
+                fault.status,
+                f"<html><body>Error {fault.status}</body></html>".encode(),
+                "text/html",
+                headers=headers,
+            )
+        return json_response(
+            {"status_code": fault.status, "data": {"message": "simulated failure"}},
+            fault.status,
+            headers=headers,
+        )
+
+    async def _answer(
+        self, connection: ServerConnection, request: HTTPRequest, endpoint: str
+    ) -> Optional[Response]:
+        gzip_for = request if self.http_gzip else None
+        if endpoint == "push":
+            return self._push.handshake(connection, request)
+        if endpoint in ("home", "profile", "live_page", "api-live"):
+            return self._www(request, endpoint, gzip_for)
+        if endpoint == "im/fetch":
+            return self._im_fetch(request, gzip_for)
+        if endpoint == "sign":
+            return self._sign(request)
+        if endpoint == "stream":
+            return await self._stream(request)
+        if endpoint == "gift/list":
+            return response(200, self.world.gifts.body, "application/json; charset=utf-8", gzip_for=gzip_for)
+        if endpoint == "image":
+            return response(200, _PIXEL, "image/png", headers=[("Cache-Control", "max-age=86400")])
+        if endpoint in _WEBCAST_ENDPOINTS:
+            return json_response(self._webcast_json(request, endpoint), request=gzip_for)
+        return response(404, b"Not Found: the simulator does not serve this path\n")
+
+    def _room_by_query(self, request: HTTPRequest) -> Optional[SimRoom]:
+        room_id = request.query.get("room_id", "")
+        return self._by_id.get(int(room_id)) if room_id.isdigit() else None
+
+    def _www(self, request: HTTPRequest, endpoint: str, gzip_for: Optional[HTTPRequest]) -> Response:
+        cookies = {}
+        if "ttwid" not in request.cookies:
+            stamp = _now_ms()
+            cookies = {name: f"sim{name.replace('_', '')}{stamp}" for name in _HOME_COOKIES}
+        if endpoint == "home":
+            return html_response(pages.home_page(self.url), request=gzip_for, cookies=cookies)
+        username = _username_of(request.path) if endpoint != "api-live" else request.query.get("uniqueId", "")
+        room = self._by_name.get((username or "").lstrip("@").lower())
+        if room is not None and room.username in self.faults.user_not_found:
+            room = None
+        if endpoint == "api-live":
+            answer = pages.api_live_answer(room) if room else pages.not_found_api_live(_now_ms())
+            return json_response(answer, request=gzip_for)
+        name = username or ""
+        if endpoint == "profile":
+            html = pages.profile_page(room) if room else pages.not_found_profile_page(self.url, name)
+        else:
+            html = pages.live_page(room) if room else pages.not_found_live_page(self.url, name)
+        return html_response(html, request=gzip_for, cookies=cookies)
+
+    def _webcast_json(self, request: HTTPRequest, endpoint: str) -> Dict[str, Any]:
+        if endpoint == "room/info":
+            room_id = request.query.get("room_id", "")
+            return webcast_api.room_info_answer(
+                self._room_by_query(request), int(room_id) if room_id.isdigit() else 0
+            )
+        if endpoint == "room/check_alive":
+            ids = [
+                int(part) for part in request.query.get("room_ids", "").split(",") if part.strip().isdigit()
+            ]
+            return webcast_api.check_alive_answer(self._by_id, ids)
+        if endpoint == "diamond":
+            return webcast_api.diamond_answer()
+        max_time = request.query.get("max_time", "0")
+        return webcast_api.feed_answer(
+            self._rooms, int(max_time) if max_time.isdigit() else 0, self.feed_page_size
+        )
+
+    def _im_fetch(self, request: HTTPRequest, gzip_for: Optional[HTTPRequest]) -> Response:
+        room = self._room_by_query(request)
+        now_ms = _now_ms()
+        if room is None:
+            body = encode_fetch_result(
+                [], cursor="", internal_ext="", now_ms=now_ms, fetch_interval_ms=1000, heartbeat_duration=0
+            )
+            return response(200, body, "application/protobuf", gzip_for=gzip_for)
+        room.start()
+        signed = signer.is_signed(request.query)
+        position = room.resume_position(
+            request.query.get("cursor", ""), request.query.get("internal_ext", "")
+        )
+        first = position is None
+        if first:
+            room.stats.first_fetches += 1
+        else:
+            room.stats.polls += 1
+        if signed:
+            room.stats.signed_fetches += 1
+        room.changed()
+        if first and room.spec.require_signature and not signed:
+            return response(200, b"", "application/protobuf")
+        start = room.history_start() if position is None else position
+        entries = room.log[start : start + _MAX_FETCH]
+        end = start + len(entries)
+        cursor = room.cursor_at(end, now_ms)
+        websocket = room.spec.websocket
+        body = encode_fetch_result(
+            entries,
+            cursor=cursor,
+            internal_ext=room.internal_ext(cursor, end, now_ms),
+            now_ms=now_ms,
+            fetch_interval_ms=room.spec.fetch_interval_ms,
+            heartbeat_duration=room.spec.heartbeat_duration,
+            push_server=self.push_url if websocket else "",
+            route_params=route_params_of(room) if websocket else {},
+            is_first=first,
+        )
+        return response(200, body, "application/protobuf", gzip_for=gzip_for)
+
+    def _sign(self, request: HTTPRequest) -> Response:
+        if request.path.rstrip("/").endswith("/sign_url"):
+            status, answer = signer.sign_answer(request.query.get("url", ""), self.url + "/webcast")
+            return json_response(answer, status)
+        room = self._room_by_query(request)
+        if room is None:
+            return json_response({"message": "room not found", "code": 404}, 404)
+        fetch = self._im_fetch(
+            HTTPRequest("GET", "/webcast/im/fetch/", {"room_id": str(room.room_id)}, Headers(), {}, ""), None
+        )
+        tokens = signer.tokens_for(f"{self.url}/webcast/im/fetch/?room_id={room.room_id}")
+        cookie = f"ttwid=simttwid{room.room_id}; msToken={tokens['msToken']}"
+        headers = [
+            ("X-Set-TT-Cookie", cookie),
+            ("X-Room-Id", str(room.room_id)),
+            ("X-Request-Id", f"sim-{_now_ms()}"),
+            ("X-Agent-Id", "pytiktoklive-simulator"),
+        ]
+        return response(200, bytes(fetch.body), "application/protobuf", headers=headers)
+
+    async def _stream(self, request: HTTPRequest) -> Response:
+        parsed = parse_stream_path(request.path)
+        room = self._by_stream.get(parsed[0]) if parsed else None
+        if parsed is None or room is None:
+            return response(404, b"no such stream\n")
+        if not room.live:
+            return response(404, b"this LIVE has ended: its stream is gone\n")
+        media = await self.media.load()
+        if isinstance(media, str):
+            return response(404, (media + "\n").encode())
+        _, _, name = parsed
+        if name == "flv":
+            return response(200, media.flv, "video/x-flv")
+        if name == "index.m3u8":
+            return response(200, media.playlist, "application/vnd.apple.mpegurl")
+        segment = media.segments.get(name)
+        if segment is None:
+            return response(404, b"no such segment\n")
+        return response(200, bytes(segment), "video/mp2t")
+
+    def _process_response(self, connection: ServerConnection, request: Request, answer: Response) -> Response:
+        if answer.status_code == 101:
+            options = self._push.handshake_options(connection)
+            if options:
+                answer.headers["Handshake-Options"] = options
+        return answer
