@@ -36,6 +36,7 @@ from pytiktoklive.models import (
     StreamURLs,
     UserInfo,
 )
+from pytiktoklive.recording import Recording, RecordingProgress
 from pytiktoklive.streaks import GiftStreak, GiftStreaks
 
 try:
@@ -58,6 +59,8 @@ __all__ = [
     "PriceItem",
     "PriceList",
     "ReconnectPolicy",
+    "Recording",
+    "RecordingProgress",
     "RoomInfo",
     "RoomOwner",
     "SignServer",

@@ -29,7 +29,7 @@ from pytiktoklive import _frames
 from pytiktoklive._buffer import OVERFLOW_POLICIES, EventBuffer
 from pytiktoklive._discovery import Discovery
 from pytiktoklive._http import DEFAULT_USER_AGENT, TikTokHTTP
-from pytiktoklive._log import ErrorHandler, MessageHandler, Reporter
+from pytiktoklive._log import ErrorHandler, MessageHandler, Reporter, redact_third_party_logs
 from pytiktoklive._pages import normalize_username
 from pytiktoklive._protocol import WebcastProtocol
 from pytiktoklive._proxy import (
@@ -74,6 +74,8 @@ class TikTok:
         signer: how to sign the first ``im/fetch`` of a room: a :class:`SignServer`, a sign
             server URL, or a function ``url -> signed url``; by default the endpoints' sign server.
         proxy / insecure: a proxy for all traffic (see :meth:`set_proxy`).
+        session_id: the ``sessionid`` cookie of a logged-in TikTok session (for rooms that need a
+            login); sent as TikTok's session cookies, never logged.
         http_client: an ``httpx.AsyncClient`` to use (its own proxy settings then apply to HTTP).
         user_agent: the browser User-Agent to present.
         timeout: seconds for each HTTP request and websocket handshake.
@@ -95,6 +97,7 @@ class TikTok:
         signer: Optional[SignerLike] = None,
         proxy: Optional[str] = None,
         insecure: bool = False,
+        session_id: Optional[str] = None,
         http_client: Optional[httpx.AsyncClient] = None,
         user_agent: str = DEFAULT_USER_AGENT,
         timeout: float = 10.0,
@@ -115,6 +118,7 @@ class TikTok:
             raise ValueError("max_buffered_events must be at least 1")
         self.endpoints = endpoints
         self._reporter = Reporter(debug=debug)
+        redact_third_party_logs()
         self._timeout = timeout
         self._proxies = resolve_proxies(proxy, insecure=insecure)
         self._owns_client = http_client is None
@@ -128,6 +132,8 @@ class TikTok:
             extra_params=params,
             log_requests=log_requests,
         )
+        if session_id:
+            self._set_session_cookies(session_id)
         self._discovery = Discovery(self._http)
         self._signer = as_signer(signer, endpoints.signer)
         self._settings = SessionSettings(websocket=websocket, polling=polling, reconnect=reconnect)
@@ -201,6 +207,17 @@ class TikTok:
         old = self._http.client
         self._retired_clients.append(old)  # closed with the client: requests may still be in flight
         self._http.client = build_http_client(self._proxies, timeout=self._timeout, cookies=old.cookies)
+
+    def _set_session_cookies(self, session_id: str) -> None:
+        """TikTok's three session cookies, for the web and WebCast hosts (their parent domain)."""
+        domains = set()
+        for url in (self.endpoints.www, self.endpoints.webcast):
+            host = httpx.URL(url).host
+            # ".tiktok.com" also covers TikTok's push servers (webcast-ws.tiktok.com, …).
+            domains.add(".tiktok.com" if host == "tiktok.com" or host.endswith(".tiktok.com") else host)
+        for domain in domains:
+            for name in ("sessionid", "sessionid_ss", "sid_tt"):
+                self._http.client.cookies.set(name, session_id, domain=domain)
 
     # ------------------------------------------------------------------ lookups
 

@@ -245,8 +245,12 @@ class Live:
         self._closed = True
         self._buffer.close()
         task = self._task
-        if task is not None and not task.done() and task is not asyncio.current_task():
-            task.cancel()
+        if task is not None and task is not asyncio.current_task():
+            # Cancel until it is done: a library call inside the task may swallow one
+            # cancellation (asyncio.wait_for did before Python 3.12), and close() must not hang.
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=1.0)
             await asyncio.gather(task, return_exceptions=True)
         dropped = self._buffer.discard()
         if dropped:

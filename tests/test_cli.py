@@ -1,0 +1,259 @@
+"""The ``pytiktoklive`` command line, run as a real subprocess against its in-process simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import httpx
+import pytest
+from pytiktoklive.cli import describe_event
+from pytiktoklive.events import ChatEvent, ControlEvent, GiftEvent, User
+
+HAVE_FFMPEG = shutil.which("ffmpeg") is not None and shutil.which("ffprobe") is not None
+requires_ffmpeg = pytest.mark.skipif(not HAVE_FFMPEG, reason="needs ffmpeg and ffprobe on PATH")
+COMMAND = [sys.executable, "-m", "pytiktoklive"]
+
+
+def run(*arguments: str, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [*COMMAND, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env={**os.environ, **(env or {})},
+    )
+    # Whatever happens, the user never sees a traceback (only --debug shows them).
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def json_lines(text: str) -> List[Dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+# --------------------------------------------------------------------------- watch
+
+
+def test_watch_json_prints_every_event_until_the_live_ends() -> None:
+    result = run("watch", "--sim", "--speed", "20", "--json", "demo_user")
+    assert result.returncode == 0, result.stderr
+    records = json_lines(result.stdout)
+    types = {record["type"] for record in records}
+    assert {
+        "ChatEvent",
+        "GiftEvent",
+        "LikeEvent",
+        "UserEvent",
+        "ViewersEvent",
+        "QuestionEvent",
+        "MicBattleEvent",
+        "BattlesEvent",
+        "RoomBannerEvent",
+        "IntroEvent",
+        "ControlEvent",
+    } <= types
+    assert all(record["username"] == "demo_user" for record in records)
+    last = records[-1]
+    assert last["type"] == "ControlEvent" and last["data"]["action"] == 3
+    chat = next(record for record in records if record["type"] == "ChatEvent")
+    assert chat["data"]["comment"] and chat["data"]["user"]["username"]
+    # stdout is nothing but JSON; the human messages go to stderr
+    assert "Watching @demo_user" in result.stderr
+    assert "The LIVE of @demo_user has ended." in result.stderr
+
+
+def test_watch_displays_readable_lines() -> None:
+    # the common options may come before the command too
+    result = run("--sim", "--speed", "20", "watch", "@demo_user")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Watching @demo_user — Simulated LIVE")
+    kinds = {line.split()[1] for line in lines[1:] if len(line.split()) > 1 and line[:2].isdigit()}
+    assert {"chat", "gift", "like", "join", "viewers", "question", "battle", "control"} <= kinds
+    assert "the LIVE has ended" in result.stdout
+    assert lines[-1] == "The LIVE of @demo_user has ended."
+
+
+def test_watch_several_users_goes_on_without_the_unknown_one() -> None:
+    result = run("watch", "--sim", "--speed", "20", "--json", "demo_user", "nobody_here")
+    assert result.returncode == 1  # one user failed
+    assert "@nobody_here: TikTok user @nobody_here does not exist" in result.stderr
+    records = json_lines(result.stdout)
+    assert records[-1]["type"] == "ControlEvent"
+    assert {record["username"] for record in records} == {"demo_user"}
+
+
+def test_watch_duration_stops_early() -> None:
+    result = run("watch", "--sim", "--json", "--duration", "1", "demo_user")  # an 18 s LIVE
+    assert result.returncode == 0, result.stderr
+    assert "Stopped after 1 s." in result.stderr
+    types = [record["type"] for record in json_lines(result.stdout)]
+    assert types and "ControlEvent" not in types
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["watch", "bad user!!"], "'bad user!!' is not a valid TikTok username"),
+        (["watch", "nobody_here"], "TikTok user @nobody_here does not exist"),
+        (["watch", "offline_user"], "@offline_user is not live"),
+        (["info", "nobody_here"], "TikTok user @nobody_here does not exist"),
+        (["gifts", "offline_user"], "@offline_user is not live"),
+    ],
+)
+def test_errors_are_one_line_and_a_failure_status(arguments: List[str], message: str) -> None:
+    result = run(*arguments, "--sim")
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"pytiktoklive: error: {message}")
+    assert result.stdout == ""
+
+
+def test_bad_arguments_are_usage_errors() -> None:
+    assert run().returncode == 2
+    result = run("watch", "--sim", "--speed", "0", "demo_user")
+    assert result.returncode == 2 and "must be more than 0" in result.stderr
+
+
+def test_ctrl_c_exits_cleanly() -> None:
+    process = subprocess.Popen(
+        [*COMMAND, "watch", "--sim", "--json", "demo_user"],  # 18 s at speed 1
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = json.loads(process.stdout.readline())  # events are flowing
+        assert first["username"] == "demo_user"
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130
+    assert "Traceback" not in errors
+    assert errors.strip().endswith("Interrupted.")
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def test_info_json() -> None:
+    result = run("info", "--sim", "--json", "demo_user")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["user"]["username"] == "demo_user"
+    assert "raw" not in document["user"]
+    room = document["room"]
+    assert room["status"] == 2 and room["title"] == "Simulated LIVE: every event type"
+    assert room["owner"]["username"] == "demo_user"
+    assert room["stream_urls"]["flv_url"].endswith(".flv")
+
+
+def test_info_of_a_user_who_is_not_live() -> None:
+    result = run("info", "--sim", "offline_user")
+    assert result.returncode == 0, result.stderr
+    assert "@offline_user" in result.stdout and "not live now" in result.stdout
+    assert json.loads(run("info", "--sim", "--json", "offline_user").stdout)["room"] is None
+
+
+def test_gifts_prices_and_feed() -> None:
+    gifts = json.loads(run("gifts", "--sim", "--json", "demo_user").stdout)
+    assert len(gifts) > 10
+    assert [gift["diamond_count"] for gift in gifts] == sorted(gift["diamond_count"] for gift in gifts)
+    assert {"Rose", "TikTok"} <= {gift["name"] for gift in gifts}
+
+    prices = json.loads(run("prices", "--sim", "--json").stdout)
+    assert prices["currency"] == "EUR"
+    assert prices["items"][0]["diamond_count"] > 0 and prices["items"][0]["price"] > 0
+
+    feed = json.loads(run("feed", "--sim", "--json", "--limit", "2").stdout)
+    assert len(feed) == 2
+    assert all(stream["room_id"] and stream["info"]["owner"]["username"] for stream in feed)
+
+    table = run("prices", "--sim")
+    assert table.returncode == 0 and "Coin prices (EUR)" in table.stdout and "17,500" in table.stdout
+
+
+# --------------------------------------------------------------------------- record
+
+
+@pytest.mark.ffmpeg
+@requires_ffmpeg
+def test_record_saves_a_playable_file(tmp_path: Path) -> None:
+    result = run("record", "--sim", "demo_user", "--duration", "2", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    (path,) = tmp_path.iterdir()
+    assert path.name.startswith("demo_user-") and path.suffix == ".flv"
+    assert f"Saved {path}" in result.stdout
+    probed = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert float(probed.stdout) == pytest.approx(2.0, abs=0.5)
+
+
+def test_record_without_ffmpeg(tmp_path: Path) -> None:
+    result = run("record", "--sim", "demo_user", "-o", str(tmp_path), env={"PATH": str(tmp_path)})
+    assert result.returncode == 1
+    assert result.stderr.startswith("pytiktoklive: error: ffmpeg is not on PATH")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- simulate
+
+
+def test_simulate_serves_until_interrupted() -> None:
+    process = subprocess.Popen(
+        [*COMMAND, "simulate", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        assert banner.startswith("pytiktoklive simulator listening on http://127.0.0.1:")
+        url = banner.split()[-1]
+        answer = httpx.get(f"{url}/webcast/diamond/", timeout=10)
+        assert answer.status_code == 200 and answer.json()["data"]
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0
+    assert "Traceback" not in errors
+
+
+def test_the_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "pytiktoklive"
+    if not script.exists():
+        pytest.skip("pytiktoklive is not installed in this environment")
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.startswith("pytiktoklive ")
+
+
+# --------------------------------------------------------------------------- display
+
+
+def test_describe_event() -> None:
+    user = User(username="ana", nickname="Ana")
+    line = describe_event(ChatEvent(comment="hello [bold]x[/bold]", user=user))
+    assert line is not None and line.plain == "chat     Ana @ana: hello [bold]x[/bold]"  # no markup injection
+    streak = GiftEvent(name="Rose", cost=1, repeat_count=3, repeat_end=False, type=1, user=user)
+    assert describe_event(streak) is None  # its last event tells the whole streak
+    done = describe_event(GiftEvent(name="Rose", cost=1, repeat_count=3, repeat_end=True, type=1, user=user))
+    assert done is not None and done.plain == "gift     Ana @ana sent Rose x3 (3 coins)"
+    ended = describe_event(ControlEvent(action=3))
+    assert ended is not None and ended.plain.endswith("the LIVE has ended")
