@@ -18,6 +18,10 @@ API (stable; helpers for tests, the CLI and benchmarks code against it)
 ``Simulator(rooms=(), *, builtin_rooms=True, host="127.0.0.1", port=0, seed=0,
 speed=1.0, captures_dir=None, media_dir=None, feed_page_size=6, http_gzip=True)``
     ``async with`` it (or ``await sim.start()`` / ``await sim.close()``).
+    ``captures_dir``: real captures to serve (default ``$PYTIKTOKLIVE_CAPTURES``, else
+    ``../shared/captures``); a directory that does not exist means none (generated
+    gift list, no ``replay_user``). ``http_gzip``: gzip HTTP answers for clients
+    sending ``Accept-Encoding: gzip``.
 
     * ``sim.endpoints`` — an :class:`~pytiktoklive.config.Endpoints`:
       ``www = http://host:port``, ``webcast = http://host:port/webcast``,
@@ -47,12 +51,16 @@ Built-in rooms (``builtin_rooms=True``)
     ``RoomSpec(username, *, room_id=0, nickname="", title="", live=True,
     scenario=None, websocket=True, gzip=True, need_ack=True,
     page_style="universal"|"sigi", fetch_interval_ms=1000,
-    heartbeat_duration_ms=15, ping_interval=10.0, history_size=20, seed=None,
+    heartbeat_duration=15, ping_interval=10.0, history_size=20, seed=None,
     speed=None, require_signature=False, age_restricted=False,
-    heartbeat_timeout=40.0, close_on_missing_acks=None)``.
-    Scenarios: :class:`LivelyScenario` (``duration``, ``rate``, ``battle``,
-    ``unknown_messages``, ``end``), :class:`ScriptedScenario` (``[(seconds,
-    draft), …]``, built with :class:`MessageFactory`), :class:`ReplayScenario`.
+    heartbeat_timeout=40.0, close_on_missing_acks=None, viewers=0, in_feed=True)``
+    (each field is explained on :class:`RoomSpec`).
+    Scenarios: :class:`LivelyScenario` (``duration`` — None: endless, ``rate``,
+    ``mix`` — weights of ``chat``/``like``/``join``/``gift``/``follow``/``share``,
+    ``battle``, ``unknown_messages``, ``end``), :class:`ScriptedScenario`
+    (``[(seconds, draft or lambda factory: …), …]``, built with
+    :class:`MessageFactory`), :class:`ReplayScenario` (the real captures, byte for byte).
+    The same seed always makes the same room (only clock fields differ).
 
 :class:`SimRoom`
     ``username``, ``room_id``, ``status`` (2/4), ``live``, ``started``,
@@ -79,6 +87,8 @@ Faults
     ``ignore_heartbeats`` (bool). ``room.emit(room.factory.unknown())`` adds a
     message of an unknown type; ``room.end(control=False)`` ends a LIVE
     without a control message (the client must notice via ``check_alive``).
+    A video stream that ends early: ``sim.faults.truncate("stream")`` (half the
+    bytes, then the connection closes); after ``room.end()`` the stream is 404.
 
 Media
     ``room/info`` ``stream_url`` points at a real FLV and HLS stream of test
@@ -86,9 +96,19 @@ Media
     Without ffmpeg the stream URLs answer 404 with the reason.
 
 Running it
-    ``run_simulator(host="127.0.0.1", port=0, seed=0, speed=1.0, …, ready=None)``
-    serves until cancelled and prints the endpoints (the CLI's
-    ``pytiktoklive simulate`` calls it); ``python -m pytiktoklive.simulator``.
+    ``run(host="127.0.0.1", port=8080, seed=0, speed=1.0, *, captures_dir=None,
+    media_dir=None, load_rooms=0, print_function=print)`` prints the endpoints
+    and rooms, then serves until Ctrl-C (blocking; returns on Ctrl-C; ``port=0``
+    picks a free port; ``load_rooms`` adds endless rooms ``load_user0…``). The
+    CLI's ``pytiktoklive simulate`` calls it. ``await run_simulator(…, ready=None)``
+    is the same as a coroutine (``ready(sim)`` runs once it listens).
+    ``python -m pytiktoklive.simulator [--host H] [--port P] [--seed S] [--speed X]
+    [--captures DIR] [--load-rooms N]``.
+
+Raw protocol (:mod:`pytiktoklive.simulator.testing`)
+    ``fetch``, ``connect_push``, ``heartbeat_frame``, ``ack_frame``,
+    ``enter_room_frame``, ``page_data``: talk to the simulator the way TikTok's web
+    client does, without the pytiktoklive client (see ``tests/test_simulator*.py``).
 
 Pytest
     The ``pytiktoklive`` pytest plugin (entry point) provides the async,
@@ -103,7 +123,7 @@ from __future__ import annotations
 from pytiktoklive.simulator.factory import Draft, MessageFactory, RawMessage
 from pytiktoklive.simulator.faults import Faults, HTTPFault, RoomFaults, WSFault
 from pytiktoklive.simulator.rooms import RoomSpec, RoomStats, SimRoom
-from pytiktoklive.simulator.runner import run_simulator
+from pytiktoklive.simulator.runner import run, run_simulator
 from pytiktoklive.simulator.scenarios import (
     LivelyScenario,
     ReplayScenario,
@@ -131,5 +151,6 @@ __all__ = [
     "SimRoom",
     "Simulator",
     "WSFault",
+    "run",
     "run_simulator",
 ]

@@ -73,6 +73,8 @@ class RoomSpec:
       server closes the connection (None: never).
     * ``close_on_missing_acks`` — close the connection when this many frames
       wait for their ack (None: never).
+    * ``viewers`` — the audience at the start (0: a seeded number).
+    * ``in_feed`` — the room is listed by ``feed`` while it is live.
     """
 
     username: str
