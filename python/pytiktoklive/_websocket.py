@@ -50,6 +50,31 @@ class WebsocketOptions:
     max_frame_size: int = 16 * 1024 * 1024
 
 
+class _IdleWatchdog:
+    """Aborts the connection when no frame arrives within ``seconds`` of arming.
+
+    Armed only around ``recv()``: time spent waiting for a slow consumer is not
+    silence from the server. (Not ``asyncio.wait_for``: before Python 3.12 it can
+    swallow a cancellation that races with a frame, and then ``Live.close()`` hangs.)
+    """
+
+    __slots__ = ("_handle", "fired")
+
+    def __init__(self, connection: ClientConnection, seconds: Optional[float]) -> None:
+        self.fired = False
+        self._handle: Optional[asyncio.TimerHandle] = None
+        if seconds is not None:
+            self._handle = asyncio.get_running_loop().call_later(seconds, self._fire, connection)
+
+    def _fire(self, connection: ClientConnection) -> None:
+        self.fired = True
+        connection.transport.abort()  # recv() then raises ConnectionClosed
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+
+
 async def _flush(connection: ClientConnection, protocol: WebcastProtocol) -> None:
     for frame in protocol.data_to_send():
         await connection.send(frame)
@@ -128,12 +153,15 @@ async def run_websocket(
         heartbeats = asyncio.ensure_future(_send_heartbeats(connection, protocol))
         try:
             while True:
+                watchdog = _IdleWatchdog(connection, options.idle_timeout)
                 try:
-                    message = await asyncio.wait_for(connection.recv(), options.idle_timeout)
-                except asyncio.TimeoutError:
-                    raise ConnectionDropped(f"no frame for {options.idle_timeout:g}s") from None
+                    message = await connection.recv()
                 except ConnectionClosed as exc:
+                    if watchdog.fired:
+                        raise ConnectionDropped(f"no frame for {options.idle_timeout:g}s") from None
                     raise ConnectionDropped(f"the push server closed the connection ({exc})") from exc
+                finally:
+                    watchdog.cancel()
                 data = message.encode() if isinstance(message, str) else message
                 try:
                     protocol.receive_frame(data)
