@@ -236,6 +236,36 @@ def test_simulate_serves_until_interrupted() -> None:
     assert "Traceback" not in errors
 
 
+def test_other_commands_reach_a_standalone_simulator_by_endpoint() -> None:
+    # `pytiktoklive simulate` in one process, the client in others: configuration only,
+    # by option or by environment.
+    process = subprocess.Popen(
+        [*COMMAND, "simulate", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[-1]
+        by_option = run("info", "--json", "--endpoint", url, "demo_user")
+        by_environment = run("info", "--json", "demo_user", env={"PYTIKTOKLIVE_ENDPOINT": url})
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for result in (by_option, by_environment):
+        assert result.returncode == 0, result.stderr
+        info = json.loads(result.stdout)
+        assert info["room"]["owner"]["username"] == "demo_user"
+
+
+def test_a_bad_endpoint_is_a_usage_error() -> None:
+    result = run("info", "--endpoint", "ftp://example", "demo_user")
+    assert result.returncode == 2
+    assert "must be an http(s) URL" in result.stderr
+
+
 def test_the_console_script_is_installed() -> None:
     script = Path(sys.executable).parent / "pytiktoklive"
     if not script.exists():

@@ -17,6 +17,7 @@ Two kinds of signer, both normalised to :class:`Signer`:
 from __future__ import annotations
 
 import inspect
+import os
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping, Optional, Tuple, Union
 
@@ -158,10 +159,12 @@ SignerLike = Union[Signer, SignFunction, str]
 
 
 def as_signer(signer: Optional[SignerLike], default_server: str) -> Optional[Signer]:
-    """Normalise ``TikTok(signer=…)``: None → the endpoints' sign server ("" → no signing);
-    a URL string → :class:`SignServer`; a callable → :class:`FunctionSigner`."""
+    """Normalise ``TikTok(signer=…)``: None → the endpoints' sign server ("" → no signing),
+    with the API key in ``SIGN_API_KEY`` if set; a URL string → :class:`SignServer`;
+    a callable → :class:`FunctionSigner`."""
     if signer is None:
-        return SignServer(default_server) if default_server else None
+        api_key = os.environ.get("SIGN_API_KEY") or None
+        return SignServer(default_server, api_key=api_key) if default_server else None
     if isinstance(signer, Signer):
         return signer
     if isinstance(signer, str):

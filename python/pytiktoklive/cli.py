@@ -35,6 +35,7 @@ from rich.text import Text
 
 from pytiktoklive import events as ev
 from pytiktoklive.client import TikTok
+from pytiktoklive.config import Endpoints
 from pytiktoklive.errors import NoMoreFeedItemsError, TikTokLiveError, UserOfflineError
 from pytiktoklive.live import Live
 from pytiktoklive.models import LiveStream, RoomInfo
@@ -203,7 +204,8 @@ async def _tiktok(args: argparse.Namespace) -> AsyncIterator[TikTok]:
     """The client: for TikTok, or for a simulator running in this process (``--sim``)."""
     options: Dict[str, Any] = {"debug": args.debug, "proxy": args.proxy}
     if not args.sim:
-        async with TikTok(**options) as tiktok:
+        endpoints = Endpoints.at(args.endpoint) if args.endpoint else Endpoints.from_env()
+        async with TikTok(endpoints, **options) as tiktok:
             yield tiktok
         return
     try:
@@ -509,6 +511,14 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def _endpoint(text: str) -> str:
+    try:
+        Endpoints.at(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
+
+
 def _common_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     group = parser.add_argument_group("common options")
     group.add_argument(
@@ -520,6 +530,13 @@ def _common_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help="with --sim: play the simulated LIVEs this many times faster (default 1)",
     )
     group.add_argument("--seed", type=int, help="with --sim: seed of the simulated content (default 0)")
+    group.add_argument(
+        "--endpoint",
+        metavar="URL",
+        type=_endpoint,
+        help="talk to this host instead of TikTok, e.g. a `pytiktoklive simulate` "
+        "(default: $PYTIKTOKLIVE_ENDPOINT, else TikTok)",
+    )
     group.add_argument("--proxy", metavar="URL", help="send all traffic through this http(s)/socks5 proxy")
     group.add_argument("--debug", action="store_true", help="log debug messages; show tracebacks of errors")
     return parser

@@ -43,7 +43,7 @@ from pytiktoklive._retry import DEFAULT_RECONNECT, ReconnectPolicy
 from pytiktoklive._session import RoomSession, SessionSettings
 from pytiktoklive._signing import SignerLike, as_signer
 from pytiktoklive._websocket import WebsocketOptions
-from pytiktoklive.config import TIKTOK, Endpoints
+from pytiktoklive.config import Endpoints
 from pytiktoklive.errors import (
     InvalidUsernameError,
     RateLimitError,
@@ -68,7 +68,8 @@ class TikTok:
     """A TikTok LIVE client: look users and rooms up, and track rooms' events.
 
     Arguments:
-        endpoints: where TikTok is (:data:`~pytiktoklive.config.TIKTOK`, or a simulator's).
+        endpoints: where TikTok is: by default :meth:`Endpoints.from_env` (real TikTok unless
+            ``PYTIKTOKLIVE_ENDPOINT`` & co. say otherwise), or a simulator's ``sim.endpoints``.
         debug: report debug messages (connection details, batch sizes).
         log_requests: report every HTTP request's status, endpoint and (truncated, redacted) body.
         signer: how to sign the first ``im/fetch`` of a room: a :class:`SignServer`, a sign
@@ -90,7 +91,7 @@ class TikTok:
 
     def __init__(
         self,
-        endpoints: Endpoints = TIKTOK,
+        endpoints: Optional[Endpoints] = None,
         *,
         debug: bool = False,
         log_requests: bool = False,
@@ -116,6 +117,7 @@ class TikTok:
             raise ValueError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}, not {overflow!r}")
         if max_buffered_events < 1:
             raise ValueError("max_buffered_events must be at least 1")
+        endpoints = Endpoints.from_env() if endpoints is None else endpoints
         self.endpoints = endpoints
         self._reporter = Reporter(debug=debug)
         redact_third_party_logs()
