@@ -15,7 +15,9 @@ from pytiktoklive._proto import webcast as pb
 
 def chat(msg_id: int, text: str = "hi", *, room_id: int = 1, user_id: int = 7) -> pb.Message:
     payload = pb.ChatMessage(
-        common=pb.Common(method="WebcastChatMessage", msg_id=msg_id, room_id=room_id, create_time=1_700_000_000_000),
+        common=pb.Common(
+            method="WebcastChatMessage", msg_id=msg_id, room_id=room_id, create_time=1_700_000_000_000
+        ),
         user=pb.User(id=user_id, nickname=f"user{user_id}", display_id=f"user{user_id}"),
         content=text,
     )
@@ -46,7 +48,9 @@ def gift(
 
 
 def control(msg_id: int, action: int = 3) -> pb.Message:
-    payload = pb.ControlMessage(common=pb.Common(method="WebcastControlMessage", msg_id=msg_id), action=action)
+    payload = pb.ControlMessage(
+        common=pb.Common(method="WebcastControlMessage", msg_id=msg_id), action=action
+    )
     return pb.Message(method="WebcastControlMessage", payload=bytes(payload), msg_id=msg_id)
 
 
@@ -83,7 +87,9 @@ def push_frame(result: bytes, *, log_id: int = 0, compress: bool = False, payloa
     headers = [pb.PushHeader(key="compress_type", value="gzip")] if compress else []
     payload = gzip.compress(result) if compress else result
     return bytes(
-        pb.PushFrame(log_id=log_id, payload_type=payload_type, payload_encoding="pb", headers=headers, payload=payload)
+        pb.PushFrame(
+            log_id=log_id, payload_type=payload_type, payload_encoding="pb", headers=headers, payload=payload
+        )
     )
 
 

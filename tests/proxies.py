@@ -3,7 +3,8 @@
 Each records what it relayed (``targets``: ``"host:port"`` per connection,
 ``requests``: HTTP request lines it forwarded), so a test can assert that the
 client's traffic really went through it. Both are asyncio servers on
-127.0.0.1 and are used as async context managers::
+127.0.0.1 (the HTTP one optionally over TLS: an ``https://`` proxy) and are
+used as async context managers::
 
     async with HttpProxy() as proxy:
         ...  # proxy.url == "http://127.0.0.1:PORT"
@@ -15,6 +16,7 @@ import asyncio
 import base64
 import contextlib
 import ipaddress
+import ssl
 import struct
 from typing import List, Optional, Tuple
 
@@ -46,10 +48,12 @@ async def _relay(
 class _Server:
     scheme = ""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: Optional[ssl.SSLContext] = None) -> None:
+        #: Serve TLS (an ``https://`` proxy) with this server context.
+        self.tls = tls
         self.targets: List[str] = []
         self._server: Optional[asyncio.AbstractServer] = None
-        self._tasks: "set[asyncio.Task[None]]" = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
 
     @property
@@ -74,8 +78,8 @@ class _Server:
             with contextlib.suppress(Exception):
                 writer.close()
 
-    async def __aenter__(self) -> "_Server":
-        self._server = await asyncio.start_server(self._track, "127.0.0.1", 0)
+    async def __aenter__(self) -> _Server:
+        self._server = await asyncio.start_server(self._track, "127.0.0.1", 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -94,8 +98,12 @@ class HttpProxy(_Server):
 
     scheme = "http"
 
-    def __init__(self, *, username: str = "", password: str = "") -> None:
-        super().__init__()
+    def __init__(
+        self, *, username: str = "", password: str = "", tls: Optional[ssl.SSLContext] = None
+    ) -> None:
+        super().__init__(tls=tls)
+        if tls is not None:
+            self.scheme = "https"
         #: Forwarded plain-HTTP request lines, and CONNECT targets (websockets, https).
         self.requests: List[str] = []
         self.tunnels: List[str] = []
@@ -107,7 +115,7 @@ class HttpProxy(_Server):
     def url(self) -> str:
         if self._auth:
             credentials = base64.b64decode(self._auth[6:]).decode()
-            return f"http://{credentials}@127.0.0.1:{self.port}"
+            return f"{self.scheme}://{credentials}@127.0.0.1:{self.port}"
         return super().url
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -116,7 +124,9 @@ class HttpProxy(_Server):
             lines = head.decode("latin-1").split("\r\n")
             method, target, version = lines[0].split(" ", 2)
             headers = [line for line in lines[1:] if line]
-            if self._auth and f"proxy-authorization: {self._auth}".lower() not in (h.lower() for h in headers):
+            if self._auth and f"proxy-authorization: {self._auth}".lower() not in (
+                h.lower() for h in headers
+            ):
                 writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
                 await writer.drain()
                 return

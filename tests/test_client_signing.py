@@ -11,7 +11,6 @@ from typing import Any, Dict, List, Optional
 
 import httpx
 import pytest
-
 from pytiktoklive._signing import FunctionSigner, SignedURL, SignServer, as_signer
 from pytiktoklive.errors import SignerError, SignerRateLimitError
 
@@ -33,7 +32,11 @@ def client_answering(status: int, body: Any, headers: Optional[Dict[str, str]] =
 async def test_sign_server_request_and_answer() -> None:
     client, seen = client_answering(
         200,
-        {"signedUrl": UNSIGNED + "&X-Bogus=b&_signature=s", "User-Agent": "Mozilla/5.0 Signed", "msToken": "tok"},
+        {
+            "signedUrl": UNSIGNED + "&X-Bogus=b&_signature=s",
+            "User-Agent": "Mozilla/5.0 Signed",
+            "msToken": "tok",
+        },
     )
     server = SignServer("https://signer.example/", api_key="k3y")
     server.rooms_tracked = 3
@@ -90,7 +93,10 @@ async def test_sign_server_down() -> None:
     [
         ("https://signed/1", SignedURL("https://signed/1")),
         (("https://signed/2", "Mozilla/5.0 X"), SignedURL("https://signed/2", "Mozilla/5.0 X")),
-        (SignedURL("https://signed/3", None, {"msToken": "t"}), SignedURL("https://signed/3", None, {"msToken": "t"})),
+        (
+            SignedURL("https://signed/3", None, {"msToken": "t"}),
+            SignedURL("https://signed/3", None, {"msToken": "t"}),
+        ),
     ],
 )
 async def test_sign_functions_sync_and_async(returned: Any, expected: SignedURL) -> None:

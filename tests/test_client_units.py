@@ -9,7 +9,6 @@ from typing import Any, List
 
 import pytest
 from client_wire import chat, fetch_result, gift
-
 from pytiktoklive import TikTok
 from pytiktoklive._buffer import EventBuffer
 from pytiktoklive._log import Reporter
@@ -25,7 +24,7 @@ from pytiktoklive.errors import (
     IPBlockedError,
 )
 from pytiktoklive.events import ChatEvent, GiftEvent, User
-from pytiktoklive.models import GiftInfo, LiveStream, PriceList, RoomInfo, UserInfo
+from pytiktoklive.models import GiftInfo, LiveStream, PriceList, RoomInfo, StreamURLs, UserInfo
 from pytiktoklive.streaks import GiftStreaks
 
 # ---------------------------------------------------------------- redaction
@@ -61,7 +60,9 @@ def test_redact_keeps_what_is_not_secret() -> None:
 
 
 def test_redact_headers() -> None:
-    headers = redact_headers({"Cookie": "a=b", "X-Api-Key": "k3y", "User-Agent": "Mozilla/5.0", "Referer": "x"})
+    headers = redact_headers(
+        {"Cookie": "a=b", "X-Api-Key": "k3y", "User-Agent": "Mozilla/5.0", "Referer": "x"}
+    )
     assert headers == {"Cookie": REDACTED, "X-Api-Key": REDACTED, "User-Agent": "Mozilla/5.0", "Referer": "x"}
 
 
@@ -127,7 +128,9 @@ def test_usernames_keep_dots_and_underscores() -> None:
     assert normalize_username("@the.real_one") == "the.real_one"
 
 
-@pytest.mark.parametrize("bad", ["", "@", "two words", "https://example.com/@x", "a/b", "x" * 40, "emoji😀", "@@x"])
+@pytest.mark.parametrize(
+    "bad", ["", "@", "two words", "https://example.com/@x", "a/b", "x" * 40, "emoji😀", "@@x"]
+)
 def test_bad_usernames_are_rejected_clearly(bad: str) -> None:
     with pytest.raises(InvalidUsernameError) as info:
         normalize_username(bad)
@@ -151,7 +154,9 @@ def test_sigi_profile_page() -> None:
         "SIGI_STATE",
         {
             "UserModule": {
-                "users": {"Someone": {"id": "42", "uniqueId": "Someone", "nickname": "Some One", "roomId": "777"}},
+                "users": {
+                    "Someone": {"id": "42", "uniqueId": "Someone", "nickname": "Some One", "roomId": "777"}
+                },
                 "stats": {"Someone": {"followerCount": 10, "heartCount": 5}},
             }
         },
@@ -166,7 +171,14 @@ def test_sigi_profile_page() -> None:
 def test_sigi_live_page_with_status() -> None:
     html = script(
         "SIGI_STATE",
-        {"LiveRoom": {"liveRoomUserInfo": {"user": {"uniqueId": "x", "roomId": ""}, "liveRoom": {"roomId": "9", "status": 4}}}},
+        {
+            "LiveRoom": {
+                "liveRoomUserInfo": {
+                    "user": {"uniqueId": "x", "roomId": ""},
+                    "liveRoom": {"roomId": "9", "status": 4},
+                }
+            }
+        },
     )
     page = parse_page(html, "x")
     assert (page.room_id, page.room_status) == (9, 4)
@@ -181,13 +193,23 @@ def test_old_window_sigi_state() -> None:
 def test_universal_data_page() -> None:
     html = script(
         "__UNIVERSAL_DATA_FOR_REHYDRATION__",
-        {"__DEFAULT_SCOPE__": {"webapp.user-detail": {"statusCode": 0, "userInfo": {"user": {"uniqueId": "x", "roomId": "12"}, "stats": {}}}}},
+        {
+            "__DEFAULT_SCOPE__": {
+                "webapp.user-detail": {
+                    "statusCode": 0,
+                    "userInfo": {"user": {"uniqueId": "x", "roomId": "12"}, "stats": {}},
+                }
+            }
+        },
     )
     assert parse_page(html, "x").room_id == 12
 
 
 def test_universal_data_user_missing() -> None:
-    html = script("__UNIVERSAL_DATA_FOR_REHYDRATION__", {"__DEFAULT_SCOPE__": {"webapp.user-detail": {"statusCode": 10221}}})
+    html = script(
+        "__UNIVERSAL_DATA_FOR_REHYDRATION__",
+        {"__DEFAULT_SCOPE__": {"webapp.user-detail": {"statusCode": 10221}}},
+    )
     assert parse_page(html, "x").user_missing
 
 
@@ -198,7 +220,11 @@ def test_sigi_without_the_user_means_missing() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ['..."roomId":"31337"...', "<meta content='snssdk1233://live?room_id=31337'>", "<a href='/x?room_id=31337'>"],
+    [
+        '..."roomId":"31337"...',
+        "<meta content='snssdk1233://live?room_id=31337'>",
+        "<a href='/x?room_id=31337'>",
+    ],
 )
 def test_room_id_regex_fallbacks(text: str) -> None:
     assert room_id_in_text(text) == 31337
@@ -232,14 +258,21 @@ def test_room_info_from_raw() -> None:
         "title": "hello",
         "user_count": 321,
         "stats": {"total_user": 999, "like_count": 5},
-        "owner": {"id_str": "42", "display_id": "host", "nickname": "Host", "avatar_thumb": {"url_list": ["https://a"]}},
+        "owner": {
+            "id_str": "42",
+            "display_id": "host",
+            "nickname": "Host",
+            "avatar_thumb": {"url_list": ["https://a"]},
+        },
         "stream_url": {
             "hls_pull_url": "https://pull/hls.m3u8",
             "flv_pull_url": {"HD1": "https://pull/hd.flv", "SD1": "https://pull/sd.flv"},
             "live_core_sdk_data": {
                 "pull_data": {
                     "options": {"default_quality": {"sdk_key": "hd"}},
-                    "stream_data": json.dumps({"data": {"ld": {"main": {"flv": "https://ld.flv", "hls": "https://ld.m3u8"}}}}),
+                    "stream_data": json.dumps(
+                        {"data": {"ld": {"main": {"flv": "https://ld.flv", "hls": "https://ld.m3u8"}}}}
+                    ),
                 }
             },
         },
@@ -258,6 +291,15 @@ def test_room_info_from_raw() -> None:
     assert info.raw["extra_field"] == {"kept": True}
 
 
+def test_stream_qualities_rank_both_naming_schemes_together() -> None:
+    urls = StreamURLs(
+        flv={name: f"https://{name}.flv" for name in ("ORIGION", "SD2", "uhd", "SD1", "HD1", "odd")},
+        hls={name: f"https://{name}.m3u8" for name in ("origin", "ld")},
+    )
+    # SD1 = ld < SD2 = sd < HD1 = hd < FULL_HD1 = uhd < ORIGION = origin; unknown names first.
+    assert urls.qualities == ("odd", "SD1", "ld", "SD2", "HD1", "uhd", "ORIGION", "origin")
+
+
 @pytest.mark.parametrize("raw", [None, {}, {"status": "x", "owner": [], "stream_url": 5}])
 def test_models_tolerate_odd_json(raw: Any) -> None:
     info = RoomInfo.from_raw(raw)
@@ -269,12 +311,25 @@ def test_models_tolerate_odd_json(raw: Any) -> None:
 
 def test_gift_info_and_prices() -> None:
     gifts = GiftInfo.from_raw(
-        {"gifts": [{"id": 5655, "name": "Rose", "diamond_count": 1, "type": 1, "image": {"url_list": ["https://r"]}}]}
+        {
+            "gifts": [
+                {
+                    "id": 5655,
+                    "name": "Rose",
+                    "diamond_count": 1,
+                    "type": 1,
+                    "image": {"url_list": ["https://r"]},
+                }
+            ]
+        }
     )
     rose = gifts.get(5655)
     assert rose is not None and rose.streakable and rose.image_url == "https://r"
     prices = PriceList.from_raw(
-        {"data": [{"id": 1, "diamond_count": 70, "price": 99, "currency_price": [{"currency": "EUR"}]}], "extra": {}}
+        {
+            "data": [{"id": 1, "diamond_count": 70, "price": 99, "currency_price": [{"currency": "EUR"}]}],
+            "extra": {},
+        }
     )
     assert prices.currency == "EUR" and prices.items[0].diamond_count == 70
 
@@ -366,7 +421,13 @@ def test_streak_yields_its_final_total_once() -> None:
     assert results[:2] == [None, None]
     streak = results[2]
     assert streak is not None
-    assert (streak.count, streak.cost, streak.total_cost, streak.first.msg_id, streak.last.msg_id) == (3, 5, 15, 1, 3)
+    assert (streak.count, streak.cost, streak.total_cost, streak.first.msg_id, streak.last.msg_id) == (
+        3,
+        5,
+        15,
+        1,
+        3,
+    )
     assert streak.user is not None and streak.user.id == 7
     assert len(streaks) == 0
 

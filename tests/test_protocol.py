@@ -9,7 +9,6 @@ import pytest
 from client_wire import chat, control, fetch_result, frame_types, gift, push_frame, read_frame, unknown
 from hypothesis import given
 from hypothesis import strategies as st
-
 from pytiktoklive._proto import webcast as pb
 from pytiktoklive._protocol import RecentIds, WebcastProtocol, parse_handshake_options
 from pytiktoklive.errors import DecodeError
@@ -267,7 +266,10 @@ def test_handshake_ping_interval_overrides_heartbeat_duration() -> None:
 
 
 def test_parse_handshake_options() -> None:
-    assert parse_handshake_options("ping-interval=10; Foo = bar ;;junk") == {"ping-interval": "10", "foo": "bar"}
+    assert parse_handshake_options("ping-interval=10; Foo = bar ;;junk") == {
+        "ping-interval": "10",
+        "foo": "bar",
+    }
 
 
 # ---------------------------------------------------------------- websocket URL

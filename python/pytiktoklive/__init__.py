@@ -1,9 +1,9 @@
 """pytiktoklive: TikTok LIVE events in real time, decoded by a Rust core.
 
-    >>> import pytiktoklive
-    >>> result = pytiktoklive.decode_frame(frame_bytes)   # doctest: +SKIP
-    >>> [type(e).__name__ for e in result.events]          # doctest: +SKIP
-    ['LikeEvent']
+Decode bytes with :func:`decode_frame` (a websocket ``PushFrame``) or
+:func:`decode_fetch_result` (an ``im/fetch`` body); follow a LIVE with
+:class:`TikTok` (``await TikTok().track_user("someone")``). Every event type is in
+:mod:`pytiktoklive.events`, every error in :mod:`pytiktoklive.errors`.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ whatever the user installs:
 * a handler that raises never reaches the caller: the failure is logged to
   the ``"pytiktoklive"`` logger and the client carries on (the Go original's
   default error handler panicked, taking the program down with it).
+
+The records httpx and websockets log about our requests are redacted too
+(:func:`redact_third_party_logs`, installed by every client).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any, Callable, Optional
 
 from pytiktoklive._redact import redact
 
-__all__ = ["ErrorHandler", "MessageHandler", "Reporter", "logger"]
+__all__ = ["ErrorHandler", "MessageHandler", "Reporter", "logger", "redact_third_party_logs"]
 
 logger = logging.getLogger("pytiktoklive")
 
@@ -43,6 +46,46 @@ def _log_warn(message: str) -> None:
 
 def _log_error(error: BaseException) -> None:
     logger.error("%s: %s", type(error).__name__, redact(str(error)))
+
+
+class _RedactingFilter(logging.Filter):
+    """Redacts the records of the libraries pytiktoklive drives.
+
+    httpx logs every request URL at INFO (signed URLs carry ``msToken``,
+    ``X-Bogus`` and ``_signature``); httpcore (headers) and websockets (handshake
+    ``Cookie``) log secrets at DEBUG. The filter rewrites those records; it drops nothing.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record is the logging module's to report, not ours
+            return True
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+_REDACTING_FILTER = _RedactingFilter()
+#: Third-party loggers whose records can carry secrets of ours.
+THIRD_PARTY_LOGGERS = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+    "websockets.client",
+)
+
+
+def redact_third_party_logs() -> None:
+    """Install the redacting filter on httpx's and websockets' loggers (idempotent)."""
+    for name in THIRD_PARTY_LOGGERS:
+        third_party = logging.getLogger(name)
+        if _REDACTING_FILTER not in third_party.filters:
+            third_party.addFilter(_REDACTING_FILTER)
 
 
 class Reporter:

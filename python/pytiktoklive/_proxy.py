@@ -10,8 +10,8 @@ their setup:
 * ``NO_PROXY`` exempts hosts from proxies taken from the environment.
 
 ``http://``, ``https://``, ``socks5://`` and ``socks5h://`` proxies work for
-both kinds of traffic. TLS to TikTok stays verified unless ``insecure=True``
-(for intercepting proxies you trust).
+both kinds of traffic. TLS (to TikTok, and to an ``https://`` proxy) stays
+verified unless ``insecure=True`` (for intercepting proxies you trust).
 """
 
 from __future__ import annotations
@@ -25,7 +25,14 @@ from typing import Dict, Mapping, Optional
 
 import httpx
 
-__all__ = ["ProxySettings", "build_http_client", "resolve_proxies", "websocket_proxy_for"]
+__all__ = [
+    "ProxySettings",
+    "build_http_client",
+    "proxy_ssl",
+    "resolve_proxies",
+    "websocket_proxy_for",
+    "websocket_ssl",
+]
 
 _SCHEMES = ("http", "https", "socks5", "socks5h")
 
@@ -101,7 +108,8 @@ def build_http_client(
     verify = not proxies.insecure
     mounts: Dict[str, Optional[httpx.AsyncBaseTransport]] = {}
     if proxies.http:
-        mounts["all://"] = httpx.AsyncHTTPTransport(proxy=proxies.http, verify=verify)
+        proxy = httpx.Proxy(proxies.http, ssl_context=proxy_ssl(proxies, proxies.http))
+        mounts["all://"] = httpx.AsyncHTTPTransport(proxy=proxy, verify=verify)
         if proxies.from_environment and proxies.no_proxy:
             mounts.update(_no_proxy_patterns(proxies.no_proxy))
     return httpx.AsyncClient(
@@ -139,12 +147,23 @@ def _bypassed(host: str, no_proxy: str) -> bool:
     return False
 
 
+def _tls_context(insecure: bool) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def websocket_ssl(proxies: ProxySettings, url: str) -> Optional[ssl.SSLContext]:
     """TLS settings for a ``wss`` URL: default verification, or none with ``insecure``."""
     if not url.startswith("wss:"):
         return None
-    context = ssl.create_default_context()
-    if proxies.insecure:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
+    return _tls_context(proxies.insecure)
+
+
+def proxy_ssl(proxies: ProxySettings, proxy_url: Optional[str]) -> Optional[ssl.SSLContext]:
+    """TLS settings for the connection to an ``https://`` proxy itself (None for other proxies)."""
+    if not proxy_url or urllib.parse.urlsplit(proxy_url).scheme.lower() != "https":
+        return None
+    return _tls_context(proxies.insecure)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from dataclasses import dataclass
-from typing import Awaitable, Callable, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidProxy, InvalidStatus, InvalidURI
@@ -43,6 +43,9 @@ class WebsocketOptions:
     origin: str
     cookie: str = ""
     proxy: Optional[str] = None
+    #: TLS to an ``https://`` proxy (None for other proxies). Declared before ``ssl``, which
+    #: shadows the module in the class body.
+    proxy_ssl: Optional[ssl.SSLContext] = None
     ssl: Optional[ssl.SSLContext] = None
     open_timeout: float = 10.0
     #: Seconds without any frame before the connection counts as stalled (None: wait forever).
@@ -92,6 +95,8 @@ async def _send_heartbeats(connection: ClientConnection, protocol: WebcastProtoc
 
 async def _open(url: str, options: WebsocketOptions) -> ClientConnection:
     headers = {"Cookie": options.cookie} if options.cookie else {}
+    # websockets refuses proxy_ssl for anything but an https:// proxy, even as None.
+    proxy_tls: Dict[str, Any] = {"proxy_ssl": options.proxy_ssl} if options.proxy_ssl is not None else {}
     try:
         return await connect(
             url,
@@ -107,6 +112,7 @@ async def _open(url: str, options: WebsocketOptions) -> ClientConnection:
             open_timeout=options.open_timeout,
             close_timeout=2,
             max_size=options.max_frame_size,
+            **proxy_tls,
         )
     except InvalidStatus as exc:
         response = exc.response

@@ -35,13 +35,14 @@ from pytiktoklive._protocol import WebcastProtocol
 from pytiktoklive._proxy import (
     ProxySettings,
     build_http_client,
+    proxy_ssl,
     resolve_proxies,
     websocket_proxy_for,
     websocket_ssl,
 )
 from pytiktoklive._retry import DEFAULT_RECONNECT, ReconnectPolicy
 from pytiktoklive._session import RoomSession, SessionSettings
-from pytiktoklive._signing import SignerLike, as_signer
+from pytiktoklive._signing import SignerLike, SignServer, as_signer
 from pytiktoklive._websocket import WebsocketOptions
 from pytiktoklive.config import Endpoints
 from pytiktoklive.errors import (
@@ -74,6 +75,7 @@ class TikTok:
         log_requests: report every HTTP request's status, endpoint and (truncated, redacted) body.
         signer: how to sign the first ``im/fetch`` of a room: a :class:`SignServer`, a sign
             server URL, or a function ``url -> signed url``; by default the endpoints' sign server.
+        sign_api_key: the API key of the sign server (``signer``'s URL, or the endpoints' one).
         proxy / insecure: a proxy for all traffic (see :meth:`set_proxy`).
         session_id: the ``sessionid`` cookie of a logged-in TikTok session (for rooms that need a
             login); sent as TikTok's session cookies, never logged.
@@ -96,6 +98,7 @@ class TikTok:
         debug: bool = False,
         log_requests: bool = False,
         signer: Optional[SignerLike] = None,
+        sign_api_key: Optional[str] = None,
         proxy: Optional[str] = None,
         insecure: bool = False,
         session_id: Optional[str] = None,
@@ -119,10 +122,16 @@ class TikTok:
             raise ValueError("max_buffered_events must be at least 1")
         endpoints = Endpoints.from_env() if endpoints is None else endpoints
         self.endpoints = endpoints
+        # Everything that can refuse the arguments runs before the HTTP client exists.
+        if sign_api_key is not None:
+            if signer is not None and not isinstance(signer, str):
+                raise ValueError("sign_api_key goes with a sign server URL, not with a signer object")
+            signer = SignServer(signer or endpoints.signer, api_key=sign_api_key)
+        self._signer = as_signer(signer, endpoints.signer)
+        self._proxies = resolve_proxies(proxy, insecure=insecure)
         self._reporter = Reporter(debug=debug)
         redact_third_party_logs()
         self._timeout = timeout
-        self._proxies = resolve_proxies(proxy, insecure=insecure)
         self._owns_client = http_client is None
         client = http_client or build_http_client(self._proxies, timeout=timeout)
         self._retired_clients: List[httpx.AsyncClient] = []
@@ -137,7 +146,6 @@ class TikTok:
         if session_id:
             self._set_session_cookies(session_id)
         self._discovery = Discovery(self._http)
-        self._signer = as_signer(signer, endpoints.signer)
         self._settings = SessionSettings(websocket=websocket, polling=polling, reconnect=reconnect)
         self._max_buffered_events = max_buffered_events
         self._overflow = overflow
@@ -196,7 +204,8 @@ class TikTok:
 
         Schemes: ``http``, ``https``, ``socks5`` and ``socks5h``.
 
-        TLS certificates stay verified unless ``insecure`` is True. Rooms already
+        TLS certificates (TikTok's, and an ``https`` proxy's own) stay verified unless
+        ``insecure`` is True. Rooms already
         tracked keep their connections; new connections (and reconnects) use the proxy.
         """
         self._proxies = resolve_proxies(url, insecure=insecure)
@@ -364,12 +373,14 @@ class TikTok:
         return (await self._discovery.check_alive([room_id])).get(room_id)
 
     def _websocket_options(self, url: str) -> WebsocketOptions:
+        proxy = websocket_proxy_for(self._proxies, url)
         return WebsocketOptions(
             user_agent=self._http.signed_user_agent or self._http.user_agent,
             origin=self.endpoints.www,
             cookie=self._http.cookie_header(url),
-            proxy=websocket_proxy_for(self._proxies, url),
+            proxy=proxy,
             ssl=websocket_ssl(self._proxies, url),
+            proxy_ssl=proxy_ssl(self._proxies, proxy),
             open_timeout=self._timeout,
             idle_timeout=self._idle_timeout,
         )
@@ -389,7 +400,9 @@ class TikTok:
         bursts; a rate-limited lookup waits and retries). Users who cannot be tracked
         (offline, unknown, blocked…) end up in ``group.failures`` instead of failing the call.
         Each room buffers at most ``max_buffered_events`` events and the merged stream
-        ``group_buffer``: memory stays bounded however many rooms there are.
+        ``group_buffer``: memory stays bounded however many rooms there are. ``options``
+        are those of :meth:`track_room`; ``fetch_gift_info=False`` saves a large
+        ``gift/list`` download per room.
         """
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")

@@ -4,7 +4,8 @@ Iterating a group yields ``(live, event)`` pairs from all its rooms as they
 arrive. Each room keeps its own bounded buffer and the merged stream has a
 bound too, so a slow consumer slows every room's reading (and says so in the
 log) instead of growing memory or dropping events. A room that fails is
-reported to the error handler and left out; the others go on.
+reported to the error handler and left out; the others go on. Breaking out of
+``async for`` and iterating again later continues where it stopped.
 """
 
 from __future__ import annotations
@@ -20,6 +21,21 @@ from pytiktoklive.streaks import GiftStreak
 __all__ = ["LiveGroup"]
 
 _Item = Tuple[Live, Optional[Event]]
+
+
+class _GroupIterator:
+    """``async for live, event in group``."""
+
+    __slots__ = ("_group",)
+
+    def __init__(self, group: LiveGroup) -> None:
+        self._group = group
+
+    def __aiter__(self) -> _GroupIterator:
+        return self
+
+    async def __anext__(self) -> Tuple[Live, Event]:
+        return await self._group._next()
 
 
 class LiveGroup:
@@ -38,7 +54,9 @@ class LiveGroup:
         self.failures: Dict[str, BaseException] = dict(failures)
         self._reporter = reporter
         self._capacity = capacity
-        self._iterating = False
+        self._consuming = False
+        self._queue: Optional[asyncio.Queue[_Item]] = None
+        self._running = 0
         self._forwarders: List[asyncio.Task[None]] = []
 
     def __len__(self) -> int:
@@ -63,38 +81,45 @@ class LiveGroup:
         return handler
 
     def __aiter__(self) -> AsyncIterator[Tuple[Live, Event]]:
-        return self._iterate()
+        return _GroupIterator(self)
+
+    def _start(self) -> asyncio.Queue[_Item]:
+        """Start one forwarder per room (once): it moves the room's events into the merged queue."""
+        if self._queue is None:
+            self._queue = asyncio.Queue(self._capacity)
+            self._running = len(self.lives)
+            self._forwarders = [
+                asyncio.ensure_future(self._forward(live, self._queue)) for live in self.lives.values()
+            ]
+        return self._queue
 
     async def _forward(self, live: Live, queue: asyncio.Queue[_Item]) -> None:
         try:
             async for event in live:
-                await queue.put((live, event))
+                await queue.put((live, event))  # waits while the merged stream is full: backpressure
+        except asyncio.CancelledError:
+            raise  # the group is closing: no end marker, nobody reads any more
         except Exception as exc:
             self._reporter.error(exc)
-        finally:
-            await queue.put((live, None))
+        await queue.put((live, None))
 
-    async def _iterate(self) -> AsyncIterator[Tuple[Live, Event]]:
-        if self._iterating:
+    async def _next(self) -> Tuple[Live, Event]:
+        # A plain __anext__ (not an async generator): breaking out of `async for` and
+        # iterating again later continues where it stopped, losing nothing.
+        if self._consuming:
             raise RuntimeError("this group's events are already being consumed")
-        self._iterating = True
-        queue: asyncio.Queue[_Item] = asyncio.Queue(self._capacity)
-        forwarders = self._forwarders = [
-            asyncio.ensure_future(self._forward(live, queue)) for live in self.lives.values()
-        ]
-        running = len(forwarders)
+        self._consuming = True
         try:
-            while running:
+            queue = self._start()
+            while self._running:
                 live, event = await queue.get()
                 if event is None:
-                    running -= 1
+                    self._running -= 1
                 else:
-                    yield live, event
+                    return live, event
+            raise StopAsyncIteration
         finally:
-            self._iterating = False
-            for task in forwarders:
-                task.cancel()
-            await asyncio.gather(*forwarders, return_exceptions=True)
+            self._consuming = False
 
     async def run(self) -> None:
         """Consume every room's events (running the handlers) until all have ended."""
@@ -107,6 +132,7 @@ class LiveGroup:
             task.cancel()
         await asyncio.gather(*(live.close() for live in self.lives.values()))
         await asyncio.gather(*self._forwarders, return_exceptions=True)
+        self._running = 0  # an iteration after close() ends at once
 
     @property
     def ended(self) -> bool:

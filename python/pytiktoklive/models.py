@@ -148,8 +148,12 @@ class RoomOwner:
         )
 
 
-# Quality names of stream_url.flv_pull_url and live_core_sdk_data, lowest first.
-_QUALITY_ORDER = ("SD2", "SD1", "HD1", "FULL_HD1", "ORIGION", "ld", "sd", "hd", "uhd", "origin")
+# Quality ranks, lowest first: flv_pull_url's names and live_core_sdk_data's, which pair up
+# (SD1 = ld < SD2 = sd < HD1 = hd < FULL_HD1 = uhd < ORIGION = origin; TikTok spells ORIGION so).
+_QUALITY_RANK = {
+    **{name: rank for rank, name in enumerate(("SD1", "SD2", "HD1", "FULL_HD1", "ORIGION"))},
+    **{name: rank for rank, name in enumerate(("ld", "sd", "hd", "uhd", "origin"))},
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,8 +176,7 @@ class StreamURLs:
     def qualities(self) -> Tuple[str, ...]:
         """Every quality offered, lowest first as far as known."""
         names = dict.fromkeys([*self.flv, *self.hls])
-        rank = {name: index for index, name in enumerate(_QUALITY_ORDER)}
-        return tuple(sorted(names, key=lambda name: rank.get(name, -1)))
+        return tuple(sorted(names, key=lambda name: _QUALITY_RANK.get(name, -1)))
 
     @classmethod
     def from_raw(cls, stream_url: Any) -> StreamURLs:
