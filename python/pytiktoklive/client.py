@@ -21,6 +21,7 @@ endpoints are configuration, nothing else changes.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Union
 
 import httpx
@@ -46,6 +47,7 @@ from pytiktoklive._signing import SignerLike, SignServer, as_signer
 from pytiktoklive._websocket import WebsocketOptions
 from pytiktoklive.config import Endpoints
 from pytiktoklive.errors import (
+    ConnectionFailedError,
     InvalidUsernameError,
     RateLimitError,
     RequestError,
@@ -336,7 +338,14 @@ class TikTok:
         if not process_initial_events:
             first_events = []  # their ids are remembered all the same, so they never come back
         if settings.websocket and protocol.websocket_offered:
-            _frames.require_frame_encoder()  # fail here, clearly, where outbound frames cannot be encoded
+            try:
+                _frames.require_frame_encoder()
+            except ConnectionFailedError as exc:
+                if not settings.polling:
+                    raise  # fail here, clearly, where outbound frames cannot be encoded
+                # Python 3.9 (no betterproto2): every event still arrives, by HTTP polling.
+                self._reporter.warn("%s: polling instead of the websocket: %s", label, exc)
+                settings = dataclasses.replace(settings, websocket=False)
         buffer = EventBuffer(
             max_buffered_events or self._max_buffered_events,
             overflow=overflow or self._overflow,
