@@ -13,8 +13,8 @@ and a whole simulated LIVE (``demo_user``, speed 20) is followed over the websoc
 
 On Python 3.9 (no betterproto2): the simulator and the pure decoder refuse to import with a clear
 ImportError, encoding an outbound frame raises ConnectionFailedError, and, with ``--sim-url`` (a
-simulator served by a newer Python), tracking a websocket room fails with that clear error while
-``websocket=False`` follows ``demo_user`` to its end by HTTP polling.
+simulator served by a newer Python), a websocket room with ``polling=False`` fails with that error while
+``demo_user`` (which offers the websocket) is followed to its end by HTTP polling.
 
 It uses only the standard library and the installed package, so it runs from any directory.
 """
@@ -159,16 +159,16 @@ def expect_error(kind: Type[BaseException], action: Callable[[], object], fragme
 
 
 async def polling_client(sim_url: str) -> None:
-    endpoints = pytiktoklive.Endpoints(www=sim_url, webcast=f"{sim_url}/webcast", signer=f"{sim_url}/signer")
+    endpoints = pytiktoklive.Endpoints.at(sim_url)
     async with TikTok(endpoints) as tiktok:
         try:
-            live = await tiktok.track_user("load_user0")  # endless, offers the websocket
+            await tiktok.track_user("load_user0", polling=False)  # endless, offers the websocket
         except ConnectionFailedError as exc:
-            check("websocket=False" in str(exc), f"websocket on 3.9: ConnectionFailedError ({exc})")
+            check("websocket=False" in str(exc), f"websocket only on 3.9: ConnectionFailedError ({exc})")
         else:
-            await live.close()
-            check(False, "websocket on 3.9: expected ConnectionFailedError")
-        result = await asyncio.wait_for(follow(tiktok, "demo_user", websocket=False), 60)
+            check(False, "websocket only on 3.9: expected ConnectionFailedError")
+        # A room that offers the websocket is polled instead, to its end.
+        result = await asyncio.wait_for(follow(tiktok, "demo_user"), 60)
         check_follow(*result, expected_transport="polling")
 
 
