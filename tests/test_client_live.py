@@ -51,6 +51,7 @@ ROOMS = [
     RoomSpec("poll_room", scenario=SHORT, websocket=False, fetch_interval_ms=30),
     RoomSpec("endless_room", scenario=ENDLESS),
     RoomSpec("beat_room", scenario=ENDLESS, ping_interval=0.05),
+    RoomSpec("real_beat_room", scenario=ENDLESS, ping_interval=7.0, heartbeat_duration=15),
     RoomSpec("endless_poll", scenario=ENDLESS, websocket=False, fetch_interval_ms=30),
     RoomSpec("streak_room", scenario=_streaks()),
     RoomSpec("big_room", scenario=_chats(450), history_size=1000),
@@ -112,6 +113,17 @@ async def test_heartbeats_follow_the_servers_interval(sim: Simulator) -> None:
         await guarded(sim.wait_until(lambda: len(room.stats.heartbeats) >= 4), "heartbeats")
         await live.close()
     assert room.stats.heartbeats[:4] == [1, 2, 3, 4]  # sequence numbers grow by one
+
+
+async def test_the_handshake_interval_wins_over_the_fetch_results(sim: Simulator) -> None:
+    # A real fetch result says heartbeat_duration=15; the handshake says ping-interval=7 (s).
+    room = sim.room("real_beat_room")
+    async with Recorder(sim) as client:
+        live = await client.tiktok.track_user("real_beat_room")
+        await guarded(sim.wait_until(lambda: len(room.stats.heartbeats) >= 1), "the first heartbeat")
+        await guarded(sim.wait_until(lambda: live._protocol.frames_received >= 1), "a frame")
+        assert live._protocol.heartbeat_interval == 7.0
+        await live.close()
 
 
 async def test_acks_exactly_when_the_server_asks(sim: Simulator) -> None:

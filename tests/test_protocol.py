@@ -265,6 +265,20 @@ def test_handshake_ping_interval_overrides_heartbeat_duration() -> None:
     assert protocol.heartbeat_interval == 8.0
 
 
+@pytest.mark.parametrize(
+    ("duration", "seconds"),
+    [(10000, 10.0), (15, 15.0), (1, 1.0), (999, 60.0), (1500, 1.5), (200, 60.0), (10**9, 60.0)],
+)
+def test_heartbeat_duration_is_milliseconds_unless_that_would_be_under_a_second(
+    duration: int, seconds: float
+) -> None:
+    # The URL asks for heartbeat_duration=10000 (ms) but a real fetch result carried 15:
+    # a heartbeat every 15 ms would flood the server, every 15 s is what it means.
+    protocol = WebcastProtocol(ROOM)
+    protocol.receive_fetch_result(fetch_result(heartbeat_duration=duration))
+    assert protocol.heartbeat_interval == seconds
+
+
 def test_parse_handshake_options() -> None:
     assert parse_handshake_options("ping-interval=10; Foo = bar ;;junk") == {
         "ping-interval": "10",

@@ -113,6 +113,19 @@ def _seconds(milliseconds: int, *, upper: float) -> Optional[float]:
     return min(max(milliseconds / 1000.0, _MIN_INTERVAL), upper)
 
 
+def _heartbeat_seconds(duration: int) -> Optional[float]:
+    """``heartbeat_duration`` of a fetch result as seconds between heartbeats.
+
+    The web client asks for ``heartbeat_duration=10000`` (milliseconds) in the websocket URL,
+    but a real fetch result carried ``15``: read as milliseconds that would be 66 heartbeats a
+    second. Values below one second are therefore taken as seconds, larger ones as milliseconds.
+    """
+    if duration <= 0:
+        return None
+    seconds = float(duration) if duration < 1000 else duration / 1000.0
+    return min(max(seconds, 1.0), _MAX_HEARTBEAT_INTERVAL)
+
+
 class WebcastProtocol:
     """Per-room protocol state: bytes in; events, frames and resume state out."""
 
@@ -260,7 +273,7 @@ class WebcastProtocol:
         interval = _seconds(result.fetch_interval, upper=_MAX_FETCH_INTERVAL)
         if interval is not None:
             self.fetch_interval = interval
-        heartbeat = _seconds(result.heartbeat_duration, upper=_MAX_HEARTBEAT_INTERVAL)
+        heartbeat = _heartbeat_seconds(result.heartbeat_duration)
         if heartbeat is not None:
             self._heartbeat_from_result = heartbeat
         for skipped in result.skipped:

@@ -151,9 +151,11 @@ async def run_websocket(
         handshake_options = (
             connection.response.headers.get("Handshake-Options") if connection.response else None
         )
+        # Opening resets the per-connection state (the previous handshake's interval among it),
+        # so this connection's options come after it.
+        protocol.connection_opened()
         if handshake_options:
             protocol.apply_handshake_options(handshake_options)
-        protocol.connection_opened()
         await _flush(connection, protocol)
         reporter.info("%s: connected to the websocket", label)
         heartbeats = asyncio.ensure_future(_send_heartbeats(connection, protocol))
