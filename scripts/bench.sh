@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Benchmarks: decoding speed against TikTokLive, and end to end over the simulator.
+#
+#   bash scripts/bench.sh                       # everything (~10 minutes on 2 cores)
+#   bash scripts/bench.sh decode                # only the decoders
+#   bash scripts/bench.sh e2e                   # only the end-to-end runs
+#   BENCH_RESULTS=path/results.md bash scripts/bench.sh
+#
+# Sets up what it needs: .venv (as scripts/test.sh does, if missing) with pytest-benchmark,
+# and .venv-bench, a separate venv holding TikTokLive 7.x from PyPI. TikTokLive pins another
+# betterproto2 than ours, so it runs in its own process, on the very same bytes
+# (benches/busy_room.py builds them from the real captures); it is never a dependency of
+# pytiktoklive. The decoder benchmarks skip cleanly without ../shared/captures.
+#
+# Raw outputs go to .benchmarks/ (gitignored); the markdown summary to $BENCH_RESULTS
+# (default .benchmarks/results.md). Knobs: E2E_RUNS, E2E_WARMUP and E2E_SECONDS (per run),
+# BENCH_MAX_TIME (pytest-benchmark --benchmark-max-time, seconds).
+#
+# E2E_RUNS is a list of rooms:rate[:decoder[:heartbeat_duration]] (decoder rust or pure; rate is
+# LivelyScenario's, ~7.4 messages/s per room at 1, plus a viewer count every 2 s). The rooms
+# send heartbeat_duration 10000 unless told: the client reads the field as milliseconds and,
+# with the simulator's default 15 (a real frame's value), heartbeats every 50 ms (the
+# handshake's ping-interval is dropped when the connection opens), which is measured apart.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+WHAT=${1:-all}
+OUT=.benchmarks
+RESULTS=${BENCH_RESULTS:-$OUT/results.md}
+E2E_RUNS=${E2E_RUNS:-"1:100 100:1 1000:0.1 1000:0.1:pure 100:1:rust:15"}
+E2E_WARMUP=${E2E_WARMUP:-10}
+E2E_SECONDS=${E2E_SECONDS:-30}
+BENCH_MAX_TIME=${BENCH_MAX_TIME:-3}
+PYTHON=${PYTHON:-python3}
+mkdir -p "$OUT"
+
+if [ ! -x .venv/bin/python ]; then
+    log "creating .venv with $($PYTHON --version)"
+    "$PYTHON" -m venv .venv
+    export PATH="$PWD/.venv/bin:$PATH"
+    .venv/bin/python -m pip install -q --upgrade pip "maturin>=1.9.4,<2"
+    log "building the Rust extension (release) and installing pytiktoklive"
+    .venv/bin/python -m pip install -q --no-build-isolation -e ".[test,bench]"
+fi
+VPY=.venv/bin/python
+if ! $VPY -c "import pytest_benchmark" 2>/dev/null; then
+    $VPY -m pip install -q "pytest-benchmark>=4"
+fi
+
+if [ ! -x .venv-bench/bin/python ]; then
+    log "creating .venv-bench (TikTokLive 7.x, only for the comparison)"
+    "$PYTHON" -m venv .venv-bench
+fi
+BPY=.venv-bench/bin/python
+if ! $BPY -c "import TikTokLive, pytest_benchmark, pytest_asyncio, pytest_timeout" 2>/dev/null; then
+    # pytest-asyncio only so that pyproject's pytest options are all known there.
+    $BPY -m pip install -q "TikTokLive>=7,<8" "pytest>=8" "pytest-benchmark>=4" "pytest-timeout>=2.3" \
+        "pytest-asyncio>=0.24"
+fi
+
+COMMANDS=("BENCH_RESULTS=$RESULTS bash scripts/bench.sh $WHAT   # runs:")
+run() {
+    COMMANDS+=("$*")
+    "$@"
+}
+
+BENCH_ARGS=(--benchmark-enable --benchmark-max-time="$BENCH_MAX_TIME" --benchmark-min-rounds=5 -q)
+if [ "$WHAT" = all ] || [ "$WHAT" = decode ]; then
+    log "decoding: pytiktoklive (Rust core, no-objects path, pure Python)"
+    run timeout 600 $VPY -m pytest benches/test_decode.py "${BENCH_ARGS[@]}" \
+        --benchmark-json="$OUT/decode-ours.json"
+    log "decoding: TikTokLive $($BPY -c 'import importlib.metadata as m; print(m.version("TikTokLive"))')"
+    run timeout 900 $BPY -m pytest benches/test_decode_tiktoklive.py "${BENCH_ARGS[@]}" \
+        --benchmark-json="$OUT/decode-tiktoklive.json"
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = e2e ]; then
+    rm -f "$OUT/e2e.jsonl"
+    for spec in $E2E_RUNS; do
+        IFS=: read -r rooms rate decoder heartbeat <<<"$spec"
+        decoder=${decoder:-rust}
+        heartbeat=${heartbeat:-10000}
+        pure=0
+        [ "$decoder" = pure ] && pure=1
+        log "end to end: $rooms rooms at rate $rate, $decoder decoder, heartbeat_duration $heartbeat"
+        run env PYTIKTOKLIVE_PURE=$pure timeout 900 $VPY benches/e2e.py --rooms "$rooms" --rate "$rate" \
+            --heartbeat-duration "$heartbeat" --warmup "$E2E_WARMUP" --seconds "$E2E_SECONDS" \
+            --json-out "$OUT/e2e.jsonl" || echo "(this run failed; the others go on)"
+    done
+fi
+
+REPORT_ARGS=(--out "$RESULTS")
+for file in "$OUT/decode-ours.json" "$OUT/decode-tiktoklive.json"; do
+    [ -f "$file" ] && REPORT_ARGS+=(--decode "$file")
+done
+[ -f "$OUT/e2e.jsonl" ] && REPORT_ARGS+=(--e2e "$OUT/e2e.jsonl")
+for command in "${COMMANDS[@]}"; do
+    REPORT_ARGS+=(--command "$command")
+done
+$VPY benches/report.py "${REPORT_ARGS[@]}"
