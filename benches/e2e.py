@@ -111,6 +111,9 @@ class SimProcess:
         except (OSError, subprocess.TimeoutExpired):
             self.process.kill()
             self.process.wait()
+        finally:
+            if self.process.stdout is not None:  # else a ResourceWarning when run under pytest
+                self.process.stdout.close()
 
 
 async def run(

@@ -210,3 +210,31 @@ async def test_unsupported_proxy_schemes_fail_clearly() -> None:
                 tiktok.set_proxy(url)
     with pytest.raises(ValueError, match="unsupported proxy scheme"):
         TikTok(proxy="ftp://127.0.0.1:21")
+
+
+async def test_websocket_proxy_carries_only_the_websocket(sim: Simulator) -> None:
+    async with (
+        HttpProxy() as web,
+        Socks5Proxy() as ws,
+        TikTok(sim.endpoints, proxy=web.url, websocket_proxy=ws.url, reconnect=FAST) as tiktok,
+    ):
+        assert (tiktok.proxies.http, tiktok.proxies.websocket) == (web.url, ws.url)
+        await track_to_the_end(tiktok, sim)
+    assert len(web.requests) == len(http_requests(sim)) > 0 and web.tunnels == []
+    assert ws.targets == [authority(sim)]
+
+
+async def test_websocket_proxy_is_not_exempted_by_no_proxy(
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with HttpProxy() as from_env, Socks5Proxy() as ws:
+        monkeypatch.setenv("HTTPS_PROXY", from_env.url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        async with TikTok(sim.endpoints, websocket_proxy=ws.url, reconnect=FAST) as tiktok:
+            await track_to_the_end(tiktok, sim)
+            tiktok.set_proxy(from_env.url)  # replaces both proxies
+            assert tiktok.proxies.websocket == tiktok.proxies.http == from_env.url
+    # NO_PROXY exempts the environment's proxy, not the one given for the websocket.
+    assert from_env.targets == [] and ws.targets == [authority(sim)]
+    with pytest.raises(ValueError, match="unsupported proxy scheme"):
+        TikTok(websocket_proxy="socks4://127.0.0.1:1080")

@@ -36,8 +36,6 @@ from pytiktoklive.errors import (
 from pytiktoklive.events import ChatEvent, ControlEvent, UnknownEvent
 from pytiktoklive.live import Live
 from pytiktoklive.simulator import LivelyScenario, RoomSpec, ScriptedScenario, SimRoom, Simulator
-from pytiktoklive.simulator import push as sim_push
-from pytiktoklive.simulator.proto import pb
 
 #: Seconds after which a stuck test fails with a clear message instead of the 120 s pytest timeout.
 HANG_GUARD = 30.0
@@ -191,31 +189,18 @@ async def test_undecodable_frame_is_reported_and_loses_nothing(sim: Simulator, i
     assert client.errors and all(isinstance(error, DecodeError) for error in client.errors)
 
 
-async def test_truncated_gzip_payload_of_a_real_frame_loses_nothing(
-    sim: Simulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_truncated_gzip_payload_of_a_real_frame_loses_nothing(sim: Simulator) -> None:
     """The third ``msg`` frame carries real messages, but its gzip payload is cut in half.
 
     Unlike ``truncated_after`` (a broken copy, then the real frame), nothing re-sends those
     messages on this connection: the client must resume from its last good cursor."""
     room = sim.room("fault_ws")
-    encode = sim_push.encode_push_frame
-    frames: List[int] = []
-
-    def cut_third_payload(payload: bytes, **fields: Any) -> bytes:
-        frame = encode(payload, **fields)
-        frames.append(len(frame))
-        if len(frames) != 3:
-            return frame
-        assert fields.get("compress"), "the client asks for gzip"
-        parsed = pb.PushFrame.parse(frame)
-        parsed.payload = parsed.payload[: len(parsed.payload) // 2]
-        return bytes(parsed)
-
-    monkeypatch.setattr(sim_push, "encode_push_frame", cut_third_payload)
+    fault = room.faults.truncated_gzip_after(2)
     async with Client(sim) as client:
-        _live, ids = await track_and_consume(client, room)
-    assert len(frames) > 3
+        live, ids = await track_and_consume(client, room)
+    assert fault.fired == 1
+    assert room.stats.frames_sent > 3
+    assert live.stats["reconnects"] >= 1
     assert_exactly_once(ids, room)
     assert client.errors and all(isinstance(error, DecodeError) for error in client.errors)
 

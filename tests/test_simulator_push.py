@@ -381,3 +381,44 @@ def test_gzip_payload_is_a_plain_gzip_stream() -> None:
 
     frame = raw_frame(encode_push_frame(b"fetch-result-bytes", log_id=1, seq_id=1, compress=True))
     assert gzip.decompress(frame.payload) == b"fetch-result-bytes"
+
+
+@pytest.mark.parametrize("compress", [True, False], ids=["gzip-asked", "plain-asked"])
+async def test_a_valid_frame_whose_gzip_payload_is_cut(
+    sim: Simulator, http: httpx.AsyncClient, compress: bool
+) -> None:
+    """``truncated_gzip_after``: a real frame (its messages are not sent again) with a cut payload."""
+    room = short_room(sim, f"cut_gzip_{compress}", scenario=LivelyScenario(duration=None))
+    fault = room.faults.truncated_gzip_after(1)
+    good: List[FetchResult] = []
+    cut: List[pb.PushFrame] = []
+    async with connect_push(await fetch(http, sim, room), room, compress=compress) as ws:
+        try:
+            async for data in ws:
+                assert isinstance(data, bytes)
+                try:
+                    frame = decode_frame(data)
+                except DecodeError:
+                    cut.append(raw_frame(data))  # still a well-formed PushFrame
+                    continue
+                if frame.payload_type == "msg":
+                    good.append(frame)
+                    await ws.send(ack_frame(frame.log_id, frame.internal_ext))
+                    if len(good) == 3:
+                        room.end()
+        except ConnectionClosed:
+            pass
+    assert fault.fired == 1 and len(cut) == 1
+    headers = {header.key: header.value for header in cut[0].headers}
+    assert cut[0].payload_type == "msg" and headers["compress_type"] == "gzip"
+    assert cut[0].payload[:2] == b"\x1f\x8b"
+    with pytest.raises(EOFError):
+        gzip.decompress(cut[0].payload)
+    # The messages of the cut frame never came again on this connection: a gap after frame 1.
+    received = msg_ids(good)
+    logged = [entry.msg_id for entry in room.log]
+    logged = logged[logged.index(received[0]) :]  # the first fetch's history is not pushed
+    gap = logged[logged.index(msg_ids(good[:1])[-1]) + 1 : logged.index(msg_ids(good[1:2])[0])]
+    assert gap, "the cut frame carried messages"
+    assert received == [msg_id for msg_id in logged if msg_id not in gap]
+    assert room.stats.bad_acks == 0  # the cut frame asked for no ack

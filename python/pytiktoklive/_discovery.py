@@ -1,14 +1,16 @@
 """Find users and rooms, and fetch what TikTok publishes about them.
 
 :class:`Discovery` turns the HTTP endpoints into typed results and typed
-errors; it holds no per-room state. The page parsing itself is pure
+errors; the only per-room state it holds is the gift list cache
+(:class:`GiftListCache`). The page parsing itself is pure
 (:mod:`pytiktoklive._pages`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+import time
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import httpx
 
@@ -27,7 +29,7 @@ from pytiktoklive.errors import (
 )
 from pytiktoklive.models import GiftInfo, PriceList, RoomInfo, UserInfo
 
-__all__ = ["Discovery", "FeedPage"]
+__all__ = ["Discovery", "FeedPage", "GiftListCache"]
 
 # api-live's statusCode for an unknown user.
 _API_LIVE_USER_NOT_FOUND = 19881007
@@ -35,6 +37,14 @@ _API_LIVE_USER_NOT_FOUND = 19881007
 _AGE_RESTRICTED_CODES = (10011, 4003110)
 
 FeedPage = Tuple[Sequence[Mapping[str, Any]], bool, int]
+
+#: Seconds a room's gift list is reused before it is asked for again.
+GIFT_LIST_TTL = 600.0
+# Cached rooms before expired entries are swept, and the most kept at all (oldest go first).
+_GIFT_CACHE_SWEEP = 256
+_GIFT_CACHE_MAX = 2048
+# Distinct gift lists kept for sharing between rooms (one per region/language, in practice).
+_GIFT_LISTS_SHARED = 4
 
 
 def _shown(response: httpx.Response) -> str:
@@ -62,11 +72,96 @@ def _data_of(body: Any, what: str, url: str = "") -> Any:
     return data
 
 
+class GiftListCache:
+    """Gift lists by room id: one request per room per ``ttl`` seconds, one copy per distinct list.
+
+    ``gift/list`` answers are ~0.5 MB of JSON (~1 MB once parsed), asked per room. In practice
+    rooms of one region get the same list, but the API is keyed by room and nothing promises
+    that, so nothing here assumes it:
+
+    * a room's list is reused for ``ttl`` seconds (re-tracking a room, ``get_gift_info`` after
+      ``track_room``…), and concurrent requests for one room share a single request;
+    * every other room is still asked; an answer *equal* to a list already held (compared in
+      full, ~0.3 ms) reuses that :class:`GiftInfo` object, so many rooms cost one copy of memory
+      (treat ``GiftInfo.raw`` as read-only: it may be shared);
+    * failures are not cached: the next call asks again.
+    """
+
+    def __init__(self, ttl: float = GIFT_LIST_TTL, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._by_room: Dict[int, Tuple[float, GiftInfo]] = {}
+        self._in_flight: Dict[int, asyncio.Future[GiftInfo]] = {}
+        self._distinct: List[GiftInfo] = []
+        self._sweep_at = _GIFT_CACHE_SWEEP
+
+    def fresh(self, room_id: int) -> Optional[GiftInfo]:
+        """The room's list while it is younger than ``ttl``."""
+        entry = self._by_room.get(room_id)
+        if entry is None:
+            return None
+        if self._clock() >= entry[0]:
+            del self._by_room[room_id]
+            return None
+        return entry[1]
+
+    def shared(self, data: Mapping[str, Any]) -> GiftInfo:
+        """The GiftInfo of ``data``: one held already when its data is equal, else a new one."""
+        for index, known in enumerate(self._distinct):
+            if known.raw == data:
+                self._distinct.insert(0, self._distinct.pop(index))  # most recently seen first
+                return known
+        info = GiftInfo.from_raw(data)
+        self._distinct.insert(0, info)
+        del self._distinct[_GIFT_LISTS_SHARED:]
+        return info
+
+    def store(self, room_id: int, info: GiftInfo) -> None:
+        now = self._clock()
+        self._by_room.pop(room_id, None)  # re-inserted last: the dict stays oldest-first
+        self._by_room[room_id] = (now + self.ttl, info)
+        if len(self._by_room) > self._sweep_at:
+            for stale in [key for key, (expires, _) in self._by_room.items() if now >= expires]:
+                del self._by_room[stale]
+            # Sweeping again only once the cache has grown as much again keeps stores cheap on
+            # average (at the cap, a sweep per store: ~0.1 ms next to a 0.5 MB download).
+            self._sweep_at = min(_GIFT_CACHE_MAX, max(_GIFT_CACHE_SWEEP, 2 * len(self._by_room)))
+        if len(self._by_room) > _GIFT_CACHE_MAX:
+            del self._by_room[next(iter(self._by_room))]  # the oldest
+
+    async def get(
+        self, room_id: int, fetch: Callable[[], Awaitable[Mapping[str, Any]]], *, refresh: bool = False
+    ) -> GiftInfo:
+        """The room's list: cached, or joined to the request in flight, or fetched (``fetch()`` →
+        the ``data`` of a ``gift/list`` answer)."""
+        if not refresh:
+            cached = self.fresh(room_id)
+            if cached is not None:
+                return cached
+        task = self._in_flight.get(room_id)
+        if task is None:
+            task = asyncio.ensure_future(self._fetch(room_id, fetch))
+            self._in_flight[room_id] = task
+            # Retrieved here too, so a request whose callers were all cancelled logs nothing.
+            task.add_done_callback(lambda done: done.cancelled() or done.exception())
+        # Shielded: one caller giving up does not cancel the others' request.
+        return await asyncio.shield(task)
+
+    async def _fetch(self, room_id: int, fetch: Callable[[], Awaitable[Mapping[str, Any]]]) -> GiftInfo:
+        try:
+            info = self.shared(await fetch())
+        finally:
+            self._in_flight.pop(room_id, None)
+        self.store(room_id, info)
+        return info
+
+
 class Discovery:
     """User → room, room → info/gifts, the feed, prices, liveness, and the first fetch."""
 
     def __init__(self, http: TikTokHTTP) -> None:
         self.http = http
+        self.gift_lists = GiftListCache()
         self._cookies_seeded = False
         self._cookie_lock = asyncio.Lock()
 
@@ -173,9 +268,15 @@ class Discovery:
             raise LiveEndedError(f"room {room_id}: the LIVE has ended")
         return info
 
-    async def gift_info(self, room_id: int) -> GiftInfo:
-        body = await self.http.webcast_json("gift/list/", {"room_id": str(room_id)})
-        return GiftInfo.from_raw(_data_of(body, "gift/list"))
+    async def gift_info(self, room_id: int, *, refresh: bool = False) -> GiftInfo:
+        """The room's gift list, through :class:`GiftListCache` (``refresh``: ask again now)."""
+
+        async def fetch() -> Mapping[str, Any]:
+            body = await self.http.webcast_json("gift/list/", {"room_id": str(room_id)})
+            data = _data_of(body, "gift/list")
+            return data if isinstance(data, Mapping) else {}
+
+        return await self.gift_lists.get(room_id, fetch, refresh=refresh)
 
     async def price_list(self) -> PriceList:
         body = await self.http.webcast_json("diamond/")

@@ -26,11 +26,12 @@ from typing import Any, Dict, Mapping, Optional
 import httpx
 
 from pytiktoklive._log import Reporter
+from pytiktoklive._proxy import certificate_problem
 from pytiktoklive._redact import redact
 from pytiktoklive._retry import parse_retry_after
 from pytiktoklive._signing import Signer
 from pytiktoklive.config import Endpoints
-from pytiktoklive.errors import HTTPStatusError, RateLimitError, RequestError
+from pytiktoklive.errors import HTTPStatusError, RateLimitError, RequestError, TLSVerificationError
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -157,8 +158,14 @@ class TikTokHTTP:
         except httpx.TimeoutException as exc:
             raise RequestError(f"{error_prefix}request to {shown_url} timed out", url=shown_url) from exc
         except httpx.HTTPError as exc:
+            problem = certificate_problem(exc)
+            if problem is not None:
+                raise TLSVerificationError(
+                    f"{error_prefix}request to {shown_url} failed: {problem}", url=shown_url
+                ) from exc
+            reason = redact(str(exc)) or type(exc).__name__
             raise RequestError(
-                f"{error_prefix}request to {shown_url} failed: {redact(str(exc)) or type(exc).__name__}",
+                f"{error_prefix}request to {shown_url} failed: {reason}",
                 url=shown_url,
             ) from exc
         if self.log_requests:

@@ -4,6 +4,9 @@ The rules are the Go original's (research §1.11), so users moving over keep
 their setup:
 
 * ``TikTok.set_proxy(url)`` (or ``TikTok(proxy=url)``) wins for everything;
+* ``TikTok(websocket_proxy=url)`` gives the websocket a proxy of its own: it wins
+  over ``proxy`` and the environment for the websocket only (TikTokLive's
+  separate ``web_proxy`` / ``ws_proxy``); a later ``set_proxy`` replaces it;
 * otherwise HTTP requests use ``HTTPS_PROXY``, else ``HTTP_PROXY``;
 * the websocket uses the same, else ``ALL_PROXY`` — ``ALL_PROXY`` affects the
   websocket only;
@@ -12,29 +15,43 @@ their setup:
 ``http://``, ``https://``, ``socks5://`` and ``socks5h://`` proxies work for
 both kinds of traffic. TLS (to TikTok, and to an ``https://`` proxy) stays
 verified unless ``insecure=True`` (for intercepting proxies you trust).
+
+Verification uses the system's trust store (Python's ``ssl`` defaults; the
+client's ``httpx`` has ``trust_env`` off, so ``SSL_CERT_FILE`` is not read).
+To trust a certificate authority of your own (an intercepting proxy's, a test
+server's), pass ``verify``: a PEM file of CA certificates, which then replaces
+the system's store, or an ``ssl.SSLContext`` you built. The same context checks
+HTTP requests, the websocket and an ``https://`` proxy.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import ssl
 import urllib.parse
 from dataclasses import dataclass
-from typing import Dict, Mapping, Optional
+from typing import Dict, Mapping, Optional, Union
 
 import httpx
 
 __all__ = [
     "ProxySettings",
     "build_http_client",
+    "certificate_problem",
     "proxy_ssl",
     "resolve_proxies",
+    "use_websocket_proxy",
+    "verify_context",
     "websocket_proxy_for",
     "websocket_ssl",
 ]
 
 _SCHEMES = ("http", "https", "socks5", "socks5h")
+
+#: What ``TikTok(verify=...)`` accepts: a CA bundle (PEM file) or a ready ``ssl.SSLContext``.
+Verify = Union[str, "os.PathLike[str]", ssl.SSLContext]
 
 
 def _env(environ: Mapping[str, str], name: str) -> Optional[str]:
@@ -59,21 +76,57 @@ class ProxySettings:
     #: The proxies came from the environment, so NO_PROXY applies.
     from_environment: bool = False
     no_proxy: str = ""
+    #: Verifies TLS instead of the system's defaults (ignored with ``insecure``).
+    verify: Optional[ssl.SSLContext] = None
+    #: The proxy given for the websocket alone (``websocket_proxy``): NO_PROXY does not apply to it.
+    websocket_given: Optional[str] = None
+
+
+def verify_context(verify: Optional[Verify]) -> Optional[ssl.SSLContext]:
+    """The context checking certificates against ``verify`` (None: the system's defaults).
+
+    A path is a PEM file of CA certificates that replaces the system's trust store;
+    a context is used as it is.
+    """
+    if verify is None or isinstance(verify, ssl.SSLContext):
+        return verify
+    path = os.fspath(verify)
+    if not os.path.isfile(path):
+        raise ValueError(f"verify: no CA certificate file at {path!r}")
+    try:
+        return ssl.create_default_context(cafile=path)
+    except ssl.SSLError as exc:
+        raise ValueError(f"verify: {path!r} holds no usable PEM CA certificate ({exc})") from exc
 
 
 def resolve_proxies(
-    explicit: Optional[str] = None, *, insecure: bool = False, environ: Optional[Mapping[str, str]] = None
+    explicit: Optional[str] = None,
+    *,
+    insecure: bool = False,
+    environ: Optional[Mapping[str, str]] = None,
+    verify: Optional[ssl.SSLContext] = None,
 ) -> ProxySettings:
     """Apply the rules above to an explicit proxy and the environment."""
     if explicit:
         check_proxy_url(explicit)
-        return ProxySettings(explicit, explicit, insecure)
+        return ProxySettings(explicit, explicit, insecure, verify=verify)
     env = os.environ if environ is None else environ
     http = _env(env, "https_proxy") or _env(env, "http_proxy")
     websocket = http or _env(env, "all_proxy")
     return ProxySettings(
-        http, websocket, insecure, from_environment=True, no_proxy=_env(env, "no_proxy") or ""
+        http,
+        websocket,
+        insecure,
+        from_environment=True,
+        no_proxy=_env(env, "no_proxy") or "",
+        verify=verify,
     )
+
+
+def use_websocket_proxy(proxies: ProxySettings, url: str) -> ProxySettings:
+    """``proxies`` with the websocket sent through ``url`` instead (HTTP unchanged)."""
+    check_proxy_url(url)
+    return dataclasses.replace(proxies, websocket=url, websocket_given=url)
 
 
 def _no_proxy_patterns(no_proxy: str) -> Dict[str, None]:
@@ -105,7 +158,7 @@ def build_http_client(
 
     ``trust_env`` is off because httpx would also apply ``ALL_PROXY`` to HTTP.
     """
-    verify = not proxies.insecure
+    verify: Union[bool, ssl.SSLContext] = False if proxies.insecure else (proxies.verify or True)
     mounts: Dict[str, Optional[httpx.AsyncBaseTransport]] = {}
     if proxies.http:
         proxy = httpx.Proxy(proxies.http, ssl_context=proxy_ssl(proxies, proxies.http))
@@ -127,7 +180,8 @@ def websocket_proxy_for(proxies: ProxySettings, url: str) -> Optional[str]:
     """The proxy for a websocket to ``url``, honouring NO_PROXY for environment proxies."""
     if not proxies.websocket:
         return None
-    if proxies.from_environment and proxies.no_proxy:
+    # Compared by value: callers reuse this for HTTP traffic by swapping ``websocket`` (recording).
+    if proxies.from_environment and proxies.no_proxy and proxies.websocket != proxies.websocket_given:
         host = (urllib.parse.urlsplit(url).hostname or "").lower()
         if _bypassed(host, proxies.no_proxy):
             return None
@@ -147,23 +201,45 @@ def _bypassed(host: str, no_proxy: str) -> bool:
     return False
 
 
-def _tls_context(insecure: bool) -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    if insecure:
+def _tls_context(proxies: ProxySettings) -> ssl.SSLContext:
+    if proxies.insecure:
+        context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-    return context
+        return context
+    return proxies.verify or ssl.create_default_context()
 
 
 def websocket_ssl(proxies: ProxySettings, url: str) -> Optional[ssl.SSLContext]:
-    """TLS settings for a ``wss`` URL: default verification, or none with ``insecure``."""
+    """TLS settings for a ``wss`` URL: the HTTP requests' verification (``verify``), or none
+    with ``insecure``."""
     if not url.startswith("wss:"):
         return None
-    return _tls_context(proxies.insecure)
+    return _tls_context(proxies)
+
+
+def certificate_problem(exc: BaseException) -> Optional[str]:
+    """What is wrong with the server's certificate, when ``exc`` (or its cause) is a failed
+    TLS verification; None for any other failure.
+
+    A failed verification is not a network hiccup: retrying cannot help, so callers say so.
+    """
+    seen = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            reason = current.verify_message or current.reason or str(current)
+            return (
+                f"TLS certificate verification failed ({reason}); trust the server's CA with "
+                "TikTok(verify=CA_FILE), or turn verification off with TikTok(insecure=True)"
+            )
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def proxy_ssl(proxies: ProxySettings, proxy_url: Optional[str]) -> Optional[ssl.SSLContext]:
     """TLS settings for the connection to an ``https://`` proxy itself (None for other proxies)."""
     if not proxy_url or urllib.parse.urlsplit(proxy_url).scheme.lower() != "https":
         return None
-    return _tls_context(proxies.insecure)
+    return _tls_context(proxies)

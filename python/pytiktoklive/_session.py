@@ -30,7 +30,13 @@ from pytiktoklive._polling import Poll, run_polling
 from pytiktoklive._protocol import WebcastProtocol
 from pytiktoklive._retry import DEFAULT_RECONNECT, ReconnectPolicy
 from pytiktoklive._websocket import ConnectionDropped, WebsocketOptions, run_websocket
-from pytiktoklive.errors import ConnectionFailedError, DecodeError, RequestError, WebsocketRejectedError
+from pytiktoklive.errors import (
+    ConnectionFailedError,
+    DecodeError,
+    RequestError,
+    TLSVerificationError,
+    WebsocketRejectedError,
+)
 from pytiktoklive.events import Event
 
 __all__ = ["RoomSession", "SessionSettings"]
@@ -145,6 +151,8 @@ class RoomSession:
                 self.reporter.warn("%s: %s; falling back to HTTP polling", self.label, exc)
                 use_websocket = False
                 continue
+            except TLSVerificationError:
+                raise  # every attempt would fail the same way
             except _RETRYABLE as exc:
                 if self.buffer.closed:
                     return

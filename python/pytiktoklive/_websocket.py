@@ -22,8 +22,14 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidPro
 
 from pytiktoklive._log import Reporter
 from pytiktoklive._protocol import WebcastProtocol
+from pytiktoklive._proxy import certificate_problem
 from pytiktoklive._redact import redact
-from pytiktoklive.errors import ConnectionFailedError, DecodeError, WebsocketRejectedError
+from pytiktoklive.errors import (
+    ConnectionFailedError,
+    DecodeError,
+    TLSVerificationError,
+    WebsocketRejectedError,
+)
 from pytiktoklive.events import Event
 
 __all__ = ["ConnectionDropped", "WebsocketOptions", "run_websocket"]
@@ -131,6 +137,11 @@ async def _open(url: str, options: WebsocketOptions) -> ClientConnection:
         raise ConnectionFailedError(f"the websocket proxy is not usable: {redact(str(exc))}") from exc
     except InvalidHandshake as exc:  # the connection broke mid-handshake, or the proxy failed: retry
         raise ConnectionDropped(f"the websocket handshake failed: {redact(str(exc))}") from exc
+    except ssl.SSLCertVerificationError as exc:
+        # Not retried and no fallback to polling: every attempt would fail the same way, and a
+        # push server whose certificate fails while the HTTP API's passes deserves attention.
+        problem = certificate_problem(exc)
+        raise TLSVerificationError(f"the push server at {redact(url)}: {problem}", url=redact(url)) from exc
 
 
 async def run_websocket(

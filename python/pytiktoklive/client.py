@@ -35,9 +35,12 @@ from pytiktoklive._pages import normalize_username
 from pytiktoklive._protocol import WebcastProtocol
 from pytiktoklive._proxy import (
     ProxySettings,
+    Verify,
     build_http_client,
     proxy_ssl,
     resolve_proxies,
+    use_websocket_proxy,
+    verify_context,
     websocket_proxy_for,
     websocket_ssl,
 )
@@ -78,7 +81,15 @@ class TikTok:
         signer: how to sign the first ``im/fetch`` of a room: a :class:`SignServer`, a sign
             server URL, or a function ``url -> signed url``; by default the endpoints' sign server.
         sign_api_key: the API key of the sign server (``signer``'s URL, or the endpoints' one).
-        proxy / insecure: a proxy for all traffic (see :meth:`set_proxy`).
+        proxy / insecure: a proxy for all traffic (see :meth:`set_proxy`). ``insecure=True``
+            turns TLS certificate verification off (HTTP and websocket).
+        websocket_proxy: a proxy for the websocket only; HTTP keeps ``proxy`` (or the
+            environment's). Same schemes as ``proxy``; ``set_proxy`` later replaces both.
+        verify: trust this certificate authority instead of the system's store: a PEM file of CA
+            certificates (e.g. an intercepting proxy's, or ``sim.ca_file`` of a ``Simulator(tls=True)``)
+            or an ``ssl.SSLContext``. Applies to HTTP requests, the websocket and an ``https``
+            proxy; not to ``http_client`` (configure your own client's ``verify``).
+            ``SSL_CERT_FILE`` is not read: pass the file here.
         session_id: the ``sessionid`` cookie of a logged-in TikTok session (for rooms that need a
             login); sent as TikTok's session cookies, never logged.
         http_client: an ``httpx.AsyncClient`` to use (its own proxy settings then apply to HTTP).
@@ -102,7 +113,9 @@ class TikTok:
         signer: Optional[SignerLike] = None,
         sign_api_key: Optional[str] = None,
         proxy: Optional[str] = None,
+        websocket_proxy: Optional[str] = None,
         insecure: bool = False,
+        verify: Optional[Verify] = None,
         session_id: Optional[str] = None,
         http_client: Optional[httpx.AsyncClient] = None,
         user_agent: str = DEFAULT_USER_AGENT,
@@ -130,7 +143,12 @@ class TikTok:
                 raise ValueError("sign_api_key goes with a sign server URL, not with a signer object")
             signer = SignServer(signer or endpoints.signer, api_key=sign_api_key)
         self._signer = as_signer(signer, endpoints.signer)
-        self._proxies = resolve_proxies(proxy, insecure=insecure)
+        if insecure and verify is not None:
+            raise ValueError("pass either verify (trust this CA) or insecure=True (verify nothing), not both")
+        self._verify = verify_context(verify)
+        self._proxies = resolve_proxies(proxy, insecure=insecure, verify=self._verify)
+        if websocket_proxy:
+            self._proxies = use_websocket_proxy(self._proxies, websocket_proxy)
         self._reporter = Reporter(debug=debug)
         redact_third_party_logs()
         self._timeout = timeout
@@ -206,11 +224,11 @@ class TikTok:
 
         Schemes: ``http``, ``https``, ``socks5`` and ``socks5h``.
 
-        TLS certificates (TikTok's, and an ``https`` proxy's own) stay verified unless
-        ``insecure`` is True. Rooms already
+        TLS certificates (TikTok's, and an ``https`` proxy's own) stay verified (against the
+        client's ``verify`` CA, when given) unless ``insecure`` is True. Rooms already
         tracked keep their connections; new connections (and reconnects) use the proxy.
         """
-        self._proxies = resolve_proxies(url, insecure=insecure)
+        self._proxies = resolve_proxies(url, insecure=insecure, verify=self._verify)
         if not self._owns_client:
             self._reporter.warn(
                 "set_proxy: HTTP requests keep using your own httpx client's settings; "
@@ -263,9 +281,14 @@ class TikTok:
         """Coin prices, in the currency TikTok picks for this IP."""
         return await self._discovery.price_list()
 
-    async def get_gift_info(self, room_id: int) -> GiftInfo:
-        """The gifts a room accepts, by id."""
-        return await self._discovery.gift_info(int(room_id))
+    async def get_gift_info(self, room_id: int, *, refresh: bool = False) -> GiftInfo:
+        """The gifts a room accepts, by id.
+
+        A room's list is reused for 10 minutes (``refresh=True`` asks again now), concurrent calls
+        for one room share one request, and rooms answering the very same list share one
+        :class:`GiftInfo` object (so treat it as read-only); see ``_discovery.GiftListCache``.
+        """
+        return await self._discovery.gift_info(int(room_id), refresh=refresh)
 
     def new_feed(self) -> Feed:
         """TikTok's recommended LIVEs, page by page."""
@@ -323,15 +346,18 @@ class TikTok:
         )
         label = f"@{username} (room {room_id})" if username else f"room {room_id}"
         info = await self._discovery.room_info(room_id, username=username)
-        gift_info: Optional[GiftInfo] = None
-        if fetch_gift_info:
-            try:
-                gift_info = await self._discovery.gift_info(room_id)
-            except RequestError as exc:  # the events carry gift names and costs anyway
-                self._reporter.warn("%s: no gift list (%s)", label, exc)
+        # The gift list (~0.5 MB) downloads while the first fetch is signed and made.
+        gifts = asyncio.ensure_future(self._gift_info_or_none(room_id, label)) if fetch_gift_info else None
         if self._signer is not None:
             self._signer.rooms_tracked = len(self._lives) + 1
-        body = await self._discovery.first_fetch(room_id, self._signer)
+        try:
+            body = await self._discovery.first_fetch(room_id, self._signer)
+        except BaseException:
+            if gifts is not None:
+                gifts.cancel()
+                await asyncio.gather(gifts, return_exceptions=True)
+            raise
+        gift_info = await gifts if gifts is not None else None
         protocol = WebcastProtocol(room_id, dedup_window=self._dedup_window)
         protocol.receive_fetch_result(body)
         first_events = protocol.events_received()
@@ -378,6 +404,13 @@ class TikTok:
         live._start(first_events)
         return live
 
+    async def _gift_info_or_none(self, room_id: int, label: str) -> Optional[GiftInfo]:
+        try:
+            return await self._discovery.gift_info(room_id)
+        except RequestError as exc:  # the events carry gift names and costs anyway
+            self._reporter.warn("%s: no gift list (%s)", label, exc)
+            return None
+
     async def _check_one(self, room_id: int) -> Optional[bool]:
         return (await self._discovery.check_alive([room_id])).get(room_id)
 
@@ -411,7 +444,9 @@ class TikTok:
         Each room buffers at most ``max_buffered_events`` events and the merged stream
         ``group_buffer``: memory stays bounded however many rooms there are. ``options``
         are those of :meth:`track_room`; ``fetch_gift_info=False`` saves a large
-        ``gift/list`` download per room.
+        ``gift/list`` download per room. With it on, every room is still asked for its own list
+        (the API is per room), but rooms answering the same list share one copy in memory
+        (see :meth:`get_gift_info`).
         """
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")

@@ -18,6 +18,7 @@
     ├── AgeRestrictedError                the room needs a logged-in session
     ├── NoMoreFeedItemsError              the recommended-lives feed is exhausted
     ├── ConnectionFailedError             websocket and polling both failed, or retries ran out
+    │   ├── TLSVerificationError (also RequestError)  a server's TLS certificate did not verify
     │   └── WebsocketRejectedError        the push server refused the websocket handshake
     ├── BackpressureError                 a consumer fell behind with overflow="error"
     └── DownloadError                     recording the stream failed (.stderr_tail)
@@ -47,6 +48,7 @@ __all__ = [
     "SignerError",
     "SignerRateLimitError",
     "StreamURLNotFoundError",
+    "TLSVerificationError",
     "TikTokLiveError",
     "UserNotFoundError",
     "UserOfflineError",
@@ -156,6 +158,14 @@ class WebsocketRejectedError(ConnectionFailedError):
         super().__init__(message)
         self.status_code = status_code
         self.reason = reason
+
+
+class TLSVerificationError(ConnectionFailedError, RequestError):
+    """A server's TLS certificate did not verify (HTTP or websocket). Retrying cannot help:
+    trust its CA with ``TikTok(verify=CA_FILE)``, or turn verification off with ``insecure=True``."""
+
+    def __init__(self, message: str, *, url: str = "") -> None:
+        RequestError.__init__(self, message, url=url)
 
 
 class BackpressureError(TikTokLiveError):

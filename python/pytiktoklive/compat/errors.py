@@ -1,16 +1,15 @@
 """TikTokLive's exception names, raised by :mod:`pytiktoklive.compat`.
 
-Every class derives from :class:`TikTokLiveError` (a ``RuntimeError``, as in
-TikTokLive), so ``except TikTokLiveError`` keeps working. Where pytiktoklive
-has the same failure, the class also derives from pytiktoklive's error, so
-code written against either library catches it::
+Every error the compat client raises derives from :class:`TikTokLiveError`
+(a ``RuntimeError``, as in TikTokLive), so ``except TikTokLiveError`` catches
+them all. Where pytiktoklive has the same failure, the class also derives from
+pytiktoklive's error, so code written against either library catches it::
 
     TikTokLiveError (RuntimeError)
     ├── AlreadyConnectedError                  start() while connected
     ├── UserOfflineError      (+ pytiktoklive.UserOfflineError)
     ├── UserNotFoundError     (+ pytiktoklive.UserNotFoundError)   .unique_id
     ├── AgeRestrictedError    (+ pytiktoklive.AgeRestrictedError)
-    ├── WebcastBlockedError   (+ pytiktoklive.WebsocketRejectedError); alias WebcastBlocked200Error
     ├── SignAPIError          (+ pytiktoklive.SignerError)          .reason (ErrorReason)
     │   ├── SignatureRateLimitError   (+ pytiktoklive.SignerRateLimitError) .retry_after
     │   ├── UnexpectedSignatureError, SignatureMissingTokensError,
@@ -20,15 +19,34 @@ code written against either library catches it::
         InvalidFetchRoomInfoPayload, FailedFetchGiftListError, InvalidFetchIsLiveRequest,
         MissingRoomIdInResponse, FailedParseAppInfo, FailedResolveUserId
 
-pytiktoklive errors without a TikTokLive counterpart (``IPBlockedError``,
-``CaptchaError``, ``ConnectionFailedError``…) are raised unchanged.
+pytiktoklive errors without a TikTokLive counterpart are raised as classes of
+the same name here, which derive from both :class:`TikTokLiveError` and the
+pytiktoklive class (attributes such as ``url``, ``status_code``, ``retry_after``
+are kept; the original error is ``__cause__``)::
+
+    TikTokLiveError
+    ├── RequestError          (+ pytiktoklive.RequestError)         .url
+    │   ├── HTTPStatusError   (+ pytiktoklive.HTTPStatusError)      .status_code
+    │   │   └── RateLimitError  (+ pytiktoklive.RateLimitError)     .retry_after
+    │   ├── IPBlockedError, CaptchaError   (+ pytiktoklive's)
+    │   └── SignAPIError …    (above)
+    ├── ConnectionFailedError (+ pytiktoklive.ConnectionFailedError)
+    │   └── WebcastBlockedError  (+ pytiktoklive.WebsocketRejectedError); alias WebcastBlocked200Error
+    ├── DecodeError, InvalidUsernameError (also ValueError), NoMoreFeedItemsError,
+    │   BackpressureError                  (+ pytiktoklive's)
+    ├── DownloadError         (+ pytiktoklive.DownloadError)
+    │   └── FFmpegNotFoundError, StreamURLNotFoundError
+    └── PyTikTokLiveError     (+ pytiktoklive.TikTokLiveError): any other pytiktoklive error
+
+pytiktoklive's ``LiveEndedError`` becomes :class:`UserOfflineError`, as TikTokLive
+reports a LIVE that is over.
 """
 
 from __future__ import annotations
 
 import contextlib
 import enum
-from typing import Iterator, Optional
+from typing import Dict, Iterator, Optional, Type
 
 from pytiktoklive import errors as _native
 
@@ -36,19 +54,33 @@ __all__ = [
     "AgeRestrictedError",
     "AlreadyConnectedError",
     "AuthenticatedWebSocketConnectionError",
+    "BackpressureError",
+    "CaptchaError",
+    "ConnectionFailedError",
+    "DecodeError",
+    "DownloadError",
+    "FFmpegNotFoundError",
     "FailedFetchGiftListError",
     "FailedFetchRoomInfoError",
     "FailedParseAppInfo",
     "FailedParseRoomIdError",
     "FailedResolveUserId",
+    "HTTPStatusError",
+    "IPBlockedError",
     "InitialCursorMissingError",
     "InvalidFetchIsLiveRequest",
     "InvalidFetchRoomInfoPayload",
+    "InvalidUsernameError",
     "MissingRoomIdInResponse",
+    "NoMoreFeedItemsError",
     "PremiumEndpointError",
+    "PyTikTokLiveError",
+    "RateLimitError",
+    "RequestError",
     "SignAPIError",
     "SignatureMissingTokensError",
     "SignatureRateLimitError",
+    "StreamURLNotFoundError",
     "TikTokLiveError",
     "UnexpectedSignatureError",
     "UserNotFoundError",
@@ -97,7 +129,63 @@ class WebsocketURLMissingError(TikTokLiveError):
     """The first fetch offered no websocket (kept for ``except`` clauses; pytiktoklive polls instead)."""
 
 
-class WebcastBlockedError(TikTokLiveError, _native.WebsocketRejectedError):
+class RequestError(TikTokLiveError, _native.RequestError):
+    """An HTTP request failed (``url``); pytiktoklive's error, with no TikTokLive name."""
+
+
+class HTTPStatusError(RequestError, _native.HTTPStatusError):
+    """TikTok answered with an error status (``status_code``)."""
+
+
+class RateLimitError(HTTPStatusError, _native.RateLimitError):
+    """TikTok answered 429 (``retry_after`` in seconds, when it said)."""
+
+
+class IPBlockedError(RequestError, _native.IPBlockedError):
+    """TikTok served a page without its data: the IP or country is probably blocked."""
+
+
+class CaptchaError(RequestError, _native.CaptchaError):
+    """TikTok served a verify/captcha page instead of data."""
+
+
+class ConnectionFailedError(TikTokLiveError, _native.ConnectionFailedError):
+    """The room could not be reached by websocket or polling, or reconnects ran out."""
+
+
+class DecodeError(TikTokLiveError, _native.DecodeError):
+    """Bytes that are not a valid WebCast frame or message (also a ``ValueError``)."""
+
+
+class InvalidUsernameError(TikTokLiveError, _native.InvalidUsernameError):
+    """Not a TikTok username or profile URL (also a ``ValueError``)."""
+
+
+class NoMoreFeedItemsError(TikTokLiveError, _native.NoMoreFeedItemsError):
+    """The recommended-lives feed has no more pages."""
+
+
+class BackpressureError(TikTokLiveError, _native.BackpressureError):
+    """The room's event buffer overflowed (pytiktoklive option ``overflow="error"``)."""
+
+
+class DownloadError(TikTokLiveError, _native.DownloadError):
+    """Recording the stream failed (``stderr_tail``, ``path``)."""
+
+
+class FFmpegNotFoundError(DownloadError, _native.FFmpegNotFoundError):
+    """No ``ffmpeg`` executable on PATH."""
+
+
+class StreamURLNotFoundError(DownloadError, _native.StreamURLNotFoundError):
+    """The room offers no stream URL for the requested format and quality."""
+
+
+class PyTikTokLiveError(TikTokLiveError, _native.TikTokLiveError):
+    """A pytiktoklive error none of the classes above stands for."""
+
+
+class WebcastBlockedError(ConnectionFailedError, _native.WebsocketRejectedError):
     """The push server refused the websocket handshake (``status_code``, ``reason``)."""
 
     def __init__(self, *args: str, status_code: int = 0, reason: str = "") -> None:
@@ -110,7 +198,7 @@ class WebcastBlockedError(TikTokLiveError, _native.WebsocketRejectedError):
 WebcastBlocked200Error = WebcastBlockedError
 
 
-class SignAPIError(TikTokLiveError, _native.SignerError):
+class SignAPIError(RequestError, _native.SignerError):
     """The signing server failed; ``reason`` says how."""
 
     class ErrorReason(enum.Enum):
@@ -210,7 +298,37 @@ def translate(exc: BaseException) -> BaseException:
         return SignatureRateLimitError(message, retry_after=exc.retry_after, url=exc.url)
     if isinstance(exc, _native.SignerError):
         return SignAPIError(SignAPIError.ErrorReason.SIGN_NOT_200, message, url=exc.url)
+    if isinstance(exc, _native.TikTokLiveError):
+        return _same_name(exc)
     return exc
+
+
+#: pytiktoklive's error classes that have no TikTokLive name -> the compat class standing for each.
+_SAME_NAME: Dict[Type[_native.TikTokLiveError], Type[TikTokLiveError]] = {
+    _native.RequestError: RequestError,
+    _native.HTTPStatusError: HTTPStatusError,
+    _native.RateLimitError: RateLimitError,
+    _native.IPBlockedError: IPBlockedError,
+    _native.CaptchaError: CaptchaError,
+    _native.ConnectionFailedError: ConnectionFailedError,
+    _native.DecodeError: DecodeError,
+    _native.InvalidUsernameError: InvalidUsernameError,
+    _native.NoMoreFeedItemsError: NoMoreFeedItemsError,
+    _native.BackpressureError: BackpressureError,
+    _native.DownloadError: DownloadError,
+    _native.FFmpegNotFoundError: FFmpegNotFoundError,
+    _native.StreamURLNotFoundError: StreamURLNotFoundError,
+    _native.TikTokLiveError: PyTikTokLiveError,
+}
+
+
+def _same_name(exc: _native.TikTokLiveError) -> TikTokLiveError:
+    """A copy of ``exc`` as the compat class of its nearest mapped class (same args and attributes)."""
+    target = next(_SAME_NAME[cls] for cls in type(exc).__mro__ if cls in _SAME_NAME)
+    # Built without __init__: the classes' signatures differ, the state is copied whole.
+    copy = target.__new__(target, *exc.args)
+    copy.__dict__.update(vars(exc))
+    return copy
 
 
 @contextlib.contextmanager

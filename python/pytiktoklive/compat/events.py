@@ -440,8 +440,14 @@ class DisconnectEvent(CustomEvent):
 
 
 class WebsocketResponseEvent(CustomEvent):
-    """Emitted before every room event. TikTokLive put the whole fetch result in ``raw``;
-    pytiktoklive does not keep it, so ``raw`` is None and ``native`` is the decoded event."""
+    """Emitted before every room event; ``native`` is the decoded pytiktoklive event.
+
+    ``raw`` is always None. TikTokLive put the enclosing ``ProtoMessageFetchResult`` there
+    (cursor, route params, every message of the batch); pytiktoklive turns each websocket
+    frame or fetch result into events as it arrives and keeps neither the bytes nor the
+    batch, so no event can point back to them. The bytes of a message pytiktoklive has no
+    schema for are on :class:`UnknownEvent` (``payload`` / ``bytes``).
+    """
 
     def __init__(self, native_event: Optional[native.Event] = None) -> None:
         self.raw: Any = None

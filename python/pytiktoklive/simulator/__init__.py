@@ -16,17 +16,22 @@ API (stable; helpers for tests, the CLI and benchmarks code against it)
 -----------------------------------------------------------------------
 
 ``Simulator(rooms=(), *, builtin_rooms=True, host="127.0.0.1", port=0, seed=0,
-speed=1.0, captures_dir=None, media_dir=None, feed_page_size=6, http_gzip=True)``
+speed=1.0, captures_dir=None, media_dir=None, feed_page_size=6, http_gzip=True,
+tls=False)``
     ``async with`` it (or ``await sim.start()`` / ``await sim.close()``).
     ``captures_dir``: real captures to serve (default ``$PYTIKTOKLIVE_CAPTURES``, else
     ``../shared/captures``); a directory that does not exist means none (generated
     gift list, no ``replay_user``). ``http_gzip``: gzip HTTP answers for clients
-    sending ``Accept-Encoding: gzip``.
+    sending ``Accept-Encoding: gzip``. ``tls``: serve HTTPS and WSS with a
+    certificate signed by a throw-away CA made at start (needs the ``openssl``
+    command; :class:`~pytiktoklive.simulator.tls.TLSUnavailableError` without it).
 
     * ``sim.endpoints`` — an :class:`~pytiktoklive.config.Endpoints`:
       ``www = http://host:port``, ``webcast = http://host:port/webcast``,
       ``signer = http://host:port/signer``.
     * ``sim.url`` — ``http://host:port``; ``sim.push_url`` — the websocket base.
+      With ``tls``: ``https://`` and ``wss://``, and ``sim.ca_file`` is the CA's PEM
+      file (trust it with ``TikTok(sim.endpoints, verify=sim.ca_file)``).
     * ``sim.room("demo_user")`` (by username or room id) → :class:`SimRoom`;
       ``sim.rooms``; ``sim.add_room(RoomSpec(...))``;
       ``sim.add_rooms(n, prefix="load_user", **spec_fields)`` for load tests.
@@ -83,7 +88,10 @@ Faults
     Websocket (``room.faults``): ``reject(times=1)``, ``drop_after(frames,
     mid_frame=False)``, ``close_after(frames, code=1011)``,
     ``stall_after(frames, seconds=None)``, ``malformed_after(frames)``,
-    ``truncated_after(frames)``, ``unknown_frame_after(frames)``,
+    ``truncated_after(frames)`` (a cut copy, then the real frame),
+    ``truncated_gzip_after(frames)`` (the next frame with messages is a valid
+    PushFrame whose gzip payload is cut in half: those messages are not re-sent on
+    that connection), ``unknown_frame_after(frames)``,
     ``ignore_heartbeats`` (bool). ``room.emit(room.factory.unknown())`` adds a
     message of an unknown type; ``room.end(control=False)`` ends a LIVE
     without a control message (the client must notice via ``check_alive``).

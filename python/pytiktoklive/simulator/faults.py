@@ -8,8 +8,9 @@ Two scopes:
   users that "do not exist".
 * :class:`RoomFaults` (``room.faults``) — one room's websocket: a refused
   handshake, a connection dropped (cleanly or in the middle of a frame),
-  closed or stalled after N frames, garbage or truncated frames, frames of an
-  unknown payload type, heartbeats left unanswered.
+  closed or stalled after N frames, garbage or truncated frames, a valid frame
+  whose gzip payload is cut, frames of an unknown payload type, heartbeats left
+  unanswered.
 
 Every fault fires ``times`` times (``None``: for ever) and counts how often it
 fired (``fired``), so tests can wait for it.
@@ -33,6 +34,7 @@ WS_FAULT_KINDS = (
     "stall",
     "malformed",
     "truncated",
+    "truncated_gzip",
     "unknown_frame",
 )
 
@@ -212,6 +214,15 @@ class RoomFaults:
     def truncated_after(self, frames: int, *, times: Optional[int] = 1) -> WSFault:
         """Send a truncated copy of the next frame before it (events are not lost)."""
         return self.add(WSFault("truncated", after_frames=frames, times=times))
+
+    def truncated_gzip_after(self, frames: int, *, times: Optional[int] = 1) -> WSFault:
+        """Send the next frame carrying messages as a valid PushFrame whose gzip payload is cut in half.
+
+        Unlike ``truncated_after``, those messages are not sent again on this connection: the
+        client must notice, reconnect and resume from its last good cursor. The payload is
+        gzipped whether or not the client asked for compression.
+        """
+        return self.add(WSFault("truncated_gzip", after_frames=frames, times=times))
 
     def unknown_frame_after(self, frames: int, *, times: Optional[int] = 1) -> WSFault:
         """Send a PushFrame of a payload type clients do not know."""

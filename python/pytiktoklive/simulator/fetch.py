@@ -89,8 +89,17 @@ def encode_push_frame(
     payload_type: str = "msg",
     compress: bool = False,
     cursor: str = "",
+    truncate_gzip: bool = False,
 ) -> bytes:
-    """A server PushFrame; ``compress`` gzips the payload and says so in ``compress_type``."""
+    """A server PushFrame; ``compress`` gzips the payload and says so in ``compress_type``.
+
+    ``truncate_gzip`` (a fault; implies ``compress``): the frame is a valid PushFrame, but its
+    gzip payload stops halfway.
+    """
+    compress = compress or truncate_gzip
+    body = gzip.compress(payload, compresslevel=5, mtime=0) if compress else payload
+    if truncate_gzip:
+        body = body[: len(body) // 2]
     headers = [pb.PushHeader(key="compress_type", value="gzip" if compress else "none")]
     if cursor:
         headers.append(pb.PushHeader(key="im_cursor", value=cursor))
@@ -103,6 +112,6 @@ def encode_push_frame(
             headers=headers,
             payload_encoding="pb",
             payload_type=payload_type,
-            payload=gzip.compress(payload, compresslevel=5, mtime=0) if compress else payload,
+            payload=body,
         )
     )

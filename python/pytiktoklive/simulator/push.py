@@ -152,7 +152,9 @@ class PushServer:
             room.changed()
 
     @staticmethod
-    def _frame(session: PushSession, end: int, *, expect_ack: bool = True) -> bytes:
+    def _frame(
+        session: PushSession, end: int, *, expect_ack: bool = True, truncate_gzip: bool = False
+    ) -> bytes:
         """A ``msg`` frame with the log from the session's position to ``end``."""
         room = session.room
         entries = room.log[session.position : end]
@@ -172,7 +174,12 @@ class PushServer:
         if room.spec.need_ack and expect_ack:
             session.pending_acks[log_id] = time.monotonic()
         return encode_push_frame(
-            result, log_id=log_id, seq_id=next(session.seq_ids), compress=session.compress, cursor=cursor
+            result,
+            log_id=log_id,
+            seq_id=next(session.seq_ids),
+            compress=session.compress,
+            cursor=cursor,
+            truncate_gzip=truncate_gzip,
         )
 
     async def _write(self, connection: ServerConnection, session: PushSession) -> None:
@@ -182,14 +189,7 @@ class PushServer:
                 if await self._apply(connection, session, fault):
                     return
             if len(room.log) > session.position:
-                end = min(len(room.log), session.position + MAX_BATCH)
-                frame = self._frame(session, end)
-                await connection.send(frame)
-                room.stats.messages_sent += end - session.position
-                session.position = end
-                session.frames_sent += 1
-                room.stats.frames_sent += 1
-                room.changed()
+                await self._send_next(connection, session)
                 missing = room.spec.close_on_missing_acks
                 if missing is not None and len(session.pending_acks) > missing:
                     await connection.close(1008, "acks missing")
@@ -200,6 +200,21 @@ class PushServer:
                 return
             if await self._wait(connection, room.wait_beyond(session.position)):
                 return
+
+    async def _send_next(
+        self, connection: ServerConnection, session: PushSession, *, truncate_gzip: bool = False
+    ) -> None:
+        """Send the messages after the session's position (up to a batch) as one ``msg`` frame."""
+        room = session.room
+        end = min(len(room.log), session.position + MAX_BATCH)
+        # A cut frame asks for no ack: the client cannot read its log id.
+        frame = self._frame(session, end, expect_ack=not truncate_gzip, truncate_gzip=truncate_gzip)
+        await connection.send(frame)
+        room.stats.messages_sent += end - session.position
+        session.position = end
+        session.frames_sent += 1
+        room.stats.frames_sent += 1
+        room.changed()
 
     @staticmethod
     async def _wait(connection: ServerConnection, waiting: Awaitable[Any]) -> bool:
@@ -251,6 +266,12 @@ class PushServer:
             end = min(len(room.log), session.position + MAX_BATCH)
             frame = self._frame(session, end, expect_ack=False)
             await connection.send(frame[: len(frame) // 2])
+        elif fault.kind == "truncated_gzip":
+            # The fault is about messages lost with the frame: wait for some to be there.
+            waiting = len(room.log) <= session.position and not room.ended
+            if waiting and await self._wait(connection, room.wait_beyond(session.position)):
+                return True
+            await self._send_next(connection, session, truncate_gzip=True)
         elif fault.kind == "unknown_frame":
             await connection.send(
                 bytes(

@@ -7,7 +7,7 @@ Routing (``Endpoints`` maps ``www`` → ``/``, ``webcast`` → ``/webcast``, ``s
 path                                        endpoint name         answer
 ==========================================  ====================  ==============================
 ``/``                                       ``home``              HTML, sets ``ttwid`` & co.
-``/@{user}``                                ``profile``           HTML (universal or SIGI data)
+``/@{user}``, ``/@{user id}``               ``profile``           HTML (universal or SIGI data)
 ``/@{user}/live``                           ``live_page``         HTML (SIGI ``LiveRoom``)
 ``/api-live/user/room/``                    ``api-live``          JSON
 ``/webcast/room/info/``                     ``room/info``         JSON
@@ -50,6 +50,7 @@ from pytiktoklive.simulator.push import MALFORMED_FRAME, PushServer, route_param
 from pytiktoklive.simulator.rooms import RoomSpec, Signal, SimRoom, World
 from pytiktoklive.simulator.scenarios import LivelyScenario, ReplayScenario
 from pytiktoklive.simulator.streams import parse_stream_path
+from pytiktoklive.simulator.tls import SimCertificates, make_certificates
 
 __all__ = ["RequestRecord", "Simulator", "builtin_specs"]
 
@@ -171,6 +172,7 @@ class Simulator:
         media_dir: Optional[Path] = None,
         feed_page_size: int = 6,
         http_gzip: bool = True,
+        tls: bool = False,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -181,6 +183,8 @@ class Simulator:
         self.captures_dir = find_captures(captures_dir)
         self.feed_page_size = feed_page_size
         self.http_gzip = http_gzip
+        self.tls = tls
+        self._certificates: Optional[SimCertificates] = None
         self.faults = Faults()
         #: Every HTTP request and websocket handshake received (the last 10 000).
         self.requests: Deque[RequestRecord] = collections.deque(maxlen=_REQUEST_LOG)
@@ -202,18 +206,27 @@ class Simulator:
         """Bind the port and create the rooms."""
         if self._server is not None:
             return self
-        self._server = await serve(
-            self._push.serve,
-            self.host,
-            self.port,
-            process_request=self._process_request,
-            process_response=self._process_response,
-            select_subprotocol=_select_subprotocol,
-            open_timeout=None,  # stalls are faults the simulator controls, not timeouts
-            ping_interval=None,  # TikTok's push server does not ping; clients heartbeat
-            max_size=1 << 20,
-            compression=None,
-        )
+        if self.tls and self._certificates is None:
+            self._certificates = make_certificates(self.host)
+        try:
+            self._server = await serve(
+                self._push.serve,
+                self.host,
+                self.port,
+                process_request=self._process_request,
+                process_response=self._process_response,
+                select_subprotocol=_select_subprotocol,
+                open_timeout=None,  # stalls are faults the simulator controls, not timeouts
+                ping_interval=None,  # TikTok's push server does not ping; clients heartbeat
+                max_size=1 << 20,
+                compression=None,
+                ssl=self._certificates.server_context() if self._certificates else None,
+            )
+        except BaseException:
+            if self._certificates is not None:  # e.g. the port is taken: leave no key files behind
+                self._certificates.remove()
+                self._certificates = None
+            raise
         self.port = self._server.sockets[0].getsockname()[1]
         self._changed = Signal()
         gift_list = load_gift_list(self.captures_dir) if self.captures_dir else None
@@ -238,6 +251,9 @@ class Simulator:
         self._server.close()
         await self._server.wait_closed()
         self._server = None
+        if self._certificates is not None:
+            self._certificates.remove()
+            self._certificates = None
 
     async def __aenter__(self) -> Simulator:
         return await self.start()
@@ -249,13 +265,21 @@ class Simulator:
 
     @property
     def url(self) -> str:
-        """``http://host:port``: the web host (and the base of every other service)."""
-        return f"http://{self.host}:{self.port}"
+        """``http://host:port`` (``https://`` with ``tls``): the web host, base of every other service."""
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     @property
     def push_url(self) -> str:
-        """The push server URL ``im/fetch`` hands out."""
-        return f"ws://{self.host}:{self.port}/webcast/im/push/"
+        """The push server URL ``im/fetch`` hands out (``ws://``, or ``wss://`` with ``tls``)."""
+        return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}/webcast/im/push/"
+
+    @property
+    def ca_file(self) -> Optional[Path]:
+        """With ``tls``, while running: the PEM file of the CA that signed the simulator's certificate.
+
+        Trust it with ``TikTok(sim.endpoints, verify=sim.ca_file)``; None without ``tls``.
+        """
+        return self._certificates.ca_file if self._certificates else None
 
     @property
     def endpoints(self) -> Endpoints:
@@ -448,6 +472,9 @@ class Simulator:
             return html_response(pages.home_page(self.url), request=gzip_for, cookies=cookies)
         username = _username_of(request.path) if endpoint != "api-live" else request.query.get("uniqueId", "")
         room = self._by_name.get((username or "").lstrip("@").lower())
+        if room is None and endpoint == "profile" and (username or "").isdigit():
+            # TikTok also serves a profile at /@{numeric user id}: TikTokLive's is_user_id reads it.
+            room = next((each for each in self._rooms if each.user_id == int(username or "0")), None)
         if room is not None and room.username in self.faults.user_not_found:
             room = None
         if endpoint == "api-live":

@@ -17,10 +17,10 @@ before it finishes, so nothing is cut off when ``run()`` returns.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import inspect
 import logging
 import os
+import urllib.parse
 from typing import (
     Any,
     Awaitable,
@@ -72,13 +72,38 @@ def _event_name(event: EventKey) -> str:
     )
 
 
+def _socks_proxy_url(proxy: Any) -> Optional[str]:
+    """The URL of a ``websockets_proxy.Proxy`` (python-socks), which TikTokLive takes as ``ws_proxy``.
+
+    python-socks keeps the settings in underscored attributes only; read, never imported.
+    """
+    kind = getattr(getattr(proxy, "_proxy_type", None), "name", None)
+    host, port = getattr(proxy, "_proxy_host", None), getattr(proxy, "_proxy_port", None)
+    if kind not in ("HTTP", "SOCKS5") or not host or not port:
+        return None
+    scheme = "http" if kind == "HTTP" else ("socks5h" if getattr(proxy, "_rdns", None) else "socks5")
+    username, password = getattr(proxy, "_username", None), getattr(proxy, "_password", None)
+    credentials = ""
+    if username:
+        credentials = (
+            urllib.parse.quote(username, safe="") + ":" + urllib.parse.quote(password or "", safe="") + "@"
+        )
+    return f"{scheme}://{credentials}{host}:{port}"
+
+
 def _proxy_url(proxy: ProxyLike) -> Optional[str]:
-    """A proxy URL (credentials included) from a URL or an ``httpx.Proxy``."""
+    """A proxy URL (credentials included) from a URL, an ``httpx.Proxy`` or a python-socks proxy."""
     if proxy is None or isinstance(proxy, str):
         return proxy
     url = getattr(proxy, "url", None)
     if url is None:
-        raise TypeError(f"a proxy must be a URL or an httpx.Proxy, not {type(proxy).__name__}")
+        socks_url = _socks_proxy_url(proxy)
+        if socks_url is not None:
+            return socks_url
+        raise TypeError(
+            f"a proxy must be a URL, an httpx.Proxy or an http/socks5 websockets_proxy.Proxy,"
+            f" not {type(proxy).__name__}"
+        )
     auth = getattr(proxy, "auth", None)
     if auth and hasattr(url, "copy_with"):
         url = url.copy_with(username=auth[0], password=auth[1])
@@ -100,9 +125,13 @@ class TikTokLiveClient:
 
     Arguments are TikTokLive's: ``unique_id`` (``"@name"``, ``"name"``, a live URL, or a
     numeric user id with ``is_user_id=True``), ``platform`` (accepted, unused),
-    ``web_proxy`` / ``ws_proxy`` (URLs or ``httpx.Proxy``), ``web_kwargs`` (``httpx_kwargs``:
-    its ``params``, ``headers["User-Agent"]``, ``timeout``; ``signer_kwargs``:
-    ``sign_api_key``, ``sign_api_base``) and ``ws_kwargs`` (accepted, unused).
+    ``web_proxy`` / ``ws_proxy`` (URLs, ``httpx.Proxy`` or an http/socks5
+    ``websockets_proxy.Proxy``: ``web_proxy`` carries the HTTP
+    requests, ``ws_proxy`` the websocket; ``web_proxy`` alone carries both, where TikTokLive
+    would open the websocket directly), ``web_kwargs`` (``httpx_kwargs``: its ``params``,
+    ``headers["User-Agent"]``, ``timeout``; ``signer_kwargs``: ``sign_api_key``,
+    ``sign_api_base``; ``web_proxy``) and ``ws_kwargs`` (``proxy`` is used as ``ws_proxy``;
+    the rest is accepted, unused).
 
     pytiktoklive extensions (keyword-only): ``endpoints`` (e.g. a simulator's
     ``sim.endpoints``) and any :class:`pytiktoklive.TikTok` option (``reconnect=``,
@@ -129,10 +158,11 @@ class TikTokLiveClient:
         self.parse_error_ignorelist: List[str] = []
         self._endpoints = endpoints
         self._web_proxy = _proxy_url(web_proxy)
-        self._ws_proxy = _proxy_url(ws_proxy)
+        self._ws_proxy = _proxy_url(ws_proxy if ws_proxy is not None else (ws_kwargs or {}).get("proxy"))
         self._tiktok_options = self._options(dict(web_kwargs or {}), tiktok_options)
-        if ws_kwargs:
-            _LOG.debug("ws_kwargs %s are not used by pytiktoklive", sorted(ws_kwargs))
+        unused_ws_kwargs = sorted(set(ws_kwargs or {}) - {"proxy"})
+        if unused_ws_kwargs:
+            _LOG.debug("ws_kwargs %s are not used by pytiktoklive", unused_ws_kwargs)
         self._web = TikTokWebClient(self._new_tiktok)
         self._web.tiktok  # noqa: B018 - bad options fail here, not at the first connection
         self._listeners: Dict[str, List[_Listener]] = {}
@@ -155,8 +185,9 @@ class TikTokLiveClient:
         """:class:`TikTok` keyword arguments from TikTokLive's ``web_kwargs`` and our own options."""
         httpx_kwargs = dict(web_kwargs.pop("httpx_kwargs", None) or {})
         signer_kwargs = dict(web_kwargs.pop("signer_kwargs", None) or {})
-        if web_kwargs.get("web_proxy") is not None and self._web_proxy is None:
-            self._web_proxy = _proxy_url(web_kwargs.pop("web_proxy"))
+        web_proxy = web_kwargs.pop("web_proxy", None)
+        if web_proxy is not None and self._web_proxy is None:
+            self._web_proxy = _proxy_url(web_proxy)
         if httpx_kwargs.get("params"):
             options.setdefault("params", {str(k): str(v) for k, v in dict(httpx_kwargs["params"]).items()})
         headers = {str(k).lower(): v for k, v in dict(httpx_kwargs.get("headers") or {}).items()}
@@ -170,20 +201,19 @@ class TikTokLiveClient:
             base = os.environ.get("SIGN_API_URL")
         if (api_key or base) and "signer" not in options:
             options["signer"] = SignServer(str(base or self._endpoints.signer), api_key=api_key)
-        if self._web_proxy or self._ws_proxy:
-            options.setdefault("proxy", self._web_proxy or self._ws_proxy)
+        # HTTP goes through web_proxy (else the environment's); the websocket through ws_proxy,
+        # else web_proxy, so that a single proxy given hides the client's address everywhere.
+        if self._web_proxy:
+            options.setdefault("proxy", self._web_proxy)
+        if self._ws_proxy:
+            options.setdefault("websocket_proxy", self._ws_proxy)
         ignored = sorted(set(web_kwargs) | (set(httpx_kwargs) - {"params", "headers", "timeout"}))
         if ignored:
             _LOG.debug("web_kwargs %s are not used by pytiktoklive", ignored)
         return options
 
     def _new_tiktok(self) -> TikTok:
-        tiktok = TikTok(self._endpoints, **self._tiktok_options)
-        if self._ws_proxy and self._web_proxy and self._ws_proxy != self._web_proxy:
-            # TikTok takes one proxy; its settings keep HTTP and websocket apart, so the
-            # websocket one is swapped in (read at each connection).
-            tiktok._proxies = dataclasses.replace(tiktok.proxies, websocket=self._ws_proxy)
-        return tiktok
+        return TikTok(self._endpoints, **self._tiktok_options)
 
     @classmethod
     def parse_unique_id(cls, unique_id: Union[str, int]) -> str:
@@ -496,6 +526,8 @@ class TikTokLiveClient:
         name = self.parse_unique_id(unique_id) if unique_id is not None else self._unique_id
         if self._is_user_id and name.isdigit():
             name = await self._web.fetch_user_unique_id(int(name))
+            if unique_id is None:
+                self._unique_id = name  # the client's own id, resolved once (TikTokLive keeps it too)
         return await self._web.fetch_is_live(unique_id=name)
 
     async def get_avatar_url(self, unique_id: Optional[Union[str, int]] = None) -> Optional[str]:

@@ -19,6 +19,7 @@ from pytiktoklive.compat.errors import (
     InvalidFetchIsLiveRequest,
     InvalidFetchRoomInfoPayload,
     MissingRoomIdInResponse,
+    UserNotFoundError,
     UserOfflineError,
     translate_errors,
 )
@@ -116,9 +117,15 @@ class TikTokWebClient:
         return dict(gifts.raw)
 
     async def fetch_user_unique_id(self, user_id: int) -> str:
-        """The unique id (@handle) of a numeric user id, from their profile page."""
-        with translate_errors():
-            user = await self.tiktok.get_user_info(str(int(user_id)))
+        """The unique id (@handle) of a numeric user id, from their profile page (``/@{user_id}``).
+
+        :class:`FailedResolveUserId` when no profile answers for the id, as in TikTokLive.
+        """
+        try:
+            with translate_errors():
+                user = await self.tiktok.get_user_info(str(int(user_id)))
+        except UserNotFoundError as exc:
+            raise FailedResolveUserId(f"no TikTok user has the id {user_id}") from exc
         if not user.username or user.username == str(user_id):
             raise FailedResolveUserId(f"no unique id found for user id {user_id}")
         return user.username
