@@ -261,6 +261,36 @@ def test_other_commands_reach_a_standalone_simulator_by_endpoint() -> None:
         assert info["room"]["owner"]["username"] == "demo_user"
 
 
+def test_a_tls_simulator_is_refused_until_its_ca_is_trusted() -> None:
+    process = subprocess.Popen(
+        [*COMMAND, "simulate", "--port", "0", "--tls"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = [process.stdout.readline() for _ in range(6)]
+        url = banner[0].split()[-1]
+        ca_file = next(line.split()[2] for line in banner if line.strip().startswith("CA file"))
+        refused = run("info", "--json", "--endpoint", url, "demo_user")
+        trusted = run("info", "--json", "--endpoint", url, "--ca-file", ca_file, "demo_user")
+        insecure = run("info", "--json", "--endpoint", url, "--insecure", "demo_user")
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert url.startswith("https://127.0.0.1:")
+    assert refused.returncode == 1
+    assert "certificate verification failed" in refused.stderr and refused.stdout == ""
+    for result in (trusted, insecure):
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["room"]["owner"]["username"] == "demo_user"
+
+
 def test_a_bad_endpoint_is_a_usage_error() -> None:
     result = run("info", "--endpoint", "ftp://example", "demo_user")
     assert result.returncode == 2

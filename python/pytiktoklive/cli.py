@@ -203,6 +203,10 @@ def _seconds(value: float) -> str:
 async def _tiktok(args: argparse.Namespace) -> AsyncIterator[TikTok]:
     """The client: for TikTok, or for a simulator running in this process (``--sim``)."""
     options: Dict[str, Any] = {"debug": args.debug, "proxy": args.proxy}
+    if args.insecure:
+        options["insecure"] = True
+    if args.ca_file:
+        options["verify"] = str(args.ca_file)
     if not args.sim:
         endpoints = Endpoints.at(args.endpoint) if args.endpoint else Endpoints.from_env()
         async with TikTok(endpoints, **options) as tiktok:
@@ -474,6 +478,7 @@ def _simulate(args: argparse.Namespace) -> int:
             speed=args.speed,
             captures_dir=args.captures,
             load_rooms=args.load_rooms,
+            tls=args.tls,
             print_function=say,
         )
 
@@ -538,6 +543,13 @@ def _common_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "(default: $PYTIKTOKLIVE_ENDPOINT, else TikTok)",
     )
     group.add_argument("--proxy", metavar="URL", help="send all traffic through this http(s)/socks5 proxy")
+    tls = group.add_mutually_exclusive_group()
+    tls.add_argument(
+        "--ca-file", type=Path, metavar="PEM", help="trust this CA for TLS (instead of the system's)"
+    )
+    tls.add_argument(
+        "--insecure", action="store_true", help="do not verify TLS certificates (only for hosts you trust)"
+    )
     group.add_argument("--debug", action="store_true", help="log debug messages; show tracebacks of errors")
     return parser
 
@@ -607,6 +619,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--captures", type=Path, metavar="DIR", help="directory of real captures to replay")
     simulate.add_argument(
         "--load-rooms", type=int, default=0, metavar="N", help="add N endless rooms (load_user0, …)"
+    )
+    simulate.add_argument(
+        "--tls", action="store_true", help="serve HTTPS and WSS with a throw-away CA (its file is printed)"
     )
     return parser
 

@@ -22,6 +22,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument(
         "--load-rooms", type=int, default=0, help="add this many endless rooms (load_user0, …)"
     )
+    parser.add_argument("--tls", action="store_true", help="serve HTTPS and WSS with a throw-away CA")
     arguments = parser.parse_args(argv)
     run(
         arguments.host,
@@ -30,6 +31,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         arguments.speed,
         captures_dir=arguments.captures,
         load_rooms=arguments.load_rooms,
+        tls=arguments.tls,
         # flush: the banner must reach a pipe (a supervisor, a test) before the first request
         print_function=functools.partial(print, flush=True),
     )

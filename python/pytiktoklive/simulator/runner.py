@@ -23,8 +23,10 @@ def describe(sim: Simulator) -> str:
         f"  webcast  {endpoints.webcast}",
         f"  signer   {endpoints.signer}",
         f"  push     {sim.push_url}",
-        "  rooms:",
     ]
+    if sim.ca_file is not None:
+        lines.append(f"  CA file  {sim.ca_file}  (clients trust it with --ca-file / TikTok(verify=...))")
+    lines.append("  rooms:")
     shown = sim.rooms[:12]
     for room in shown:
         state = "live" if room.live else "ended"
@@ -46,17 +48,25 @@ async def run_simulator(
     captures_dir: Optional[Path] = None,
     media_dir: Optional[Path] = None,
     load_rooms: int = 0,
+    tls: bool = False,
     print_function: Callable[[str], None] = print,
     ready: Optional[Callable[[Simulator], None]] = None,
 ) -> None:
     """Serve a simulator with the built-in rooms until cancelled.
 
     ``load_rooms`` adds that many endless lively rooms (``load_user0``, …) for
-    load tests. Prints where it listens; ``ready`` is called with the running
-    simulator (the CLI uses it to start watching a room in the same process).
+    load tests; ``tls`` serves HTTPS and WSS with a throw-away CA. Prints where it listens;
+    ``ready`` is called with the running simulator (the CLI uses it to start watching a room
+    in the same process).
     """
     async with Simulator(
-        host=host, port=port, seed=seed, speed=speed, captures_dir=captures_dir, media_dir=media_dir
+        host=host,
+        port=port,
+        seed=seed,
+        speed=speed,
+        captures_dir=captures_dir,
+        media_dir=media_dir,
+        tls=tls,
     ) as sim:
         if load_rooms:
             from pytiktoklive.simulator.scenarios import LivelyScenario
@@ -77,6 +87,7 @@ def run(
     captures_dir: Optional[Path] = None,
     media_dir: Optional[Path] = None,
     load_rooms: int = 0,
+    tls: bool = False,
     print_function: Callable[[str], None] = print,
 ) -> None:
     """Serve the simulator on ``host:port`` until Ctrl-C, printing its URLs first (blocking).
@@ -94,6 +105,7 @@ def run(
                 captures_dir=captures_dir,
                 media_dir=media_dir,
                 load_rooms=load_rooms,
+                tls=tls,
                 print_function=print_function,
             )
         )
