@@ -26,7 +26,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from pytiktoklive.simulator.factory import RawMessage
+from pytiktoklive.simulator.factory import ENDING_ACTIONS, RawMessage
 from pytiktoklive.simulator.proto import pb
 from pytiktoklive.simulator.wire import fields as _fields
 
@@ -34,8 +34,6 @@ __all__ = ["find_captures", "load_gift_list", "load_messages"]
 
 _ENV = "PYTIKTOKLIVE_CAPTURES"
 _REPO_CAPTURES = Path(__file__).resolve().parents[3].parent / "shared" / "captures"
-# Control actions that end a LIVE.
-_ENDING_ACTIONS = (3, 4)
 
 
 def find_captures(explicit: Optional[Path] = None) -> Optional[Path]:
@@ -61,7 +59,7 @@ def _raw_message(method: str, payload: bytes) -> RawMessage:
     ends = False
     if method == "WebcastControlMessage":
         action = dict(_fields(payload)).get(2)
-        ends = action in _ENDING_ACTIONS
+        ends = action in ENDING_ACTIONS
     msg_id = common.get(2, 0)
     create_time = common.get(4, 0)
     return RawMessage(
@@ -79,6 +77,10 @@ def _method_of(payload: bytes) -> str:
 
 
 # --------------------------------------------------------------------------- loaders
+
+
+def _is_collector_dump(path: Path) -> bool:
+    return any("EventsCollector" in part for part in path.parts)
 
 
 def _collector_messages(path: Path) -> Iterator[RawMessage]:
@@ -128,7 +130,7 @@ def load_messages(captures: Path) -> Tuple[RawMessage, ...]:
     """
     found: List[RawMessage] = []
     for path in sorted(captures.rglob("*.json")):
-        if any("EventsCollector" in part for part in path.parts):
+        if _is_collector_dump(path):
             found.extend(_collector_messages(path))
     for path in sorted(captures.rglob("*.bin")):
         if "repaired" in path.name:
@@ -147,8 +149,7 @@ def load_messages(captures: Path) -> Tuple[RawMessage, ...]:
 
 def _gift_list_files(captures: Path) -> Iterator[Path]:
     for path in sorted(captures.rglob("*.json")):
-        is_collector_dump = any("EventsCollector" in part for part in path.parts)
-        if not is_collector_dump and ("gift" in path.name.lower() or "gifts" in path.parts):
+        if not _is_collector_dump(path) and ("gift" in path.name.lower() or "gifts" in path.parts):
             yield path
 
 

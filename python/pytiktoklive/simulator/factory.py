@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from pytiktoklive.simulator.gifts import CatalogueGift, GiftCatalogue
 from pytiktoklive.simulator.proto import pb
 
-__all__ = ["Draft", "HostProfile", "MessageFactory", "RawMessage"]
+__all__ = ["ENDING_ACTIONS", "Draft", "HostProfile", "MessageFactory", "RawMessage"]
 
 
 @dataclass
@@ -104,6 +104,8 @@ _USER_PIECE_TYPE = 11
 # SocialMessage.action of a follow and of a share.
 FOLLOW_ACTION = 1
 SHARE_ACTION = 3
+#: ControlMessage actions that end a LIVE (3 ended, 4 ended by moderation).
+ENDING_ACTIONS = (3, 4)
 
 
 class MessageFactory:

@@ -61,8 +61,12 @@ class HTTPFault:
         if self.kind not in HTTP_FAULT_KINDS:
             raise ValueError(f"unknown HTTP fault kind {self.kind!r}; expected one of {HTTP_FAULT_KINDS}")
 
+    @property
+    def spent(self) -> bool:
+        return self.times is not None and self.fired >= self.times
+
     def matches(self, endpoint: str, username: Optional[str]) -> bool:
-        if self.times is not None and self.fired >= self.times:
+        if self.spent:
             return False
         if self.username is not None and self.username != username:
             return False

@@ -60,10 +60,8 @@ def response(
     *,
     headers: Iterable[Tuple[str, str]] = (),
     gzip_for: Optional[HTTPRequest] = None,
-    content_length: Optional[int] = None,
 ) -> Response:
-    """A complete response. ``gzip_for``: compress when that request accepts gzip.
-    ``content_length`` overrides the announced length (to send a truncated body)."""
+    """A complete response. ``gzip_for``: compress when that request accepts gzip."""
     all_headers = Headers()
     all_headers["Content-Type"] = content_type
     for name, value in headers:
@@ -71,7 +69,7 @@ def response(
     if gzip_for is not None and gzip_for.accepts_gzip and len(body) >= _GZIP_MIN:
         body = gzip.compress(body, compresslevel=5, mtime=0)
         all_headers["Content-Encoding"] = "gzip"
-    all_headers["Content-Length"] = str(len(body) if content_length is None else content_length)
+    all_headers["Content-Length"] = str(len(body))
     all_headers["Connection"] = "close"
     try:
         reason = http.HTTPStatus(status).phrase

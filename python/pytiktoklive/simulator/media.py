@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Union
 
-__all__ = ["HEIGHT", "SECONDS", "WIDTH", "MediaFiles", "TestMedia"]
+__all__ = ["FPS", "HEIGHT", "SECONDS", "WIDTH", "MediaFiles", "TestMedia"]
 
 WIDTH = 320
 HEIGHT = 240
 SECONDS = 4
-_FPS = 25
+FPS = 25
 # Bump when the files change, so stale caches are not served.
 _VERSION = "v1"
 _FFMPEG_TIMEOUT = 60.0
@@ -68,7 +68,7 @@ async def _run(arguments: List[str]) -> None:
 
 def _sources() -> List[str]:
     return [
-        "-f", "lavfi", "-i", f"testsrc=size={WIDTH}x{HEIGHT}:rate={_FPS}",
+        "-f", "lavfi", "-i", f"testsrc=size={WIDTH}x{HEIGHT}:rate={FPS}",
         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
         "-t", str(SECONDS),
     ]  # fmt: skip
@@ -87,7 +87,7 @@ async def _generate(ffmpeg: str, directory: Path) -> None:
             "-pix_fmt",
             "yuv420p",
             "-g",
-            str(_FPS),
+            str(FPS),
         ]
         if h264
         else None

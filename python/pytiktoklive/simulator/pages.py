@@ -114,6 +114,11 @@ def _stats(room: SimRoom) -> Dict[str, Any]:
     }
 
 
+def _live_stats(room: SimRoom) -> Dict[str, Any]:
+    """The short ``stats`` of the live page and api-live (follow counts only)."""
+    return {"followingCount": 120, "followerCount": room.factory.follow_count}
+
+
 def profile_page(room: SimRoom) -> str:
     url = f"{room.world.base_url}/@{room.username}"
     title = f"{room.nickname} (@{room.username}) | TikTok"
@@ -168,7 +173,7 @@ def live_page(room: SimRoom) -> str:
         "LiveRoom": {
             "liveRoomUserInfo": {
                 "user": _user(room, live_page=True),
-                "stats": {"followingCount": 120, "followerCount": room.factory.follow_count},
+                "stats": _live_stats(room),
                 "liveRoom": _live_room(room),
             },
             "loadingState": {"getRecommendLive": 1, "getUserInfo": 1, "getUserStat": 1},
@@ -228,7 +233,7 @@ def api_live_answer(room: SimRoom) -> Dict[str, Any]:
         "data": {
             "user": user,
             "liveRoom": {**_live_room(room), "roomId": str(room.room_id)},
-            "stats": {"followingCount": 120, "followerCount": room.factory.follow_count},
+            "stats": _live_stats(room),
         },
         "extra": {"fatal_item_ids": [], "logid": "", "now": room.finish_time or room.create_time},
         "message": "",

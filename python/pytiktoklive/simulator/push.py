@@ -32,7 +32,7 @@ from pytiktoklive.simulator.faults import WSFault
 from pytiktoklive.simulator.fetch import encode_fetch_result, encode_push_frame
 from pytiktoklive.simulator.http import HTTPRequest, response
 from pytiktoklive.simulator.proto import pb
-from pytiktoklive.simulator.rooms import HandshakeRecord, SimRoom
+from pytiktoklive.simulator.rooms import HandshakeRecord, SimRoom, epoch_ms
 from pytiktoklive.simulator.wire import check_wire_types
 
 __all__ = ["PushServer", "PushSession", "route_params_of"]
@@ -72,20 +72,23 @@ class PushSession:
     stalled: bool = False
     last_heartbeat: float = field(default_factory=time.monotonic)
 
+    def batch_end(self) -> int:
+        """Where the next ``msg`` frame stops: at most :data:`MAX_BATCH` messages after ``position``."""
+        return min(len(self.room.log), self.position + MAX_BATCH)
+
 
 class PushServer:
     """Handshakes and sessions of the push server, for all rooms."""
 
-    def __init__(self, rooms_by_id: Dict[int, SimRoom]) -> None:
-        self.rooms_by_id = rooms_by_id
+    def __init__(self) -> None:
         self._sessions: Dict[ServerConnection, PushSession] = {}
 
     # ------------------------------------------------------------------ handshake
 
-    def handshake(self, connection: ServerConnection, request: HTTPRequest) -> Optional[Response]:
-        """Accept (None) or refuse (a response) a websocket handshake."""
-        room_id = request.query.get("room_id", "")
-        room = self.rooms_by_id.get(int(room_id)) if room_id.isdigit() else None
+    def handshake(
+        self, connection: ServerConnection, request: HTTPRequest, room: Optional[SimRoom]
+    ) -> Optional[Response]:
+        """Accept (None) or refuse (a response) a websocket handshake for ``room`` (None: unknown)."""
         if room is None:
             return _rejection(200, 404, "room not found")
         refusal = self._refusal(room, request)
@@ -158,7 +161,7 @@ class PushServer:
         """A ``msg`` frame with the log from the session's position to ``end``."""
         room = session.room
         entries = room.log[session.position : end]
-        now_ms = int(time.time() * 1000)
+        now_ms = epoch_ms()
         cursor = room.cursor_at(end, now_ms)
         result = encode_fetch_result(
             entries,
@@ -206,7 +209,7 @@ class PushServer:
     ) -> None:
         """Send the messages after the session's position (up to a batch) as one ``msg`` frame."""
         room = session.room
-        end = min(len(room.log), session.position + MAX_BATCH)
+        end = session.batch_end()
         # A cut frame asks for no ack: the client cannot read its log id.
         frame = self._frame(session, end, expect_ack=not truncate_gzip, truncate_gzip=truncate_gzip)
         await connection.send(frame)
@@ -263,8 +266,7 @@ class PushServer:
         if fault.kind == "malformed":
             await connection.send(MALFORMED_FRAME)
         elif fault.kind == "truncated":
-            end = min(len(room.log), session.position + MAX_BATCH)
-            frame = self._frame(session, end, expect_ack=False)
+            frame = self._frame(session, session.batch_end(), expect_ack=False)
             await connection.send(frame[: len(frame) // 2])
         elif fault.kind == "truncated_gzip":
             # The fault is about messages lost with the frame: wait for some to be there.
@@ -285,8 +287,7 @@ class PushServer:
 
     async def _drop_mid_frame(self, connection: ServerConnection, session: PushSession) -> None:
         """Write the first half of a websocket frame, then cut the TCP connection."""
-        end = min(len(session.room.log), session.position + MAX_BATCH)
-        payload = self._frame(session, end, expect_ack=False)
+        payload = self._frame(session, session.batch_end(), expect_ack=False)
         if len(payload) < 126:
             header = bytes([0x82, len(payload)])
         elif len(payload) < 65536:

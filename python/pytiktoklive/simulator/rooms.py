@@ -17,13 +17,22 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Union
 
-from pytiktoklive.simulator.factory import Draft, HostProfile, MessageFactory, RawMessage
+from pytiktoklive.simulator.factory import ENDING_ACTIONS, Draft, HostProfile, MessageFactory, RawMessage
 from pytiktoklive.simulator.faults import RoomFaults
 from pytiktoklive.simulator.gifts import GiftCatalogue
 from pytiktoklive.simulator.proto import pb
 from pytiktoklive.simulator.scenarios import LivelyScenario, Scenario, ScenarioContext
 
-__all__ = ["HandshakeRecord", "LoggedMessage", "RoomSpec", "RoomStats", "Signal", "SimRoom", "World"]
+__all__ = [
+    "HandshakeRecord",
+    "LoggedMessage",
+    "RoomSpec",
+    "RoomStats",
+    "Signal",
+    "SimRoom",
+    "World",
+    "epoch_ms",
+]
 
 # Ids in the ranges real ones live in (19 digits), derived from the username so they are stable.
 _ROOM_ID_BASE = 7_300_000_000_000_000_000
@@ -32,7 +41,6 @@ _MSG_ID_BASE = 7_310_000_000_000_000_000
 # The second part of a cursor is this plus a log position (TikTok's cursors look like
 # "1692120689751_7267603020139989890_1_1_0_0": a time, a large id, flags).
 _CURSOR_ID_BASE = 7_260_000_000_000_000_000
-_ENDING_ACTIONS = (3, 4)
 
 
 class Signal:
@@ -170,7 +178,8 @@ def _stable_number(text: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
 
 
-def _now_ms() -> int:
+def epoch_ms() -> int:
+    """Wall-clock milliseconds since the epoch, as TikTok's ``now`` fields and cursors carry them."""
     return int(time.time() * 1000)
 
 
@@ -311,7 +320,7 @@ class SimRoom:
         if getattr(message, "common", None) is None:
             message.common = pb.Common(method=draft.method)
         self._msg_ids += 1
-        now_ms = _now_ms()
+        now_ms = epoch_ms()
         message.common.msg_id = self._msg_ids
         if draft.stamp_room_and_time:
             message.common.room_id = self.room_id
@@ -321,7 +330,7 @@ class SimRoom:
             monitor.send_time = now_ms
         if not message.common.method:
             message.common.method = draft.method
-        ends = draft.method == "WebcastControlMessage" and getattr(message, "action", 0) in _ENDING_ACTIONS
+        ends = draft.method == "WebcastControlMessage" and getattr(message, "action", 0) in ENDING_ACTIONS
         return draft.method, bytes(message) + draft.trailer, self._msg_ids, ends
 
     def end(self, *, control: bool = True, action: int = 3) -> None:
@@ -367,7 +376,7 @@ class SimRoom:
 
     def cursor_at(self, position: int, now_ms: Optional[int] = None) -> str:
         """The cursor naming ``position`` (the next message a client wants), in TikTok's shape."""
-        return f"{now_ms or _now_ms()}_{_CURSOR_ID_BASE + position}_1_1_0_0"
+        return f"{now_ms or epoch_ms()}_{_CURSOR_ID_BASE + position}_1_1_0_0"
 
     def position_of(self, cursor: str) -> Optional[int]:
         """The log position a cursor of this room names; None for a cursor it never gave."""

@@ -47,7 +47,7 @@ from pytiktoklive.simulator.gifts import GiftCatalogue, generated_gift_list
 from pytiktoklive.simulator.http import HTTPRequest, html_response, json_response, response
 from pytiktoklive.simulator.media import TestMedia
 from pytiktoklive.simulator.push import MALFORMED_FRAME, PushServer, route_params_of
-from pytiktoklive.simulator.rooms import RoomSpec, Signal, SimRoom, World
+from pytiktoklive.simulator.rooms import RoomSpec, Signal, SimRoom, World, epoch_ms
 from pytiktoklive.simulator.scenarios import LivelyScenario, ReplayScenario
 from pytiktoklive.simulator.streams import parse_stream_path
 from pytiktoklive.simulator.tls import SimCertificates, make_certificates
@@ -152,10 +152,6 @@ def _select_subprotocol(
     return Subprotocol("echo-protocol") if "echo-protocol" in offered else None
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 class Simulator:
     """A TikTok LIVE on loopback. See :mod:`pytiktoklive.simulator` for the API tour."""
 
@@ -194,7 +190,7 @@ class Simulator:
         self._by_name: Dict[str, SimRoom] = {}
         self._by_id: Dict[int, SimRoom] = {}
         self._by_stream: Dict[int, SimRoom] = {}
-        self._push = PushServer(self._by_id)
+        self._push = PushServer()
         self._server: Optional[Server] = None
         self._world: Optional[World] = None
         self._closing = asyncio.Event()
@@ -234,7 +230,7 @@ class Simulator:
             seed=self.seed,
             speed=self.speed,
             base_url=self.url,
-            gifts=GiftCatalogue(gift_list or generated_gift_list(self.url, _now_ms())),
+            gifts=GiftCatalogue(gift_list or generated_gift_list(self.url, epoch_ms())),
             changed=self._changed,
         )
         for spec in self._specs:
@@ -442,7 +438,7 @@ class Simulator:
     ) -> Optional[Response]:
         gzip_for = request if self.http_gzip else None
         if endpoint == "push":
-            return self._push.handshake(connection, request)
+            return self._push.handshake(connection, request, self._room_by_query(request))
         if endpoint in ("home", "profile", "live_page", "api-live"):
             return self._www(request, endpoint, gzip_for)
         if endpoint == "im/fetch":
@@ -466,7 +462,7 @@ class Simulator:
     def _www(self, request: HTTPRequest, endpoint: str, gzip_for: Optional[HTTPRequest]) -> Response:
         cookies = {}
         if "ttwid" not in request.cookies:
-            stamp = _now_ms()
+            stamp = epoch_ms()
             cookies = {name: f"sim{name.replace('_', '')}{stamp}" for name in _HOME_COOKIES}
         if endpoint == "home":
             return html_response(pages.home_page(self.url), request=gzip_for, cookies=cookies)
@@ -478,7 +474,7 @@ class Simulator:
         if room is not None and room.username in self.faults.user_not_found:
             room = None
         if endpoint == "api-live":
-            answer = pages.api_live_answer(room) if room else pages.not_found_api_live(_now_ms())
+            answer = pages.api_live_answer(room) if room else pages.not_found_api_live(epoch_ms())
             return json_response(answer, request=gzip_for)
         name = username or ""
         if endpoint == "profile":
@@ -507,7 +503,7 @@ class Simulator:
 
     def _im_fetch(self, request: HTTPRequest, gzip_for: Optional[HTTPRequest]) -> Response:
         room = self._room_by_query(request)
-        now_ms = _now_ms()
+        now_ms = epoch_ms()
         if room is None:
             body = encode_fetch_result(
                 [], cursor="", internal_ext="", now_ms=now_ms, fetch_interval_ms=1000, heartbeat_duration=0
@@ -561,7 +557,7 @@ class Simulator:
         headers = [
             ("X-Set-TT-Cookie", cookie),
             ("X-Room-Id", str(room.room_id)),
-            ("X-Request-Id", f"sim-{_now_ms()}"),
+            ("X-Request-Id", f"sim-{epoch_ms()}"),
             ("X-Agent-Id", "pytiktoklive-simulator"),
         ]
         return response(200, bytes(fetch.body), "application/protobuf", headers=headers)

@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any, Dict, Optional, Tuple
 
-from pytiktoklive.simulator.media import HEIGHT, WIDTH
+from pytiktoklive.simulator.media import FPS, HEIGHT, WIDTH
 from pytiktoklive.simulator.rooms import SimRoom
 
 __all__ = ["STREAM_PATH", "QUALITIES", "parse_stream_path", "sdk_pull_data", "stream_url"]
@@ -110,7 +110,7 @@ def stream_url(room: SimRoom) -> Dict[str, Any]:
             "bframe_enable": False,
             "bytevc1_enable": False,
             "default_bitrate": 0,
-            "fps": 25,
+            "fps": FPS,
             "gop_sec": 1,
             "hardware_encode": False,
             "height": HEIGHT,

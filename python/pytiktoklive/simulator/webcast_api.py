@@ -8,10 +8,9 @@ protobuf, see :mod:`pytiktoklive.simulator.fetch`.)
 
 from __future__ import annotations
 
-import time
 from typing import Any, Dict, List, Optional, Sequence
 
-from pytiktoklive.simulator.rooms import SimRoom
+from pytiktoklive.simulator.rooms import SimRoom, epoch_ms
 from pytiktoklive.simulator.streams import stream_url
 
 __all__ = ["check_alive_answer", "diamond_answer", "feed_answer", "room_info_answer", "room_info_data"]
@@ -20,12 +19,8 @@ __all__ = ["check_alive_answer", "diamond_answer", "feed_answer", "room_info_ans
 _FEED_EPOCH_MS = 1_900_000_000_000
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 def _answer(data: Any, **extra: Any) -> Dict[str, Any]:
-    return {"data": data, "extra": {"now": _now_ms(), **extra}, "status_code": 0}
+    return {"data": data, "extra": {"now": epoch_ms(), **extra}, "status_code": 0}
 
 
 def _image(url: str, uri: str) -> Dict[str, Any]:
@@ -238,7 +233,7 @@ def feed_answer(rooms: Sequence[SimRoom], max_time: int, page_size: int) -> Dict
         has_more=has_more,
         hashtag_text="",
         is_backup=0,
-        log_pb={"impr_id": f"sim{_now_ms()}", "session_id": 0},
+        log_pb={"impr_id": f"sim{epoch_ms()}", "session_id": 0},
         max_time=_FEED_EPOCH_MS - end,
         min_time=_FEED_EPOCH_MS - start,
         style=1,

@@ -171,7 +171,6 @@ class TikTokLiveClient:
         self._handler_tasks: Set[asyncio.Future[Any]] = set()
         self._live: Optional[Live] = None
         self._loop_task: Optional[asyncio.Task[None]] = None
-        self._room_id: Optional[int] = None
         self._room_info: Optional[Dict[str, Any]] = None
         self._gift_info: Optional[Dict[str, Any]] = None
 
@@ -236,7 +235,7 @@ class TikTokLiveClient:
     @property
     def room_id(self) -> Optional[int]:
         """The connected room (None before connecting and after ``disconnect()``)."""
-        return self._room_id
+        return self._web.room_id
 
     @property
     def room_info(self) -> Optional[Dict[str, Any]]:
@@ -421,7 +420,7 @@ class TikTokLiveClient:
             else:
                 live = await tiktok.track_user(self._unique_id, **options)
         self._live = live
-        self._room_id = self._web.room_id = live.room_id
+        self._web.room_id = live.room_id
         self._room_info = dict(live.info.raw) if fetch_room_info else None
         self._gift_info = dict(live.gift_info.raw) if fetch_gift_info and live.gift_info else None
         self._session_tasks = set()
@@ -510,7 +509,7 @@ class TikTokLiveClient:
         # A listener calling disconnect() must not wait for the task that waits for it.
         if task is not None and task is not current and current not in self._handler_tasks:
             await asyncio.gather(task, return_exceptions=True)
-        self._room_id = self._web.room_id = None
+        self._web.room_id = None
         self._room_info = self._gift_info = None
         if close_client:
             await self.close()
