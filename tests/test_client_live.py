@@ -449,3 +449,18 @@ async def test_a_failing_sign_function_is_a_signer_error(sim: Simulator) -> None
         with pytest.raises(SignerError, match="KeyError"):
             await client.tiktok.track_user("ws_room")
         assert client.tiktok.lives == []
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [({"max_buffered_events": 0}, "at least 1"), ({"overflow": "drop"}, "overflow must be one of")],
+)
+async def test_bad_room_options_fail_before_any_request(
+    sim: Simulator, options: Dict[str, Any], message: str
+) -> None:
+    room = sim.room("ws_room")
+    async with Recorder(sim) as client:
+        with pytest.raises(ValueError, match=message):
+            await client.tiktok.track_room(room.room_id, **options)
+    # Neither room/info nor a (signed) first fetch was spent on it.
+    assert not sim.requests and room.stats.first_fetches == 0

@@ -25,9 +25,15 @@ from pytiktoklive._log import Reporter
 from pytiktoklive.errors import BackpressureError
 from pytiktoklive.events import Event
 
-__all__ = ["OVERFLOW_POLICIES", "EventBuffer"]
+__all__ = ["OVERFLOW_POLICIES", "EventBuffer", "check_overflow"]
 
 OVERFLOW_POLICIES = ("block", "error")
+
+
+def check_overflow(overflow: str) -> None:
+    """Refuse an unknown overflow policy (the client checks before it builds anything)."""
+    if overflow not in OVERFLOW_POLICIES:
+        raise ValueError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}, not {overflow!r}")
 
 
 class EventBuffer:
@@ -36,8 +42,7 @@ class EventBuffer:
     def __init__(self, capacity: int, *, overflow: str = "block", reporter: Reporter, label: str) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
-        if overflow not in OVERFLOW_POLICIES:
-            raise ValueError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}, not {overflow!r}")
+        check_overflow(overflow)
         self.capacity = capacity
         self.overflow = overflow
         self._reporter = reporter

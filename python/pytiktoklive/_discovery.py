@@ -52,6 +52,10 @@ def _shown(response: httpx.Response) -> str:
     return redact(str(response.request.url))
 
 
+def _no_such_user(username: str) -> UserNotFoundError:
+    return UserNotFoundError(f"TikTok user @{username} does not exist", username=username)
+
+
 def _data_of(body: Any, what: str, url: str = "") -> Any:
     """``body["data"]`` of a WebCast JSON answer; errors for a non-zero ``status_code``."""
     if not isinstance(body, Mapping):
@@ -186,7 +190,7 @@ class Discovery:
             response = await self.http.page(path)
         except HTTPStatusError as exc:
             if exc.status_code == 404:
-                raise UserNotFoundError(f"TikTok user @{username} does not exist", username=username) from exc
+                raise _no_such_user(username) from exc
             raise
         return parse_page(response.text, username, url=str(response.request.url))
 
@@ -205,13 +209,13 @@ class Discovery:
             raise RequestError("api-live answered with unexpected JSON")
         status = body.get("statusCode", 0)
         if status == _API_LIVE_USER_NOT_FOUND:
-            raise UserNotFoundError(f"TikTok user @{username} does not exist", username=username)
+            raise _no_such_user(username)
         if status not in (0, None):
             raise RequestError(f"api-live answered statusCode {status}: {body.get('message', '')}")
         data: Mapping[str, Any] = body["data"] if isinstance(body.get("data"), Mapping) else {}
         user_raw = data.get("user")
         if not isinstance(user_raw, Mapping):
-            raise UserNotFoundError(f"TikTok user @{username} does not exist", username=username)
+            raise _no_such_user(username)
         user = UserInfo.from_raw(user_raw, data.get("stats"))
         live_room: Mapping[str, Any] = data["liveRoom"] if isinstance(data.get("liveRoom"), Mapping) else {}
         status_of_room = live_room.get("status")
@@ -232,7 +236,7 @@ class Discovery:
             except RequestError:
                 raise page_error from None
         if page.user_missing:
-            raise UserNotFoundError(f"TikTok user @{username} does not exist", username=username)
+            raise _no_such_user(username)
         if page.found:
             return page.user, page.room_id, page.room_status
         try:

@@ -167,6 +167,7 @@ class RoomSession:
                     raise ConnectionFailedError(
                         f"{self.label}: gave up after {failures} failed attempts; last error: {exc}"
                     ) from exc
+                lost = "connection lost" if use_websocket else "poll failed"  # before any switch below
                 if (
                     use_websocket
                     and self.settings.polling
@@ -180,7 +181,7 @@ class RoomSession:
                 self.reporter.warn(
                     "%s: %s: %s; resuming in %.1fs (attempt %d)",
                     self.label,
-                    "connection lost" if use_websocket else "poll failed",
+                    lost,
                     str(exc) or type(exc).__name__,
                     delay,
                     failures,

@@ -27,7 +27,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Union
 import httpx
 
 from pytiktoklive import _frames
-from pytiktoklive._buffer import OVERFLOW_POLICIES, EventBuffer
+from pytiktoklive._buffer import EventBuffer, check_overflow
 from pytiktoklive._discovery import Discovery
 from pytiktoklive._http import DEFAULT_USER_AGENT, TikTokHTTP
 from pytiktoklive._log import ErrorHandler, MessageHandler, Reporter, redact_third_party_logs
@@ -131,8 +131,7 @@ class TikTok:
     ) -> None:
         if not user_agent.startswith("Mozilla/"):
             raise ValueError("user_agent must be a browser User-Agent (starting with 'Mozilla/')")
-        if overflow not in OVERFLOW_POLICIES:
-            raise ValueError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}, not {overflow!r}")
+        check_overflow(overflow)
         if max_buffered_events < 1:
             raise ValueError("max_buffered_events must be at least 1")
         endpoints = Endpoints.from_env() if endpoints is None else endpoints
@@ -339,6 +338,12 @@ class TikTok:
     ) -> Live:
         if self._closed:
             raise RuntimeError("this TikTok client is closed")
+        # Checked before any request: a bad option must not cost a signature.
+        capacity = self._max_buffered_events if max_buffered_events is None else max_buffered_events
+        if capacity < 1:
+            raise ValueError("max_buffered_events must be at least 1")
+        overflow = self._overflow if overflow is None else overflow
+        check_overflow(overflow)
         settings = SessionSettings(
             websocket=self._settings.websocket if websocket is None else websocket,
             polling=self._settings.polling if polling is None else polling,
@@ -372,12 +377,7 @@ class TikTok:
                 # Python 3.9 (no betterproto2): every event still arrives, by HTTP polling.
                 self._reporter.warn("%s: polling instead of the websocket: %s", label, exc)
                 settings = dataclasses.replace(settings, websocket=False)
-        buffer = EventBuffer(
-            max_buffered_events or self._max_buffered_events,
-            overflow=overflow or self._overflow,
-            reporter=self._reporter,
-            label=label,
-        )
+        buffer = EventBuffer(capacity, overflow=overflow, reporter=self._reporter, label=label)
         session = RoomSession(
             protocol,
             buffer,

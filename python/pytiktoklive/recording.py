@@ -161,6 +161,11 @@ def find_ffmpeg(executable: Optional[str] = None) -> str:
 # --------------------------------------------------------------------------- stream URL
 
 
+def _check_format(format: str) -> None:
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+
+
 def _rank(name: str) -> int:
     return _RANKS.get(name.lower(), 0)
 
@@ -173,8 +178,7 @@ def pick_stream_url(urls: StreamURLs, quality: str = "best", format: str = "flv"
     A level matches TikTok's other name for it (``"hd"`` finds ``HD1``).
     Raises :class:`StreamURLNotFoundError` when the room offers nothing that fits.
     """
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+    _check_format(format)
     candidates: Dict[str, str] = dict(urls.flv if format == "flv" else urls.hls)
     default = urls.flv_url if format == "flv" else urls.hls_url
     # The top-level pull URL (rtmp_pull_url / hls_pull_url) is the original quality.
@@ -508,8 +512,8 @@ async def record_stream(
     ffmpeg picks it from the file's extension. Other arguments as in :func:`download_stream`.
     """
     _check_duration(duration)
-    if format is not None and format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+    if format is not None:
+        _check_format(format)
     executable = find_ffmpeg(ffmpeg)
     target = output_path(path, "recording", FORMATS[format] if format else "", overwrite=overwrite)
     return await _record(
@@ -557,8 +561,7 @@ async def download_stream(
     recording still ends when the stream itself does.
     """
     _check_duration(duration)
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+    _check_format(format)
     executable = find_ffmpeg(ffmpeg)
     if live.ended:
         raise LiveEndedError(f"the LIVE of room {live.room_id} has ended: there is nothing to record")
