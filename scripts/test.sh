@@ -23,6 +23,19 @@ if ! command -v ffmpeg >/dev/null 2>&1; then
     fi
 fi
 
+# Node runs a client no one here wrote (TikTok-Live-Connector, installed by its test with npm)
+# against the simulator: tests/test_node_connector.py.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1; then
+        log "installing Node.js and npm (Debian)"
+        SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
+        $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null \
+            || echo "could not install Node.js: the TikTok-Live-Connector test will be skipped"
+    else
+        echo "no node and no apt-get: the TikTok-Live-Connector test will be skipped"
+    fi
+fi
+
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     log "creating .venv with $($PYTHON --version)"

@@ -195,14 +195,18 @@ async def test_handshakes_are_refused_the_way_tiktok_refuses_them(
         response = caught.value.response
         return response.status_code, response.headers["Handshake-Status"], response.headers["Handshake-Msg"]
 
-    # Without the route parameters of im/fetch: HTTP 200 (not 101) with Handshake-Status 417.
-    status, handshake_status, message = await refusal(first.replace(route_params={}), room)
-    assert (status, handshake_status) == (200, "417") and "imprp" in message
+    # A foreign app id: HTTP 200 (not 101) with Handshake-Status 417 "illegal app_id" (TLC#290).
+    foreign = first.replace(route_params={**first.route_params, "aid": "1233"})
+    status, handshake_status, message = await refusal(foreign, room)
+    assert (status, handshake_status, message) == (200, "417", "illegal app_id")
     # A refusal on demand ("illegal secret key", as for a bad signature), then acceptance.
     fault = room.faults.reject()
     assert (await refusal(first, room))[1:] == ("417", "illegal secret key")
     assert fault.fired == 1
     async with connect_push(first, room) as ws:
+        assert ws.subprotocol == "echo-protocol"
+    # Without any route parameter: served (nothing shows TikTok refusing that).
+    async with connect_push(first.replace(route_params={}), room) as ws:
         assert ws.subprotocol == "echo-protocol"
     # A polling-only room offers no push server; an unknown room is not found.
     poller = short_room(sim, "poller", websocket=False)
@@ -212,7 +216,7 @@ async def test_handshakes_are_refused_the_way_tiktok_refuses_them(
     stranger = RoomSpec("stranger")
     ghost = SimRoom(stranger, sim.world)  # never added: its id is unknown to the server
     assert (await refusal(first, ghost))[1] == "404"
-    assert [record.accepted for record in room.stats.handshakes] == [False, False, True]
+    assert [record.accepted for record in room.stats.handshakes] == [False, False, True, True]
 
 
 async def test_reconnecting_with_the_last_cursor_loses_nothing_and_repeats_nothing(

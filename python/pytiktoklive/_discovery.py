@@ -17,7 +17,7 @@ import httpx
 from pytiktoklive._http import TikTokHTTP
 from pytiktoklive._pages import PageData, check_not_blocked, parse_page
 from pytiktoklive._redact import redact
-from pytiktoklive._signing import Signer
+from pytiktoklive._signing import SessionCookies, Signer
 from pytiktoklive.errors import (
     AgeRestrictedError,
     HTTPStatusError,
@@ -166,6 +166,8 @@ class Discovery:
     def __init__(self, http: TikTokHTTP) -> None:
         self.http = http
         self.gift_lists = GiftListCache()
+        #: A logged-in session is set (age-restricted rooms then say so differently).
+        self.logged_in = False
         self._cookies_seeded = False
         self._cookie_lock = asyncio.Lock()
 
@@ -261,10 +263,41 @@ class Discovery:
 
     # ------------------------------------------------------------------ rooms
 
+    def _room_data(self, body: Any, what: str) -> Any:
+        try:
+            return _data_of(body, what)
+        except AgeRestrictedError as exc:
+            hint = (
+                "TikTok did not accept the logged-in session (expired?)"
+                if self.logged_in
+                else "set a logged-in session: TikTok(session_id=..., tt_target_idc=...)"
+            )
+            raise AgeRestrictedError(f"{exc}; {hint}") from None
+
     async def room_info(self, room_id: int, *, username: str = "") -> RoomInfo:
         """``room/info``; status 4 raises UserOfflineError (by username) or LiveEndedError (by room)."""
         body = await self.http.webcast_json("room/info/", {"room_id": str(room_id)})
-        data = _data_of(body, "room/info")
+        return self._checked_room(self._room_data(body, "room/info"), room_id, username)
+
+    async def room_info_by_user(self, username: str) -> Optional[RoomInfo]:
+        """``room/info_by_user``: a user's room info in one request (None when the server does
+        not serve that endpoint, 404: the caller then finds the room id first)."""
+        try:
+            body = await self.http.webcast_json("room/info_by_user/", {"unique_id": username})
+        except HTTPStatusError as exc:
+            if exc.status_code == 404:
+                return None
+            raise
+        if isinstance(body, Mapping) and body.get("status_code") == _API_LIVE_USER_NOT_FOUND:
+            raise _no_such_user(username)
+        data = self._room_data(body, "room/info_by_user")
+        raw_id = data.get("id_str") or data.get("id") if isinstance(data, Mapping) else None
+        if not str(raw_id or "").isdigit() or not int(str(raw_id)):
+            raise UserOfflineError(f"@{username} is not live", username=username)
+        return self._checked_room(data, int(str(raw_id)), username)
+
+    @staticmethod
+    def _checked_room(data: Any, room_id: int, username: str) -> RoomInfo:
         info = RoomInfo.from_raw(data)
         if info.ended:
             if username:
@@ -313,8 +346,26 @@ class Discovery:
         next_max_time = extra.get("max_time")
         return items, bool(extra.get("has_more")), next_max_time if isinstance(next_max_time, int) else 0
 
-    async def first_fetch(self, room_id: int, signer: Optional[Signer]) -> bytes:
-        """The room's first ``im/fetch`` (signed): its body carries the cursor and push server."""
+    async def first_fetch(
+        self, room_id: int, signer: Optional[Signer], *, session: Optional[SessionCookies] = None
+    ) -> bytes:
+        """The room's first ``im/fetch`` (signed): its body carries the cursor and push server.
+
+        A fetch-flow signer makes it itself (``session``: the logged-in session it may use, when
+        the user opted in); its ``X-Set-TT-Cookie`` cookies go into the jar, so that polls and
+        the websocket present them as the web client would."""
+        if signer is not None and signer.performs_fetch:
+            fetched = await signer.fetch(
+                room_id, self.http.client, user_agent=self.http.user_agent, session=session
+            )
+            self.http.set_cookies(fetched.cookies)
+            if fetched.support:
+                self.http.reporter.debug(
+                    "room %d: first fetch by the sign server (%s)",
+                    room_id,
+                    ", ".join(f"{name} {value}" for name, value in fetched.support.items()),
+                )
+            return fetched.body
         response = await self.http.webcast("im/fetch/", {"room_id": str(room_id)}, signer=signer)
         if not response.content:
             # TikTok's answer to a fetch it does not trust. Without a cursor nothing can be

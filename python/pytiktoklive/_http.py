@@ -146,12 +146,14 @@ class TikTokHTTP:
         params: Optional[Mapping[str, str]] = None,
         headers: Optional[Mapping[str, str]] = None,
         error_prefix: str = "",
+        method: str = "GET",
     ) -> httpx.Response:
-        """GET ``url``; map failures to the exception tree; return a response with status < 400."""
+        """GET (or ``method``) ``url``; map failures to the exception tree; return a response with
+        status < 400."""
         merged_headers = dict(self.headers)
         if headers:
             merged_headers.update(headers)
-        request = self.client.build_request("GET", url, params=params, headers=merged_headers)
+        request = self.client.build_request(method, url, params=params, headers=merged_headers)
         try:
             response = await self.client.send(request)
         except httpx.HTTPError as exc:
@@ -233,6 +235,28 @@ class TikTokHTTP:
             self.signed_user_agent = signed.user_agent
             headers = {"User-Agent": signed.user_agent}
         return await self.get(signed.url, headers=headers)
+
+    async def webcast_post(self, endpoint: str, params: Mapping[str, str]) -> Any:
+        """POST to a WebCast JSON endpoint (parameters in the query, no body) and parse the answer."""
+        merged = dict(self.params)
+        merged.update(params)
+        return self.json_of(await self.get(self.webcast_url(endpoint), params=merged, method="POST"))
+
+    def cookie_domains(self) -> set[str]:
+        """Where TikTok's cookies go: ``.tiktok.com`` for TikTok's hosts (it also covers the push
+        servers, ``webcast*-ws-*.tiktok.com``), else the configured hosts themselves."""
+        domains = set()
+        for url in (self.endpoints.www, self.endpoints.webcast):
+            host = httpx.URL(url).host
+            domains.add(".tiktok.com" if host == "tiktok.com" or host.endswith(".tiktok.com") else host)
+        return domains
+
+    def set_cookies(self, cookies: Mapping[str, str]) -> None:
+        """Put TikTok cookies (a sign server's ``X-Set-TT-Cookie``, a session) into the jar,
+        replacing same-named ones."""
+        for domain in self.cookie_domains():
+            for name, value in cookies.items():
+                self.client.cookies.set(name, value, domain=domain)
 
     async def webcast_json(self, endpoint: str, params: Optional[Mapping[str, str]] = None) -> Any:
         """GET a WebCast JSON endpoint and return the parsed body."""

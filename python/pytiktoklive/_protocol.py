@@ -192,7 +192,23 @@ class WebcastProtocol:
         Query = the push server's own query, then ``base_params`` (the client's
         fingerprint), then the server's route params, then the room, the resume
         point and ``compress=gzip``; later keys win, so nothing the server or the
-        caller adds can move the resume point.
+        caller adds can move the resume point. What each part is for (the parameters
+        are those TikTok's web client sends; research on TikTokLive 7 and
+        TikTok-Live-Connector):
+
+        * ``aid=1988``, ``app_name=tiktok_web`` — TikTok's web app; the push server
+          refuses other app ids ("illegal app_id").
+        * ``version_code``, ``webcast_sdk_version``, ``update_version_code`` — the
+          versions of the web client and of its WebCast SDK.
+        * ``heartbeat_duration`` — milliseconds between the client's heartbeats
+          (the handshake's ``ping-interval`` overrides it).
+        * route params (``imprp``, ``wrss``) — opaque tokens ``im/fetch`` hands out to
+          route the connection to the room's push shard, passed back unchanged.
+        * ``room_id`` — the room to subscribe to.
+        * ``cursor`` / ``internal_ext`` — where to resume: the push server sends what
+          came after them, so nothing between the fetch and the connection is lost.
+        * ``compress=gzip`` — asks for gzip payloads (each frame says so in its
+          ``compress_type`` header).
         """
         if not self.push_server:
             raise ValueError("the server offered no websocket (no push_server)")

@@ -18,6 +18,7 @@ REDACTED = "[redacted]"
 #: Parameter, cookie, JSON-key and header names whose values are secrets (case-insensitive).
 SECRET_NAMES: Tuple[str, ...] = (
     "sessionid",
+    "session_id",
     "sessionid_ss",
     "sid_tt",
     "sid_guard",
@@ -43,6 +44,7 @@ SECRET_NAMES: Tuple[str, ...] = (
     "cookie",
     "set-cookie",
     "x-set-tt-cookie",
+    "x-cookie-header",
 )
 
 # Longest names first, so "sessionid_ss" is matched whole and not as "sessionid".
@@ -50,7 +52,7 @@ _NAMES = "|".join(re.escape(name) for name in sorted(SECRET_NAMES, key=len, reve
 
 # A whole header line ("Cookie: a=b; c=d"): everything up to the end of the line is secret.
 _HEADER_LINE = re.compile(
-    r"(?im)^(\s*(?:cookie|set-cookie|x-set-tt-cookie|authorization|proxy-authorization|x-api-key)\s*:\s*)[^\r\n]+"
+    r"(?im)^(\s*(?:cookie|set-cookie|x-set-tt-cookie|x-cookie-header|authorization|proxy-authorization|x-api-key)\s*:\s*)[^\r\n]+"
 )
 # "name": "value" or 'name': 'value' (JSON, Python reprs of dicts).
 _QUOTED = re.compile(rf"""(?i)(["'](?:{_NAMES})["']\s*:\s*)(["'])(?:\\.|(?!\2).)*\2""")

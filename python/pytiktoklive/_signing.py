@@ -7,11 +7,24 @@ sign servers' rate limits).
 
 Two kinds of signer, both normalised to :class:`Signer`:
 
-* :class:`SignServer` — a server speaking the public sign servers'
-  ``GET {base}/webcast/sign_url?url=…&client=…&uuc=…`` JSON API
-  (``{"signedUrl", "User-Agent", "msToken", …}``), optionally with an API key;
+* :class:`SignServer` — a sign server, optionally with an API key, in one of the
+  two shapes public sign servers have had (it declares which with ``flow``):
+
+  - ``flow="fetch"`` (the default; Euler Stream's API, which TikTokLive 7 uses):
+    ``GET {base}/webcast/fetch?room_id=…&client=…&user_agent=…`` makes the
+    first ``im/fetch`` itself and answers its protobuf body, with TikTok's cookies
+    in ``X-Set-TT-Cookie`` (and ``X-Agent-Id``, ``X-Request-Id``, ``X-Log-Code``
+    for support). A 429 carries JSON ``{"message", "limit_label"}``.
+  - ``flow="sign_url"`` (the older servers, TikTok-Live-Connector 1.x):
+    ``GET {base}/webcast/sign_url?url=…&client=…&uuc=…`` answers JSON
+    (``{"signedUrl", "User-Agent", "msToken", …}``) and the client fetches.
+
 * any callable (sync or async) that takes the URL and returns the signed URL,
   a ``(signed_url, user_agent)`` pair, or a :class:`SignedURL`.
+
+A logged-in session (``sessionid``, ``tt-target-idc``) goes to a fetch-flow sign
+server only when the user opts in (``TikTok(sign_with_session=True)``): the
+server can then act as that TikTok user.
 """
 
 from __future__ import annotations
@@ -19,7 +32,7 @@ from __future__ import annotations
 import inspect
 import os
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Mapping, Optional, Tuple, Union
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple, Union
 
 import httpx
 
@@ -27,7 +40,16 @@ from pytiktoklive._redact import redact
 from pytiktoklive._retry import parse_retry_after
 from pytiktoklive.errors import SignerError, SignerRateLimitError
 
-__all__ = ["SignFunction", "SignServer", "SignedURL", "Signer", "SignerLike", "as_signer"]
+__all__ = [
+    "SessionCookies",
+    "SignFunction",
+    "SignServer",
+    "SignedFetch",
+    "SignedURL",
+    "Signer",
+    "SignerLike",
+    "as_signer",
+]
 
 
 @dataclass(frozen=True)
@@ -37,6 +59,28 @@ class SignedURL:
     url: str
     user_agent: Optional[str] = None
     cookies: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SessionCookies:
+    """A logged-in TikTok session: the ``sessionid`` and ``tt-target-idc`` cookies."""
+
+    session_id: str
+    tt_target_idc: str = ""
+
+    def __repr__(self) -> str:  # never show the session id
+        return f"SessionCookies(session_id=[redacted], tt_target_idc={self.tt_target_idc!r})"
+
+
+@dataclass(frozen=True)
+class SignedFetch:
+    """A first ``im/fetch`` made by a sign server: the fetch result's bytes, TikTok's cookies
+    (``X-Set-TT-Cookie``) and the server's support headers (``X-Agent-Id``, ``X-Request-Id``,
+    ``X-Log-Code``)."""
+
+    body: bytes
+    cookies: Mapping[str, str]
+    support: Mapping[str, str] = field(default_factory=dict)
 
 
 SignResult = Union[str, Tuple[str, Optional[str]], SignedURL]
@@ -49,9 +93,60 @@ class Signer:
 
     #: How many rooms the client tracks; sign servers use it to apportion quota ("uuc").
     rooms_tracked: int = 0
+    #: True when the signer makes the first ``im/fetch`` itself (:meth:`fetch`) instead of
+    #: signing its URL (:meth:`sign`).
+    performs_fetch: bool = False
 
     async def sign(self, url: str, client: httpx.AsyncClient) -> SignedURL:
         raise NotImplementedError
+
+    async def fetch(
+        self,
+        room_id: int,
+        client: httpx.AsyncClient,
+        *,
+        user_agent: str,
+        session: Optional[SessionCookies] = None,
+    ) -> SignedFetch:
+        """Make the room's first ``im/fetch`` (only signers with ``performs_fetch``)."""
+        raise NotImplementedError
+
+
+def _parse_cookie_string(text: str) -> Dict[str, str]:
+    """``"a=1; b=2"`` (``X-Set-TT-Cookie``) → ``{"a": "1", "b": "2"}``."""
+    cookies: Dict[str, str] = {}
+    for part in text.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name.strip():
+            cookies[name.strip()] = value.strip()
+    return cookies
+
+
+def _retry_after_of(response: httpx.Response) -> Optional[float]:
+    return parse_retry_after(response.headers.get("retry-after") or response.headers.get("ratelimit-reset"))
+
+
+def _rate_limited(response: httpx.Response, endpoint: str) -> SignerRateLimitError:
+    """The 429 of a sign server: its ``message`` and ``limit_label`` (JSON), and when to retry."""
+    retry_after = _retry_after_of(response)
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    message = label = ""
+    if isinstance(body, dict):
+        message = str(body.get("message") or body.get("error") or "")
+        label = str(body.get("limit_label") or "")
+    text = "the sign server rate-limited us (429)"
+    if message:
+        text += f": {redact(message)}"
+    if label:
+        text += f" [{label}]"
+    if retry_after is not None:
+        text += f", retry after {retry_after:g}s"
+    return SignerRateLimitError(
+        text, url=endpoint, retry_after=retry_after, server_message=message, limit_label=label
+    )
 
 
 def _as_signed(result: object) -> SignedURL:
@@ -86,22 +181,92 @@ class FunctionSigner(Signer):
         return _as_signed(result)
 
 
-class SignServer(Signer):
-    """A sign server with the public ``/webcast/sign_url`` JSON API.
+#: The shapes of sign server :class:`SignServer` speaks.
+FLOWS = ("fetch", "sign_url")
 
-    ``api_key`` is sent as the ``X-Api-Key`` header and the ``apiKey`` query
-    parameter (servers read one or the other); it never appears in logs.
+
+class SignServer(Signer):
+    """A sign server: ``flow="fetch"`` (default: ``/webcast/fetch`` makes the first fetch) or
+    ``flow="sign_url"`` (``/webcast/sign_url`` signs its URL); see the module docstring.
+
+    ``api_key`` is sent as the ``X-Api-Key`` header (and, to ``sign_url`` servers, as the
+    ``apiKey`` query parameter: they read one or the other); it never appears in logs.
     """
 
     def __init__(
-        self, base_url: str, *, api_key: Optional[str] = None, client_name: str = "pytiktoklive"
+        self,
+        base_url: str,
+        *,
+        api_key: Optional[str] = None,
+        client_name: str = "pytiktoklive",
+        flow: str = "fetch",
     ) -> None:
+        if flow not in FLOWS:
+            raise ValueError(f"flow must be one of {FLOWS}, not {flow!r}")
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.client_name = client_name
+        self.flow = flow
+        self.performs_fetch = flow == "fetch"
 
     def __repr__(self) -> str:
-        return f"SignServer({self.base_url!r}{', api_key=…' if self.api_key else ''})"
+        return f"SignServer({self.base_url!r}, flow={self.flow!r}{', api_key=…' if self.api_key else ''})"
+
+    async def fetch(
+        self,
+        room_id: int,
+        client: httpx.AsyncClient,
+        *,
+        user_agent: str,
+        session: Optional[SessionCookies] = None,
+    ) -> SignedFetch:
+        params = {
+            "room_id": str(room_id),
+            "client": self.client_name,
+            "user_agent": user_agent,
+            "client_enter": "true",
+            "platform": "web",
+            "uuc": str(max(self.rooms_tracked, 1)),
+        }
+        if session is not None:  # the user opted in (TikTok(sign_with_session=True))
+            params["session_id"] = session.session_id
+            if session.tt_target_idc:
+                params["tt_target_idc"] = session.tt_target_idc
+        headers = {"X-Api-Key": self.api_key} if self.api_key else {}
+        endpoint = self.base_url + "/webcast/fetch"
+        try:
+            response = await client.get(endpoint, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            raise SignerError(
+                f"sign server {endpoint} unreachable: {redact(str(exc)) or type(exc).__name__}", url=endpoint
+            ) from exc
+        if response.status_code == 429:
+            raise _rate_limited(response, endpoint)
+        support = {
+            name: response.headers[name]
+            for name in ("X-Agent-Id", "X-Request-Id", "X-Log-Code")
+            if name in response.headers
+        }
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            detail = (body.get("message") or body.get("error")) if isinstance(body, dict) else None
+            raise SignerError(
+                f"the sign server answered {response.status_code}"
+                + (f": {redact(str(detail))}" if detail else "")
+                + (f" (request id {support['X-Request-Id']})" if "X-Request-Id" in support else ""),
+                url=endpoint,
+            )
+        if not response.content:
+            raise SignerError(
+                "the sign server's fetch came back empty: TikTok may be refusing it", url=endpoint
+            )
+        cookies = _parse_cookie_string(response.headers.get("X-Set-TT-Cookie", ""))
+        if not cookies:
+            raise SignerError("the sign server sent no TikTok cookies (no X-Set-TT-Cookie)", url=endpoint)
+        return SignedFetch(response.content, cookies, support)
 
     async def sign(self, url: str, client: httpx.AsyncClient) -> SignedURL:
         params = {"url": url, "client": self.client_name, "uuc": str(max(self.rooms_tracked, 1))}
@@ -117,15 +282,7 @@ class SignServer(Signer):
                 f"sign server {endpoint} unreachable: {redact(str(exc)) or type(exc).__name__}", url=endpoint
             ) from exc
         if response.status_code == 429:
-            retry_after = parse_retry_after(
-                response.headers.get("retry-after") or response.headers.get("ratelimit-reset")
-            )
-            raise SignerRateLimitError(
-                "the sign server rate-limited us (429)"
-                + (f", retry after {retry_after:g}s" if retry_after is not None else ""),
-                url=endpoint,
-                retry_after=retry_after,
-            )
+            raise _rate_limited(response, endpoint)
         try:
             body = response.json()
         except ValueError:
@@ -160,8 +317,8 @@ SignerLike = Union[Signer, SignFunction, str]
 
 def as_signer(signer: Optional[SignerLike], default_server: str) -> Optional[Signer]:
     """Normalise ``TikTok(signer=…)``: None → the endpoints' sign server ("" → no signing),
-    with the API key in ``SIGN_API_KEY`` if set; a URL string → :class:`SignServer`;
-    a callable → :class:`FunctionSigner`."""
+    with the API key in ``SIGN_API_KEY`` if set; a URL string → :class:`SignServer` (both in
+    the fetch flow); a callable → :class:`FunctionSigner`."""
     if signer is None:
         api_key = os.environ.get("SIGN_API_KEY") or None
         return SignServer(default_server, api_key=api_key) if default_server else None

@@ -482,6 +482,7 @@ def _simulate(args: argparse.Namespace) -> int:
             load_rooms=args.load_rooms,
             tls=args.tls,
             print_function=say,
+            sent_log=args.sent_log,
         )
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a simulator is stopped
@@ -625,6 +626,10 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--tls", action="store_true", help="serve HTTPS and WSS with a throw-away CA (its file is printed)"
     )
+    simulate.add_argument(
+        "--sent-log", type=Path, metavar="FILE",
+        help="append every message sent to a client to FILE as JSON lines (room, via, msg_id, method, digest)",
+    )  # fmt: skip
     return parser
 
 

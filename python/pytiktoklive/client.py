@@ -46,12 +46,13 @@ from pytiktoklive._proxy import (
 )
 from pytiktoklive._retry import DEFAULT_RECONNECT, ReconnectPolicy
 from pytiktoklive._session import RoomSession, SessionSettings
-from pytiktoklive._signing import SignerLike, SignServer, as_signer
+from pytiktoklive._signing import SessionCookies, SignerLike, SignServer, as_signer
 from pytiktoklive._websocket import WebsocketOptions
 from pytiktoklive.config import Endpoints
 from pytiktoklive.errors import (
     ConnectionFailedError,
     InvalidUsernameError,
+    LoginRequiredError,
     RateLimitError,
     RequestError,
     SignerRateLimitError,
@@ -66,8 +67,25 @@ __all__ = ["TikTok"]
 
 UserOrRoom = Union[str, int]
 
-# Extra websocket query parameters of the web client, on top of the HTTP ones.
-_WEBSOCKET_PARAMS = {"sup_ws_ds_opt": "1"}
+# The websocket query of the web client, on top of its HTTP parameters (``_http.default_params``:
+# ``aid=1988`` TikTok's app id for the web — the push server refuses others with "illegal
+# app_id"; ``app_name=tiktok_web``; ``version_code=180800``, ``webcast_sdk_version`` and
+# ``update_version_code``, the web client's and its WebCast SDK's versions; ``identity=audience``,
+# ``live_id=12``, the browser fingerprint). ``WebcastProtocol.websocket_url`` then adds the
+# fetch's route params, ``room_id``, the resume point and ``compress=gzip``. Facts: TikTokLive 7's
+# websocket parameters and TikTok-Live-Connector 1.x's client parameters (research).
+_WEBSOCKET_PARAMS = {
+    # Asks for the websocket's "data saving" options (sent by TikTok's web client; no role known
+    # beyond that, and the push server serves clients without it).
+    "sup_ws_ds_opt": "1",
+    # Milliseconds between the heartbeats the client promises; the push server's own
+    # Handshake-Options ping-interval, when it sends one, is what the client then follows.
+    "heartbeat_duration": "10000",
+    # The connection enters the room (the first connection of a viewer, not a silent re-join).
+    "client_enter": "1",
+}
+# TikTok's status_code when a request needs a logged-in session it did not get (session expired).
+_SESSION_EXPIRED = 20003
 
 
 class TikTok:
@@ -90,8 +108,13 @@ class TikTok:
             or an ``ssl.SSLContext``. Applies to HTTP requests, the websocket and an ``https``
             proxy; not to ``http_client`` (configure your own client's ``verify``).
             ``SSL_CERT_FILE`` is not read: pass the file here.
-        session_id: the ``sessionid`` cookie of a logged-in TikTok session (for rooms that need a
-            login); sent as TikTok's session cookies, never logged.
+        session_id / tt_target_idc: a logged-in TikTok session (the ``sessionid`` and
+            ``tt-target-idc`` cookies of a browser logged in to TikTok, as TikTokLive's
+            ``web.set_session``): needed for age-restricted rooms and to send chat
+            (:meth:`Live.send_chat`). Sent to TikTok as its session cookies, never logged.
+        sign_with_session: also hand the session to the sign server (fetch flow), for rooms the
+            sign server can only fetch logged in. Off by default: the sign server can then act
+            as that TikTok user; a warning says so.
         http_client: an ``httpx.AsyncClient`` to use (its own proxy settings then apply to HTTP).
         user_agent: the browser User-Agent to present.
         timeout: seconds for each HTTP request and websocket handshake.
@@ -117,6 +140,8 @@ class TikTok:
         insecure: bool = False,
         verify: Optional[Verify] = None,
         session_id: Optional[str] = None,
+        tt_target_idc: Optional[str] = None,
+        sign_with_session: bool = False,
         http_client: Optional[httpx.AsyncClient] = None,
         user_agent: str = DEFAULT_USER_AGENT,
         timeout: float = 10.0,
@@ -162,9 +187,12 @@ class TikTok:
             extra_params=params,
             log_requests=log_requests,
         )
-        if session_id:
-            self._set_session_cookies(session_id)
         self._discovery = Discovery(self._http)
+        self._session: Optional[SessionCookies] = None
+        self._session_warned = False
+        self._sign_with_session = sign_with_session
+        if session_id:
+            self.set_session(session_id, tt_target_idc)
         self._settings = SessionSettings(websocket=websocket, polling=polling, reconnect=reconnect)
         self._max_buffered_events = max_buffered_events
         self._overflow = overflow
@@ -238,16 +266,37 @@ class TikTok:
         self._retired_clients.append(old)  # closed with the client: requests may still be in flight
         self._http.client = build_http_client(self._proxies, timeout=self._timeout, cookies=old.cookies)
 
-    def _set_session_cookies(self, session_id: str) -> None:
-        """TikTok's three session cookies, for the web and WebCast hosts (their parent domain)."""
-        domains = set()
-        for url in (self.endpoints.www, self.endpoints.webcast):
-            host = httpx.URL(url).host
-            # ".tiktok.com" also covers TikTok's push servers (webcast-ws.tiktok.com, …).
-            domains.add(".tiktok.com" if host == "tiktok.com" or host.endswith(".tiktok.com") else host)
-        for domain in domains:
-            for name in ("sessionid", "sessionid_ss", "sid_tt"):
-                self._http.client.cookies.set(name, session_id, domain=domain)
+    @property
+    def logged_in(self) -> bool:
+        """A logged-in session is set (:meth:`set_session`)."""
+        return self._session is not None
+
+    def set_session(self, session_id: Optional[str], tt_target_idc: Optional[str] = None) -> None:
+        """Use a logged-in TikTok session from now on (``None`` logs out), as TikTokLive's
+        ``web.set_session``: the ``sessionid`` (also as ``sessionid_ss`` and ``sid_tt``) and
+        ``tt-target-idc`` cookies, and ``user_is_login=true`` in WebCast requests. The session id
+        is never logged; it goes to the sign server only with ``sign_with_session=True``."""
+        jar = self._http.client.cookies
+        names = ("sessionid", "sessionid_ss", "sid_tt", "tt-target-idc")
+        for domain in self._http.cookie_domains():
+            for name in names:
+                try:
+                    jar.delete(name, domain=domain)
+                except KeyError:
+                    pass
+        if not session_id:
+            self._session = None
+            self._http.params.pop("user_is_login", None)
+            self._discovery.logged_in = False
+            return
+        self._session = SessionCookies(session_id, tt_target_idc or "")
+        cookies = {"sessionid": session_id, "sessionid_ss": session_id, "sid_tt": session_id}
+        if tt_target_idc:
+            cookies["tt-target-idc"] = tt_target_idc
+        self._http.set_cookies(cookies)
+        self._http.params["user_is_login"] = "true"
+        self._discovery.logged_in = True
+        self._session_warned = False
 
     # ------------------------------------------------------------------ lookups
 
@@ -261,6 +310,11 @@ class TikTok:
         Raises :class:`UserOfflineError` (by username) or :class:`LiveEndedError` (by room id)
         when the LIVE is over, :class:`AgeRestrictedError` for rooms that need a login.
         """
+        if isinstance(user_or_room, str) and not user_or_room.strip().isdigit():
+            username = normalize_username(user_or_room)
+            info = await self._discovery.room_info_by_user(username)  # one request
+            if info is not None:
+                return info
         room_id, username = await self._resolve(user_or_room)
         return await self._discovery.room_info(room_id, username=username)
 
@@ -288,6 +342,45 @@ class TikTok:
         :class:`GiftInfo` object (so treat it as read-only); see ``_discovery.GiftListCache``.
         """
         return await self._discovery.gift_info(int(room_id), refresh=refresh)
+
+    async def send_chat(self, room_id: int, text: str) -> int:
+        """Post a chat message to a room as the logged-in user; returns its message id (0 if
+        TikTok did not say). The message then arrives in the room as a :class:`ChatEvent`.
+
+        Raises :class:`LoginRequiredError` without a session (or when TikTok does not accept it),
+        :class:`RateLimitError` when rate limited, ``ValueError`` for an empty text.
+        """
+        if self._session is None:
+            raise LoginRequiredError(
+                "sending chat needs a logged-in session: TikTok(session_id=..., tt_target_idc=...)"
+            )
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("a chat message needs some text")
+        body = await self._http.webcast_post("room/chat/", {"room_id": str(int(room_id)), "content": text})
+        status = body.get("status_code") if isinstance(body, Mapping) else None
+        data = body.get("data") if isinstance(body, Mapping) else None
+        if status == _SESSION_EXPIRED:
+            raise LoginRequiredError("TikTok did not accept the logged-in session (expired?)")
+        if status not in (0, None) or not isinstance(data, Mapping):
+            message = str(data.get("message") or "") if isinstance(data, Mapping) else ""
+            raise RequestError(
+                f"room/chat: TikTok answered status_code {status}" + (f" ({message})" if message else "")
+            )
+        msg_id = data.get("msg_id_str") or data.get("msg_id")
+        return int(str(msg_id)) if str(msg_id or "").isdigit() else 0
+
+    def _session_for_signer(self) -> Optional[SessionCookies]:
+        """The session, when the user opted in to hand it to a fetch-flow sign server (warned once)."""
+        signer = self._signer
+        if not (self._sign_with_session and self._session and signer is not None and signer.performs_fetch):
+            return None
+        if not self._session_warned:
+            self._session_warned = True
+            self._reporter.warn(
+                "sign_with_session: your TikTok session is sent to the sign server %s, which can act as you",
+                getattr(signer, "base_url", "in use"),
+            )
+        return self._session
 
     def new_feed(self) -> Feed:
         """TikTok's recommended LIVEs, page by page."""
@@ -356,7 +449,7 @@ class TikTok:
         if self._signer is not None:
             self._signer.rooms_tracked = len(self._lives) + 1
         try:
-            body = await self._discovery.first_fetch(room_id, self._signer)
+            body = await self._discovery.first_fetch(room_id, self._signer, session=self._session_for_signer())
         except BaseException:
             if gifts is not None:
                 gifts.cancel()
@@ -400,6 +493,7 @@ class TikTok:
             on_close=self._lives.discard,
         )
         live._proxies = self._proxies
+        live._send_chat = self.send_chat
         self._lives.add(live)
         live._start(first_events)
         return live

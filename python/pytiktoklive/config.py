@@ -21,15 +21,16 @@ class Endpoints:
     * ``www`` — the web host: ``/@{user}``, ``/@{user}/live``, ``/api-live/user/room/``.
     * ``webcast`` — the WebCast API: ``/room/info/``, ``/room/check_alive/``,
       ``/gift/list/``, ``/diamond/``, ``/feed/``, ``/im/fetch/``.
-    * ``signer`` — a sign server answering ``/webcast/sign_url`` (the shape of the
-      public sign servers); ``""`` disables signing.
+    * ``signer`` — a sign server: Euler Stream's API by default, which makes the first
+      ``im/fetch`` itself (``/webcast/fetch``, see :mod:`pytiktoklive._signing`); ``""``
+      disables signing.
 
     The websocket URL is not configured: ``im/fetch`` returns it (``push_server``).
     """
 
     www: str = "https://www.tiktok.com"
     webcast: str = "https://webcast.tiktok.com/webcast"
-    signer: str = "https://tiktok.eulerstream.com"
+    signer: str = "https://api.eulerstream.com"
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):

@@ -16,6 +16,7 @@
     ├── UserOfflineError                  the user is not live
     ├── LiveEndedError                    the LIVE has ended (room status 4, or a control event)
     ├── AgeRestrictedError                the room needs a logged-in session
+    ├── LoginRequiredError                sending chat needs a (valid) logged-in session
     ├── NoMoreFeedItemsError              the recommended-lives feed is exhausted
     ├── ConnectionFailedError             websocket and polling both failed, or retries ran out
     │   ├── TLSVerificationError (also RequestError)  a server's TLS certificate did not verify
@@ -42,6 +43,7 @@ __all__ = [
     "IPBlockedError",
     "InvalidUsernameError",
     "LiveEndedError",
+    "LoginRequiredError",
     "NoMoreFeedItemsError",
     "RateLimitError",
     "RequestError",
@@ -108,11 +110,23 @@ class SignerError(RequestError):
 
 
 class SignerRateLimitError(SignerError):
-    """The signing server rate-limited us. ``retry_after`` is in seconds, when known."""
+    """The signing server rate-limited us. ``retry_after`` is in seconds, when known;
+    ``server_message`` and ``limit_label`` (e.g. ``"rate_limit_account_day"``) are what the
+    server said, when it said it."""
 
-    def __init__(self, message: str, *, url: str = "", retry_after: Optional[float] = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str = "",
+        retry_after: Optional[float] = None,
+        server_message: str = "",
+        limit_label: str = "",
+    ) -> None:
         super().__init__(message, url=url)
         self.retry_after = retry_after
+        self.server_message = server_message
+        self.limit_label = limit_label
 
 
 class InvalidUsernameError(TikTokLiveError, ValueError):
@@ -137,6 +151,11 @@ class UserOfflineError(TikTokLiveError):
 
 class LiveEndedError(TikTokLiveError):
     """The LIVE has ended."""
+
+
+class LoginRequiredError(TikTokLiveError):
+    """The action needs a logged-in TikTok session (``TikTok(session_id=…)``), and none was set
+    or TikTok did not accept it (expired)."""
 
 
 class AgeRestrictedError(TikTokLiveError):

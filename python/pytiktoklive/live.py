@@ -28,6 +28,7 @@ from typing import (
     TYPE_CHECKING,
     Any,
     AsyncIterator,
+    Awaitable,
     Callable,
     List,
     Optional,
@@ -90,6 +91,8 @@ class Live:
 
     #: The client's proxy settings, which recordings follow (set by the client that made this Live).
     _proxies: Optional[ProxySettings] = None
+    #: The client's chat sender, ``(room_id, text) -> msg_id`` (set by the client that made this Live).
+    _send_chat: Optional[Callable[[int, str], Awaitable[int]]] = None
 
     def __init__(
         self,
@@ -235,6 +238,19 @@ class Live:
         """Consume every event (running the handlers) until the LIVE ends or the room is closed."""
         async for _event in self:
             pass
+
+    # ------------------------------------------------------------------ chat
+
+    async def send_chat(self, text: str) -> int:
+        """Post ``text`` to this room's chat as the client's logged-in user (``TikTok(session_id=…)``);
+        returns the message id. It comes back in the room as a :class:`ChatEvent` from that user.
+
+        Raises :class:`~pytiktoklive.errors.LoginRequiredError` without a (valid) session,
+        :class:`~pytiktoklive.errors.RateLimitError` when TikTok rate-limits chat.
+        """
+        if self._send_chat is None:
+            raise RuntimeError("this Live was not made by a TikTok client")
+        return await self._send_chat(self.room_id, text)
 
     # ------------------------------------------------------------------ closing
 

@@ -72,6 +72,7 @@ __all__ = [
     "InvalidFetchRoomInfoPayload",
     "InvalidUsernameError",
     "MissingRoomIdInResponse",
+    "LoginRequiredError",
     "NoMoreFeedItemsError",
     "PremiumEndpointError",
     "PyTikTokLiveError",
@@ -159,6 +160,10 @@ class DecodeError(TikTokLiveError, _native.DecodeError):
 
 class InvalidUsernameError(TikTokLiveError, _native.InvalidUsernameError):
     """Not a TikTok username or profile URL (also a ``ValueError``)."""
+
+
+class LoginRequiredError(TikTokLiveError, _native.LoginRequiredError):
+    """Sending chat needs a logged-in session (``client.web.set_session``) that TikTok accepts."""
 
 
 class NoMoreFeedItemsError(TikTokLiveError, _native.NoMoreFeedItemsError):
@@ -314,6 +319,7 @@ _SAME_NAME: Dict[Type[_native.TikTokLiveError], Type[TikTokLiveError]] = {
     _native.DecodeError: DecodeError,
     _native.InvalidUsernameError: InvalidUsernameError,
     _native.NoMoreFeedItemsError: NoMoreFeedItemsError,
+    _native.LoginRequiredError: LoginRequiredError,
     _native.BackpressureError: BackpressureError,
     _native.DownloadError: DownloadError,
     _native.FFmpegNotFoundError: FFmpegNotFoundError,

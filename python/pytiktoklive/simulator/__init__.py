@@ -2,8 +2,10 @@
 
 No machine here reaches TikTok, so tests, demos and benchmarks run against
 this simulator. It serves the real paths, query parameters, cookies, JSON
-shapes and protobuf frames (facts in ``../shared/research``) on one port of
-127.0.0.1, so a client points at it with configuration only::
+shapes and protobuf frames on one port of 127.0.0.1, so a client points at it
+with configuration only. ``docs/simulator-facts.md`` lists, per endpoint, each
+fact it reproduces and where the fact comes from (``../shared/research``, the
+real captures, or the simulator's own choice)::
 
     from pytiktoklive import TikTok
     from pytiktoklive.simulator import Simulator
@@ -17,7 +19,7 @@ API (stable; helpers for tests, the CLI and benchmarks code against it)
 
 ``Simulator(rooms=(), *, builtin_rooms=True, host="127.0.0.1", port=0, seed=0,
 speed=1.0, captures_dir=None, media_dir=None, feed_page_size=6, http_gzip=True,
-tls=False)``
+tls=False, on_sent=None)``
     ``async with`` it (or ``await sim.start()`` / ``await sim.close()``).
     ``captures_dir``: real captures to serve (default ``$PYTIKTOKLIVE_CAPTURES``, else
     ``../shared/captures``); a directory that does not exist means none (generated
@@ -25,6 +27,8 @@ tls=False)``
     sending ``Accept-Encoding: gzip``. ``tls``: serve HTTPS and WSS with a
     certificate signed by a throw-away CA made at start (needs the ``openssl``
     command; :class:`~pytiktoklive.simulator.tls.TLSUnavailableError` without it).
+    ``on_sent(room, via, entries)``: told of every batch of messages sent to a client
+    (``via``: ``"im/fetch"``, ``"sign"`` or ``"push"``).
 
     * ``sim.endpoints`` — an :class:`~pytiktoklive.config.Endpoints`:
       ``www = http://host:port``, ``webcast = http://host:port/webcast``,
@@ -37,6 +41,10 @@ tls=False)``
       ``sim.add_rooms(n, prefix="load_user", **spec_fields)`` for load tests.
     * ``sim.faults`` → :class:`Faults` (HTTP-level, any endpoint);
       ``sim.requests`` → every HTTP request seen (:class:`RequestRecord`).
+    * ``sim.login(username="sim_viewer", nickname="", tt_target_idc="useast1a")`` → a
+      ``sessionid`` value: with it (``TikTok(session_id=…)``) age-restricted rooms answer
+      ``room/info`` and ``room/chat`` accepts comments, echoed into the room as chat from
+      that user; any other session id reads as expired (``status_code`` 20003).
     * ``await sim.wait_until(predicate, timeout=None)`` — wakes whenever the
       simulator's state changes (requests, frames, heartbeats, acks…).
     * ``speed`` divides every scenario delay: ``speed=20`` plays the 18 s demo in ~1 s.
@@ -50,6 +58,7 @@ Built-in rooms (``builtin_rooms=True``)
       ``../shared/captures`` (ends with the captured control messages, then
       action 3); absent captures → not registered.
     * ``offline_user`` — exists, last LIVE ended (``status`` 4).
+    * ``sigi_user`` — live, with the 2022 profile page (``SIGI_STATE``).
     * ``polling_user`` — live, but ``im/fetch`` offers no push server.
 
 :class:`RoomSpec` (custom rooms)
@@ -58,7 +67,8 @@ Built-in rooms (``builtin_rooms=True``)
     page_style="universal"|"sigi", fetch_interval_ms=1000,
     heartbeat_duration=15, ping_interval=10.0, history_size=20, seed=None,
     speed=None, require_signature=False, age_restricted=False,
-    heartbeat_timeout=40.0, close_on_missing_acks=None, viewers=0, in_feed=True)``
+    heartbeat_timeout=40.0, close_on_missing_acks=None, end_grace=10.0, viewers=0,
+    in_feed=True)``
     (each field is explained on :class:`RoomSpec`).
     Scenarios: :class:`LivelyScenario` (``duration`` — None: endless, ``rate``,
     ``mix`` — weights of ``chat``/``like``/``join``/``gift``/``follow``/``share``,
@@ -105,10 +115,11 @@ Media
 
 Running it
     ``run(host="127.0.0.1", port=8080, seed=0, speed=1.0, *, captures_dir=None,
-    media_dir=None, load_rooms=0, print_function=print)`` prints the endpoints
+    media_dir=None, load_rooms=0, print_function=print, sent_log=None)`` prints the endpoints
     and rooms, then serves until Ctrl-C (blocking; returns on Ctrl-C; ``port=0``
-    picks a free port; ``load_rooms`` adds endless rooms ``load_user0…``). The
-    CLI's ``pytiktoklive simulate`` calls it. ``await run_simulator(…, ready=None)``
+    picks a free port; ``load_rooms`` adds endless rooms ``load_user0…``; ``sent_log``
+    appends every message sent to a client to a file as JSON lines: room, via, msg_id,
+    method, payload digest). The CLI's ``pytiktoklive simulate [--sent-log FILE]`` calls it. ``await run_simulator(…, ready=None)``
     is the same as a coroutine (``ready(sim)`` runs once it listens).
     ``python -m pytiktoklive.simulator [--host H] [--port P] [--seed S] [--speed X]
     [--captures DIR] [--load-rooms N]``.

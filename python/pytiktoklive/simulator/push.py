@@ -1,11 +1,21 @@
 """The push server: one websocket session per client connection.
 
-Handshake (``GET /webcast/im/push/?…``): the query must name a known room
-(``room_id``) and carry the room's route parameters (``imprp``) from
-``im/fetch``; ``cursor``/``internal_ext`` say where to resume and
-``compress=gzip`` asks for gzip payloads. A refusal looks like TikTok's:
-HTTP 200 with ``Handshake-Status`` and ``Handshake-Msg`` headers. An
-accepted handshake carries ``Handshake-Options: ping-interval=<seconds>``.
+Handshake (``GET /webcast/im/push/?…``): the query names a known, live room
+(``room_id``); the resume point is ``cursor``, else the ``next_cursor`` of
+``internal_ext``, else the position of the ``im/fetch`` whose route parameters
+(``imprp`` or ``wrss``, either one is enough) the client carries back, else the
+live edge. So a client that passes on only the route params (TikTokLive 7) or
+only the last of them (gotiktoklive keeps one) still gets the opening messages
+logged after its first fetch. ``compress=gzip`` asks for gzip payloads.
+
+A refusal looks like TikTok's: HTTP 200 with ``Handshake-Status`` and
+``Handshake-Msg`` headers. Refused are only what TikTok is known to refuse: an
+unknown room (404), a room without websocket (403), a LIVE that has ended with
+nothing left for the client (404), a foreign ``aid`` (417 "illegal app_id", TikTok-Live-Connector#290/#329)
+and, on demand, a bad signature (417 "illegal secret key", TLC#184). Missing
+route parameters are not refused: no client report shows TikTok refusing them
+(gotiktoklive sent only one of them in 2022 and was served). An accepted
+handshake carries ``Handshake-Options: ping-interval=<seconds>``.
 
 Session: ``msg`` frames carry every message after the resume point, in
 order, as they are emitted; each asks for an ack when the room says so. The
@@ -13,7 +23,10 @@ client's ``hb`` frames are answered with an ``hb`` frame, ``im_enter_room``
 with ``im_enter_room_resp``, and acks are matched to the frames they name.
 A client that sends no heartbeat for ``heartbeat_timeout`` seconds is
 disconnected. When the LIVE has ended and everything was sent, the server
-waits a moment for the client to leave, then closes.
+closes only once the client has acknowledged every frame (it has them all),
+or after ``RoomSpec.end_grace`` seconds (10 by default, real time: a client
+seconds behind must not lose the tail); a LIVE that ended without a control
+message (the host vanished) is closed at once with 1001.
 """
 
 from __future__ import annotations
@@ -22,7 +35,7 @@ import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Dict, Optional, Set
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Sequence, Set
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -32,15 +45,17 @@ from pytiktoklive.simulator.faults import WSFault
 from pytiktoklive.simulator.fetch import encode_fetch_result, encode_push_frame
 from pytiktoklive.simulator.http import HTTPRequest, response
 from pytiktoklive.simulator.proto import pb
-from pytiktoklive.simulator.rooms import HandshakeRecord, SimRoom, epoch_ms
+from pytiktoklive.simulator.rooms import HandshakeRecord, LoggedMessage, SimRoom, epoch_ms
 from pytiktoklive.simulator.wire import check_wire_types
 
-__all__ = ["PushServer", "PushSession", "route_params_of"]
+__all__ = ["PushServer", "PushSession", "SentListener", "position_of_route_params", "route_params_of"]
+
+#: Told about every batch of messages sent to a client: ``(room, via, entries)``, ``via`` being
+#: ``"im/fetch"``, ``"sign"`` (the sign server's fetch) or ``"push"``.
+SentListener = Callable[[SimRoom, str, Sequence[LoggedMessage]], None]
 
 #: Most messages per frame.
 MAX_BATCH = 100
-# How long (scenario seconds) the server waits for a client to leave after the LIVE ended.
-_END_GRACE = 2.0
 # A binary message that is not a PushFrame: field 1, length-delimited, with an impossible length.
 MALFORMED_FRAME = b"\x0a\xff\xff\xff\xff\x0f\x01\x02"
 _log_ids = itertools.count(7_100_000_000_000_000_000)
@@ -48,9 +63,34 @@ _log_ids = itertools.count(7_100_000_000_000_000_000)
 _PUSH_FRAME_WIRE_TYPES = {1: 0, 2: 0, 3: 0, 4: 0, 5: 2, 6: 2, 7: 2, 8: 2}
 
 
-def route_params_of(room: SimRoom) -> Dict[str, str]:
-    """The route parameters ``im/fetch`` hands out and the handshake must carry back."""
-    return {"imprp": room.route_token, "wrss": f"sim-{room.room_id % 100_000}"}
+def route_params_of(room: SimRoom, position: int) -> Dict[str, str]:
+    """The route parameters an ``im/fetch`` answer hands out, ``imprp`` then ``wrss`` (research
+    §5.9: ``imprp`` is TikTok's opaque route token; TikTokLive's replay shows both). Each one
+    alone names the room and the fetch's position, so a handshake carrying any of them back
+    resumes where that fetch ended."""
+    return {
+        "imprp": f"{room.route_token}{position:x}",
+        "wrss": f"{position:x}-{room.route_token[:12]}",
+    }
+
+
+def position_of_route_params(room: SimRoom, query: Mapping[str, str]) -> Optional[int]:
+    """The fetch position the route parameters in ``query`` name; None when absent or foreign."""
+    candidates = []
+    imprp = query.get("imprp", "")
+    if imprp.startswith(room.route_token):
+        candidates.append(imprp[len(room.route_token) :])
+    position_text, _, token = query.get("wrss", "").partition("-")
+    if token == room.route_token[:12]:
+        candidates.append(position_text)
+    for text in candidates:
+        try:
+            position = int(text, 16)
+        except ValueError:
+            continue
+        if 0 <= position <= len(room.log):
+            return position
+    return None
 
 
 def _rejection(status: int, handshake_status: int, message: str) -> Response:
@@ -71,6 +111,8 @@ class PushSession:
     faults_fired: Set[int] = field(default_factory=set)
     stalled: bool = False
     last_heartbeat: float = field(default_factory=time.monotonic)
+    #: Set whenever no frame waits for its ack.
+    all_acked: asyncio.Event = field(default_factory=asyncio.Event)
 
     def batch_end(self) -> int:
         """Where the next ``msg`` frame stops: at most :data:`MAX_BATCH` messages after ``position``."""
@@ -80,8 +122,9 @@ class PushSession:
 class PushServer:
     """Handshakes and sessions of the push server, for all rooms."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_sent: Optional[SentListener] = None) -> None:
         self._sessions: Dict[ServerConnection, PushSession] = {}
+        self._on_sent = on_sent
 
     # ------------------------------------------------------------------ handshake
 
@@ -91,7 +134,12 @@ class PushServer:
         """Accept (None) or refuse (a response) a websocket handshake for ``room`` (None: unknown)."""
         if room is None:
             return _rejection(200, 404, "room not found")
-        refusal = self._refusal(room, request)
+        position = room.resume_position(
+            request.query.get("cursor", ""), request.query.get("internal_ext", "")
+        )
+        if position is None:
+            position = position_of_route_params(room, request.query)
+        refusal = self._refusal(room, request, position)
         room.stats.handshakes.append(
             HandshakeRecord(
                 path=request.path,
@@ -104,25 +152,26 @@ class PushServer:
         room.changed()
         if refusal is not None:
             return refusal
-        position = room.resume_position(
-            request.query.get("cursor", ""), request.query.get("internal_ext", "")
-        )
         compress = request.query.get("compress") == "gzip" and room.spec.gzip
-        self._sessions[connection] = PushSession(
-            room, len(room.log) if position is None else position, compress
-        )
+        session = PushSession(room, len(room.log) if position is None else position, compress)
+        session.all_acked.set()
+        self._sessions[connection] = session
         room.start()
         return None
 
     @staticmethod
-    def _refusal(room: SimRoom, request: HTTPRequest) -> Optional[Response]:
+    def _refusal(room: SimRoom, request: HTTPRequest, position: Optional[int]) -> Optional[Response]:
         fault = room.faults.take_reject()
         if fault is not None:
             return _rejection(fault.status, fault.handshake_status, fault.message)
         if not room.spec.websocket:
             return _rejection(200, 403, "websocket not offered for this room")
-        if request.query.get("imprp") != room.route_token:
-            return _rejection(200, 417, "illegal imprp: route params missing or wrong")
+        if room.ended and (position is None or position >= len(room.log)):
+            # Over, and nothing left for this client (a client resuming from before the end
+            # still gets the tail, the control message included).
+            return _rejection(200, 404, "room has finished")
+        if request.query.get("aid", "1988") != "1988":
+            return _rejection(200, 417, "illegal app_id")
         return None
 
     def handshake_options(self, connection: ServerConnection) -> Optional[str]:
@@ -176,6 +225,7 @@ class PushServer:
         log_id = next(_log_ids)
         if room.spec.need_ack and expect_ack:
             session.pending_acks[log_id] = time.monotonic()
+            session.all_acked.clear()
         return encode_push_frame(
             result,
             log_id=log_id,
@@ -199,7 +249,7 @@ class PushServer:
                     return
                 continue
             if room.ended:
-                await self._finish(connection, room)
+                await self._finish(connection, session)
                 return
             if await self._wait(connection, room.wait_beyond(session.position)):
                 return
@@ -213,6 +263,8 @@ class PushServer:
         # A cut frame asks for no ack: the client cannot read its log id.
         frame = self._frame(session, end, expect_ack=not truncate_gzip, truncate_gzip=truncate_gzip)
         await connection.send(frame)
+        if self._on_sent is not None and not truncate_gzip:
+            self._on_sent(room, "push", room.log[session.position : end])
         room.stats.messages_sent += end - session.position
         session.position = end
         session.frames_sent += 1
@@ -231,17 +283,22 @@ class PushServer:
         await asyncio.gather(task, closed, return_exceptions=True)
         return closed in done
 
-    async def _finish(self, connection: ServerConnection, room: SimRoom) -> None:
+    async def _finish(self, connection: ServerConnection, session: PushSession) -> None:
+        room = session.room
         ended_by_control = any(entry.ends_live for entry in room.log[-MAX_BATCH:])
-        if ended_by_control:  # the client knows: give it a moment to leave on its own
-            try:
-                await asyncio.wait_for(connection.wait_closed(), _END_GRACE / room.speed)
-                return
-            except asyncio.TimeoutError:
-                pass
-            await connection.close(1000, "the LIVE has ended")
-        else:  # the host vanished: the server just goes away
+        if not ended_by_control:  # the host vanished: the server just goes away
             await connection.close(1001, "going away")
+            return
+        # The client knows the LIVE is over. It has everything once it acked every frame;
+        # a client that does not ack (or lags behind) gets the grace period, in real seconds.
+        waiting: Awaitable[Any] = (
+            asyncio.wait_for(session.all_acked.wait(), room.spec.end_grace)
+            if room.spec.need_ack
+            else asyncio.sleep(room.spec.end_grace)
+        )
+        if await self._wait(connection, waiting):
+            return  # the client left on its own
+        await connection.close(1000, "the LIVE has ended")
 
     async def _apply(self, connection: ServerConnection, session: PushSession, fault: WSFault) -> bool:
         """Apply a websocket fault; True when the connection is over."""
@@ -342,6 +399,8 @@ class PushServer:
         elif kind == "ack":
             if session.pending_acks.pop(frame.log_id, None) is None:
                 stats.bad_acks += 1
+            if not session.pending_acks:
+                session.all_acked.set()
             stats.acks.append((frame.log_id, bytes(frame.payload)))
         elif kind == "im_enter_room":
             try:

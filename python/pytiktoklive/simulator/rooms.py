@@ -81,6 +81,8 @@ class RoomSpec:
       server closes the connection (None: never).
     * ``close_on_missing_acks`` — close the connection when this many frames
       wait for their ack (None: never).
+    * ``end_grace`` — after the LIVE ended, real seconds the push server waits for a
+      client to acknowledge the last frames (or to leave) before it closes the connection.
     * ``viewers`` — the audience at the start (0: a seeded number).
     * ``in_feed`` — the room is listed by ``feed`` while it is live.
     """
@@ -105,6 +107,7 @@ class RoomSpec:
     age_restricted: bool = False
     heartbeat_timeout: Optional[float] = 40.0
     close_on_missing_acks: Optional[int] = None
+    end_grace: float = 10.0
     viewers: int = 0
     in_feed: bool = True
 
@@ -201,7 +204,9 @@ class SimRoom:
         self.rng = random.Random(self.seed)
         self.user_id = _USER_ID_BASE + number % 10**17
         self.nickname = spec.nickname or spec.username.replace("_", " ").title()
-        self.title = spec.title or f"{self.nickname} is LIVE on the simulator"
+        self.title = spec.title or (
+            f"{self.nickname} is LIVE on the simulator" if spec.live else f"{self.nickname}'s last LIVE"
+        )
         self.sec_uid = "MS4wLjABAAAA" + hashlib.sha256(spec.username.encode()).hexdigest()[:43]
         self.stream_id = 2_995_000_000_000_000_000 + number % 10**16
         #: The opaque route parameter the push server wants back (TikTok's ``imprp``).

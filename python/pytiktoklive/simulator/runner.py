@@ -6,12 +6,47 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 from pathlib import Path
-from typing import Callable, Optional
+from typing import IO, Callable, Iterator, Optional, Sequence
 
+from pytiktoklive.simulator.push import SentListener
+from pytiktoklive.simulator.rooms import LoggedMessage, SimRoom
 from pytiktoklive.simulator.server import Simulator
 
-__all__ = ["describe", "run", "run_simulator"]
+__all__ = ["describe", "run", "run_simulator", "sent_log_writer"]
+
+
+def sent_log_writer(stream: IO[str]) -> SentListener:
+    """A listener writing one JSON line per message sent to a client: ``room``, ``room_id``,
+    ``via`` (``im/fetch``, ``sign`` or ``push``), ``msg_id``, ``method`` and ``digest`` (the
+    first 16 hex digits of the SHA-256 of the message payload), so another program can check
+    that it received every message the simulator sent."""
+
+    def write(room: SimRoom, via: str, entries: Sequence[LoggedMessage]) -> None:
+        for entry in entries:
+            record = {
+                "room": room.username,
+                "room_id": room.room_id,
+                "via": via,
+                "msg_id": entry.msg_id,
+                "method": entry.method,
+                "digest": hashlib.sha256(entry.payload).hexdigest()[:16],
+            }
+            stream.write(json.dumps(record) + "\n")
+        stream.flush()
+
+    return write
+
+
+@contextlib.contextmanager
+def _sent_listener(path: Optional[Path]) -> Iterator[Optional[SentListener]]:
+    if path is None:
+        yield None
+        return
+    with open(path, "a", encoding="utf-8") as stream:
+        yield sent_log_writer(stream)
 
 
 def describe(sim: Simulator) -> str:
@@ -51,31 +86,44 @@ async def run_simulator(
     tls: bool = False,
     print_function: Callable[[str], None] = print,
     ready: Optional[Callable[[Simulator], None]] = None,
+    sent_log: Optional[Path] = None,
 ) -> None:
     """Serve a simulator with the built-in rooms until cancelled.
 
     ``load_rooms`` adds that many endless lively rooms (``load_user0``, …) for
     load tests; ``tls`` serves HTTPS and WSS with a throw-away CA. Prints where it listens;
     ``ready`` is called with the running simulator (the CLI uses it to start watching a room
-    in the same process).
+    in the same process). ``sent_log``: append every message sent to a client to this file,
+    as JSON lines (see :func:`sent_log_writer`).
     """
-    async with Simulator(
-        host=host,
-        port=port,
-        seed=seed,
-        speed=speed,
-        captures_dir=captures_dir,
-        media_dir=media_dir,
-        tls=tls,
-    ) as sim:
-        if load_rooms:
-            from pytiktoklive.simulator.scenarios import LivelyScenario
+    with _sent_listener(sent_log) as on_sent:
+        async with Simulator(
+            host=host,
+            port=port,
+            seed=seed,
+            speed=speed,
+            captures_dir=captures_dir,
+            media_dir=media_dir,
+            tls=tls,
+            on_sent=on_sent,
+        ) as sim:
+            await _serve(sim, load_rooms, print_function, ready)
 
-            sim.add_rooms(load_rooms, scenario=LivelyScenario(duration=None))
-        print_function(describe(sim))
-        if ready is not None:
-            ready(sim)
-        await asyncio.Event().wait()
+
+async def _serve(
+    sim: Simulator,
+    load_rooms: int,
+    print_function: Callable[[str], None],
+    ready: Optional[Callable[[Simulator], None]],
+) -> None:
+    if load_rooms:
+        from pytiktoklive.simulator.scenarios import LivelyScenario
+
+        sim.add_rooms(load_rooms, scenario=LivelyScenario(duration=None))
+    print_function(describe(sim))
+    if ready is not None:
+        ready(sim)
+    await asyncio.Event().wait()
 
 
 def run(
@@ -89,6 +137,7 @@ def run(
     load_rooms: int = 0,
     tls: bool = False,
     print_function: Callable[[str], None] = print,
+    sent_log: Optional[Path] = None,
 ) -> None:
     """Serve the simulator on ``host:port`` until Ctrl-C, printing its URLs first (blocking).
 
@@ -107,5 +156,6 @@ def run(
                 load_rooms=load_rooms,
                 tls=tls,
                 print_function=print_function,
+                sent_log=sent_log,
             )
         )

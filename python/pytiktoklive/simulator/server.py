@@ -11,6 +11,8 @@ path                                        endpoint name         answer
 ``/@{user}/live``                           ``live_page``         HTML (SIGI ``LiveRoom``)
 ``/api-live/user/room/``                    ``api-live``          JSON
 ``/webcast/room/info/``                     ``room/info``         JSON
+``/webcast/room/info_by_user/``             ``room/info_by_user`` JSON (by ``unique_id``)
+``/webcast/room/chat/`` (POST)              ``room/chat``         JSON; needs a session
 ``/webcast/room/check_alive/``              ``room/check_alive``  JSON
 ``/webcast/gift/list/``                     ``gift/list``         JSON (the real capture)
 ``/webcast/diamond/``                       ``diamond``           JSON
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import hashlib
 import re
 import time
 from dataclasses import dataclass
@@ -46,13 +49,14 @@ from pytiktoklive.simulator.fetch import encode_fetch_result
 from pytiktoklive.simulator.gifts import GiftCatalogue, generated_gift_list
 from pytiktoklive.simulator.http import HTTPRequest, html_response, json_response, response
 from pytiktoklive.simulator.media import TestMedia
-from pytiktoklive.simulator.push import MALFORMED_FRAME, PushServer, route_params_of
+from pytiktoklive.simulator.proto import pb
+from pytiktoklive.simulator.push import MALFORMED_FRAME, PushServer, SentListener, route_params_of
 from pytiktoklive.simulator.rooms import RoomSpec, Signal, SimRoom, World, epoch_ms
 from pytiktoklive.simulator.scenarios import LivelyScenario, ReplayScenario
 from pytiktoklive.simulator.streams import parse_stream_path
 from pytiktoklive.simulator.tls import SimCertificates, make_certificates
 
-__all__ = ["RequestRecord", "Simulator", "builtin_specs"]
+__all__ = ["RequestRecord", "SimSession", "Simulator", "builtin_specs"]
 
 # Most messages one im/fetch answer carries.
 _MAX_FETCH = 100
@@ -61,13 +65,37 @@ _REQUEST_LOG = 10_000
 _PROFILE = re.compile(r"^/@([^/]+)$")
 _LIVE_PAGE = re.compile(r"^/@([^/]+)/live$")
 _PUSH_PATHS = ("/webcast/im/push", "/webcast/im/push/v2", "/webcast/im/ws_proxy/ws_reuse_supplement")
-_WEBCAST_ENDPOINTS = ("room/info", "room/check_alive", "gift/list", "diamond", "feed", "im/fetch")
+_WEBCAST_ENDPOINTS = (
+    "room/info",
+    "room/info_by_user",
+    "room/check_alive",
+    "room/chat",
+    "gift/list",
+    "diamond",
+    "feed",
+    "im/fetch",
+)
+# TikTok's status_code for a request that needs a logged-in session it did not get (research §5.8).
+_SESSION_EXPIRED = 20003
+# api-live's statusCode for an unknown user (research §5.2), reused by ``room/info_by_user``.
+_USER_NOT_FOUND = 19881007
 # A 1x1 transparent PNG: avatars, covers and gift images all point at the simulator.
 _PIXEL = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
 )
 _HOME_COOKIES = ("ttwid", "tt_csrf_token", "tt_chain_token")
+
+
+@dataclass(frozen=True)
+class SimSession:
+    """A logged-in TikTok user of the simulator (see :meth:`Simulator.login`)."""
+
+    session_id: str
+    tt_target_idc: str
+    user_id: int
+    username: str
+    nickname: str
 
 
 @dataclass(frozen=True)
@@ -93,6 +121,13 @@ def builtin_specs(captures: Optional[Path]) -> List[RoomSpec]:
             scenario=LivelyScenario(),
         ),
         RoomSpec("offline_user", nickname="Offline User", live=False),
+        RoomSpec(
+            "sigi_user",
+            nickname="Sigi User",
+            title="Simulated LIVE with a 2022 profile page",
+            page_style="sigi",
+            scenario=LivelyScenario(battle=False),
+        ),
         RoomSpec(
             "polling_user",
             nickname="Polling User",
@@ -169,6 +204,7 @@ class Simulator:
         feed_page_size: int = 6,
         http_gzip: bool = True,
         tls: bool = False,
+        on_sent: Optional[SentListener] = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -190,7 +226,9 @@ class Simulator:
         self._by_name: Dict[str, SimRoom] = {}
         self._by_id: Dict[int, SimRoom] = {}
         self._by_stream: Dict[int, SimRoom] = {}
-        self._push = PushServer()
+        self._on_sent = on_sent
+        self._push = PushServer(on_sent)
+        self._sessions: Dict[str, SimSession] = {}
         self._server: Optional[Server] = None
         self._world: Optional[World] = None
         self._closing = asyncio.Event()
@@ -312,6 +350,23 @@ class Simulator:
         """
         start = sum(1 for name in self._by_name if name.startswith(prefix.lower()))
         return [self.add_room(RoomSpec(f"{prefix}{start + index}", **fields)) for index in range(count)]
+
+    def login(self, username: str = "sim_viewer", *, nickname: str = "", tt_target_idc: str = "useast1a") -> str:
+        """Log a TikTok user in: the ``sessionid`` cookie value that identifies them.
+
+        With it (``TikTok(session_id=…)``) ``room/info`` shows age-restricted rooms and
+        ``room/chat`` accepts messages, which come back in the room as chat from this user.
+        Any other ``sessionid`` reads as an expired session (``status_code`` 20003).
+        """
+        session_id = hashlib.sha256(f"session:{username}:{len(self._sessions)}".encode()).hexdigest()[:32]
+        user_id = 6_800_000_000_000_000_000 + int(session_id[:12], 16) % 10**17
+        self._sessions[session_id] = SimSession(
+            session_id, tt_target_idc, user_id, username, nickname or username.replace("_", " ").title()
+        )
+        return session_id
+
+    def _session_of(self, request: HTTPRequest) -> Optional[SimSession]:
+        return self._sessions.get(request.cookies.get("sessionid", ""))
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: Optional[float] = None) -> None:
         """Wait until ``predicate()`` holds; it is checked whenever the simulator's state changes."""
@@ -451,6 +506,8 @@ class Simulator:
             return response(200, self.world.gifts.body, "application/json; charset=utf-8", gzip_for=gzip_for)
         if endpoint == "image":
             return response(200, _PIXEL, "image/png", headers=[("Cache-Control", "max-age=86400")])
+        if endpoint == "room/chat":
+            return json_response(self._chat(request))
         if endpoint in _WEBCAST_ENDPOINTS:
             return json_response(self._webcast_json(request, endpoint), request=gzip_for)
         return response(404, b"Not Found: the simulator does not serve this path\n")
@@ -484,11 +541,17 @@ class Simulator:
         return html_response(html, request=gzip_for, cookies=cookies)
 
     def _webcast_json(self, request: HTTPRequest, endpoint: str) -> Dict[str, Any]:
+        logged_in = self._session_of(request) is not None
         if endpoint == "room/info":
             room_id = request.query.get("room_id", "")
             return webcast_api.room_info_answer(
-                self._room_by_query(request), int(room_id) if room_id.isdigit() else 0
+                self._room_by_query(request), int(room_id) if room_id.isdigit() else 0, logged_in=logged_in
             )
+        if endpoint == "room/info_by_user":
+            room = self._by_name.get(request.query.get("unique_id", "").lstrip("@").lower())
+            if room is None or room.username in self.faults.user_not_found:
+                return webcast_api.failure(_USER_NOT_FOUND, "user_not_found")
+            return webcast_api.room_info_answer(room, room.room_id, logged_in=logged_in)
         if endpoint == "room/check_alive":
             ids = [
                 int(part) for part in request.query.get("room_ids", "").split(",") if part.strip().isdigit()
@@ -501,7 +564,32 @@ class Simulator:
             self._rooms, int(max_time) if max_time.isdigit() else 0, self.feed_page_size
         )
 
-    def _im_fetch(self, request: HTTPRequest, gzip_for: Optional[HTTPRequest]) -> Response:
+    def _chat(self, request: HTTPRequest) -> Dict[str, Any]:
+        """``POST room/chat/?room_id=…&content=…``: a logged-in user's comment, echoed into the room."""
+        session = self._session_of(request)
+        if session is None:
+            return webcast_api.failure(_SESSION_EXPIRED, "session expired, please log in again")
+        if request.method != "POST":
+            return webcast_api.failure(40001, "room/chat takes POST")
+        room = self._room_by_query(request)
+        content = request.query.get("content", "").strip()
+        if room is None or not room.live:
+            return webcast_api.failure(30003, "this LIVE has ended")
+        if not content:
+            return webcast_api.failure(40001, "empty content")
+        user = pb.User(
+            id=session.user_id,
+            nickname=session.nickname,
+            display_id=session.username,
+            sec_uid="MS4wLjABAAAA" + session.session_id,
+            avatar_thumb=pb.Image(url_list=[f"{self.url}/img/avatar/{session.user_id}.webp"]),
+            follow_info=pb.FollowInfo(),
+        )
+        room.start()
+        entry = room.emit(room.factory.chat(user=user, text=content))
+        return webcast_api.ok({"content": content, "msg_id": entry.msg_id, "msg_id_str": str(entry.msg_id)})
+
+    def _im_fetch(self, request: HTTPRequest, gzip_for: Optional[HTTPRequest], *, via: str = "im/fetch") -> Response:
         room = self._room_by_query(request)
         now_ms = epoch_ms()
         if room is None:
@@ -510,7 +598,7 @@ class Simulator:
             )
             return response(200, body, "application/protobuf", gzip_for=gzip_for)
         room.start()
-        signed = signer.is_signed(request.query)
+        signed = via == "sign" or signer.is_signed(request.query)
         position = room.resume_position(
             request.query.get("cursor", ""), request.query.get("internal_ext", "")
         )
@@ -528,7 +616,9 @@ class Simulator:
         entries = room.log[start : start + _MAX_FETCH]
         end = start + len(entries)
         cursor = room.cursor_at(end, now_ms)
-        websocket = room.spec.websocket
+        websocket = room.spec.websocket and room.live  # an ended LIVE has no push server
+        if self._on_sent is not None:
+            self._on_sent(room, via, entries)
         body = encode_fetch_result(
             entries,
             cursor=cursor,
@@ -537,7 +627,7 @@ class Simulator:
             fetch_interval_ms=room.spec.fetch_interval_ms,
             heartbeat_duration=room.spec.heartbeat_duration,
             push_server=self.push_url if websocket else "",
-            route_params=route_params_of(room) if websocket else {},
+            route_params=route_params_of(room, end) if websocket else {},
             is_first=first,
         )
         return response(200, body, "application/protobuf", gzip_for=gzip_for)
@@ -549,8 +639,11 @@ class Simulator:
         room = self._room_by_query(request)
         if room is None:
             return json_response({"message": "room not found", "code": 404}, 404)
+        # The sign server makes the first im/fetch itself (signed), as Euler Stream's API does.
         fetch = self._im_fetch(
-            HTTPRequest("GET", "/webcast/im/fetch/", {"room_id": str(room.room_id)}, Headers(), {}, ""), None
+            HTTPRequest("GET", "/webcast/im/fetch/", {"room_id": str(room.room_id)}, Headers(), {}, ""),
+            None,
+            via="sign",
         )
         tokens = signer.tokens_for(f"{self.url}/webcast/im/fetch/?room_id={room.room_id}")
         cookie = f"ttwid=simttwid{room.room_id}; msToken={tokens['msToken']}"
@@ -559,6 +652,7 @@ class Simulator:
             ("X-Room-Id", str(room.room_id)),
             ("X-Request-Id", f"sim-{epoch_ms()}"),
             ("X-Agent-Id", "pytiktoklive-simulator"),
+            ("X-Log-Code", "0"),
         ]
         return response(200, bytes(fetch.body), "application/protobuf", headers=headers)
 

@@ -13,7 +13,15 @@ from typing import Any, Dict, List, Optional, Sequence
 from pytiktoklive.simulator.rooms import SimRoom, epoch_ms
 from pytiktoklive.simulator.streams import stream_url
 
-__all__ = ["check_alive_answer", "diamond_answer", "feed_answer", "room_info_answer", "room_info_data"]
+__all__ = [
+    "check_alive_answer",
+    "diamond_answer",
+    "failure",
+    "feed_answer",
+    "ok",
+    "room_info_answer",
+    "room_info_data",
+]
 
 # Feed paging: ``max_time`` counts down from here, one per item already listed.
 _FEED_EPOCH_MS = 1_900_000_000_000
@@ -21,6 +29,16 @@ _FEED_EPOCH_MS = 1_900_000_000_000
 
 def _answer(data: Any, **extra: Any) -> Dict[str, Any]:
     return {"data": data, "extra": {"now": epoch_ms(), **extra}, "status_code": 0}
+
+
+def ok(data: Any) -> Dict[str, Any]:
+    """A successful WebCast answer carrying ``data``."""
+    return _answer(data)
+
+
+def failure(status_code: int, message: str) -> Dict[str, Any]:
+    """A WebCast answer refusing the request: HTTP 200, a non-zero ``status_code``, ``data.message``."""
+    return {"data": {"message": message, "prompts": message}, "extra": {"now": epoch_ms()}, "status_code": status_code}
 
 
 def _image(url: str, uri: str) -> Dict[str, Any]:
@@ -126,12 +144,13 @@ def room_info_data(room: SimRoom) -> Dict[str, Any]:
     }
 
 
-def room_info_answer(room: Optional[SimRoom], room_id: int) -> Dict[str, Any]:
-    """The ``room/info`` answer. An unknown room reads as a LIVE that ended; an
-    age-restricted one as TikTok shows it to anonymous clients (``{"prompts": ""}``)."""
+def room_info_answer(room: Optional[SimRoom], room_id: int, *, logged_in: bool = False) -> Dict[str, Any]:
+    """The ``room/info`` (and ``room/info_by_user``) answer. An unknown room reads as a LIVE that
+    ended; an age-restricted one, to a client without a logged-in session, as TikTok shows it to
+    anonymous clients (``{"prompts": ""}``, TLC#244)."""
     if room is None:
         return _answer({"id": room_id, "id_str": str(room_id), "status": 4, "stream_url": {}})
-    if room.spec.age_restricted:
+    if room.spec.age_restricted and not logged_in:
         return _answer({"prompts": ""})
     return _answer(room_info_data(room))
 
@@ -176,8 +195,8 @@ def diamond_answer() -> Dict[str, Any]:
                 "currency_price": [
                     {
                         "currency": "EUR",
-                        "price": str(euro_cents),
-                        "original_price": str(euro_cents),
+                        "price": euro_cents,
+                        "original_price": euro_cents,
                         "keep_dot": 2,
                         "price_dot": 2,
                         "price_show_form": f"€{euro_cents / 100:.2f}",
@@ -189,7 +208,7 @@ def diamond_answer() -> Dict[str, Any]:
         items,
         currency_list=["EUR"],
         default_currency="EUR",
-        channel=0,
+        channel="",
         channel_id=0,
         merchant_id="",
         default_packet_id=3_002,

@@ -42,7 +42,7 @@ from pytiktoklive.client import TikTok
 from pytiktoklive.compat.client.web import TikTokWebClient
 from pytiktoklive.compat.errors import AlreadyConnectedError, translate_errors
 from pytiktoklive.compat.events import BaseEvent, ConnectEvent, DisconnectEvent, WebsocketResponseEvent, adapt
-from pytiktoklive.config import TIKTOK, Endpoints
+from pytiktoklive.config import Endpoints
 from pytiktoklive.live import Live
 
 __all__ = ["TikTokLiveClient"]
@@ -148,7 +148,7 @@ class TikTokLiveClient:
         ws_kwargs: Optional[Mapping[str, Any]] = None,
         is_user_id: Optional[bool] = False,
         *,
-        endpoints: Endpoints = TIKTOK,
+        endpoints: Optional[Endpoints] = None,
         **tiktok_options: Any,
     ) -> None:
         self._unique_id = self.parse_unique_id(unique_id)
@@ -156,7 +156,8 @@ class TikTokLiveClient:
         self.platform = platform
         self.ignore_broken_payload = False  # TikTokLive's knobs: pytiktoklive logs skipped messages itself
         self.parse_error_ignorelist: List[str] = []
-        self._endpoints = endpoints
+        # Like TikTok(): the environment (PYTIKTOKLIVE_ENDPOINT & co.) unless endpoints are given.
+        self._endpoints = Endpoints.from_env() if endpoints is None else endpoints
         self._web_proxy = _proxy_url(web_proxy)
         self._ws_proxy = _proxy_url(ws_proxy if ws_proxy is not None else (ws_kwargs or {}).get("proxy"))
         self._tiktok_options = self._options(dict(web_kwargs or {}), tiktok_options)
@@ -195,9 +196,7 @@ class TikTokLiveClient:
         if isinstance(httpx_kwargs.get("timeout"), (int, float)):
             options.setdefault("timeout", float(httpx_kwargs["timeout"]))
         api_key = signer_kwargs.get("sign_api_key") or os.environ.get("SIGN_API_KEY")
-        base = signer_kwargs.get("sign_api_base")
-        if base is None and self._endpoints == TIKTOK:
-            base = os.environ.get("SIGN_API_URL")
+        base = signer_kwargs.get("sign_api_base")  # SIGN_API_URL is in the endpoints already
         if (api_key or base) and "signer" not in options:
             options["signer"] = SignServer(str(base or self._endpoints.signer), api_key=api_key)
         # HTTP goes through web_proxy (else the environment's); the websocket through ws_proxy,
@@ -536,6 +535,17 @@ class TikTokLiveClient:
             user = await self._web.tiktok.get_user_info(name)
         return user.avatar_url or None
 
-    async def send_room_chat(self, content: str) -> Any:
-        """Not supported: sending chat needs a logged-in session and a paid signing API."""
-        raise NotImplementedError("pytiktoklive does not send chat messages")
+    async def send_room_chat(self, content: str) -> Dict[str, Any]:
+        """Send ``content`` to the connected room's chat as the user of
+        ``client.web.set_session(session_id, tt_target_idc)``; answers in TikTokLive's shape
+        ``{"code", "message", "data"}``. TikTokLive posts through its sign server's paid endpoint;
+        pytiktoklive posts to TikTok's ``room/chat`` with the session cookies.
+
+        Raises :class:`pytiktoklive.errors.LoginRequiredError` without a (valid) session and
+        ``RateLimitError`` when rate limited (both ``TikTokLiveError``)."""
+        room_id = self._web.room_id
+        if room_id is None:
+            raise RuntimeError("send_room_chat needs a connected client (or web.room_id)")
+        with translate_errors():
+            msg_id = await self._web.tiktok.send_chat(room_id, content)
+        return {"code": 0, "message": "ok", "data": {"msg_id": msg_id, "content": content}}

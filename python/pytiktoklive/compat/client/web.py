@@ -57,6 +57,7 @@ class TikTokWebClient:
     def __init__(self, tiktok_factory: Callable[[], TikTok]) -> None:
         self._factory = tiktok_factory
         self._tiktok: Optional[TikTok] = None
+        self._session: Optional[tuple[Optional[str], Optional[str]]] = None
         #: The room the client is connected to (routes default to it), as TikTokLive keeps it.
         self.room_id: Optional[int] = None
         self.fetch_is_live = _FetchIsLive(self)
@@ -66,7 +67,17 @@ class TikTokWebClient:
         """The :class:`pytiktoklive.TikTok` doing the requests."""
         if self._tiktok is None:
             self._tiktok = self._factory()
+            if self._session is not None:
+                self._tiktok.set_session(*self._session)
         return self._tiktok
+
+    def set_session(self, session_id: Optional[str], tt_target_idc: Optional[str] = None) -> None:
+        """Log in (TikTokLive's ``web.set_session``): the ``sessionid`` and ``tt-target-idc``
+        cookies of a logged-in browser, for age-restricted rooms and ``send_room_chat``;
+        ``None`` logs out. Never logged; not sent to the sign server."""
+        self._session = (session_id, tt_target_idc) if session_id else None
+        if self._tiktok is not None:
+            self._tiktok.set_session(session_id, tt_target_idc)
 
     async def close(self) -> None:
         """Close the HTTP client (and any room still tracked); the next request makes a new one."""
