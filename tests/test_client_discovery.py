@@ -7,7 +7,7 @@ from typing import Any, AsyncIterator, List
 import pytest
 import pytest_asyncio
 from client_sim import FAST, collect, emitted, guarded, ids_of
-from pytiktoklive import TikTok
+from pytiktoklive import SignServer, TikTok
 from pytiktoklive.errors import (
     AgeRestrictedError,
     CaptchaError,
@@ -194,8 +194,8 @@ async def test_age_restricted_room(tiktok: TikTok) -> None:
 
 async def test_captcha_once_is_worked_around(sim: Simulator, tiktok: TikTok) -> None:
     fault = sim.faults.captcha()
-    info = await tiktok.get_room_info("demo_user")  # the page is a captcha: api-live answers instead
-    assert fault.fired == 1 and info.id == sim.room("demo_user").room_id
+    user = await tiktok.get_user_info("demo_user")  # the page is a captcha: api-live answers instead
+    assert fault.fired == 1 and user.room_id == sim.room("demo_user").room_id
 
 
 async def test_captcha_everywhere(sim: Simulator, tiktok: TikTok) -> None:
@@ -215,8 +215,11 @@ async def test_blocked_ip(sim: Simulator, tiktok: TikTok) -> None:
 @pytest.mark.parametrize("endpoint", ["page", "room/info", "im/fetch"])
 async def test_rate_limited(sim: Simulator, tiktok: TikTok, endpoint: str) -> None:
     sim.faults.fail(endpoint, 429, retry_after=7)
-    with pytest.raises(RateLimitError) as caught:
-        await tiktok.track_user("demo_user")
+    # For TikTok's own im/fetch answer the client must make the first fetch itself (sign_url).
+    flow = "sign_url" if endpoint == "im/fetch" else "fetch"
+    async with TikTok(sim.endpoints, signer=SignServer(sim.endpoints.signer, flow=flow)) as client:
+        with pytest.raises(RateLimitError) as caught:
+            await client.track_user("demo_user")
     assert caught.value.retry_after == 7 and caught.value.status_code == 429
     assert "retry after 7s" in str(caught.value)
     live = await tiktok.track_user("demo_user")  # once the limit is over, it works

@@ -392,20 +392,26 @@ async def test_gift_streaks_report_their_final_totals(sim: Simulator) -> None:
 # --------------------------------------------------------------------------- signers
 
 
-@pytest.mark.parametrize("how", ["object", "url", "default"])
+@pytest.mark.parametrize("how", ["object", "url", "default", "sign_url"])
 async def test_a_sign_server_with_an_api_key(sim: Simulator, how: str) -> None:
     room = sim.room("ws_room")
     options: Dict[str, Any] = {
         "object": {"signer": SignServer(sim.endpoints.signer, api_key="the-key")},
         "url": {"signer": sim.endpoints.signer, "sign_api_key": "the-key"},
         "default": {"sign_api_key": "the-key"},  # the endpoints' sign server
+        "sign_url": {"signer": SignServer(sim.endpoints.signer, api_key="the-key", flow="sign_url")},
     }[how]
     async with Recorder(sim, **options) as client:
         events, error = await collect(await client.tiktok.track_user("ws_room"))
     assert error is None and ids_of(events) == emitted(room)
     (sign,) = [request for request in sim.requests if request.endpoint == "sign"]
-    assert sign.headers.get("X-Api-Key") == "the-key" and sign.query["apiKey"] == "the-key"
-    assert sign.query["url"].startswith(sim.endpoints.webcast + "/im/fetch/")
+    assert sign.headers.get("X-Api-Key") == "the-key"
+    if how == "sign_url":  # signs the URL; the client fetches
+        assert sign.query["apiKey"] == "the-key"
+        assert sign.query["url"].startswith(sim.endpoints.webcast + "/im/fetch/")
+    else:  # the default flow: the sign server fetches (the key goes in the header only)
+        assert sign.path == "/signer/webcast/fetch" and sign.query["room_id"] == str(room.room_id)
+        assert "apiKey" not in sign.query
     assert room.stats.signed_fetches == 1
 
 

@@ -51,7 +51,8 @@ def assert_no_secret(text: str, secrets: Set[str]) -> None:
 
 
 async def test_log_requests_reports_every_request_without_secrets(sim: Simulator) -> None:
-    signer = SignServer(sim.endpoints.signer, api_key=API_KEY)
+    # A URL-signing server: the signed im/fetch (X-Bogus, msToken) is the client's own request.
+    signer = SignServer(sim.endpoints.signer, api_key=API_KEY, flow="sign_url")
     async with Recorder(sim, log_requests=True, debug=True, session_id=SESSION_ID, signer=signer) as client:
         live = await client.tiktok.track_user("chatty")
         events, error = await collect(live)
@@ -76,7 +77,10 @@ async def test_default_handlers_use_standard_logging_without_secrets(
     sim: Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    async with TikTok(sim.endpoints, log_requests=True, debug=True, session_id=SESSION_ID) as tiktok:
+    signer = SignServer(sim.endpoints.signer, flow="sign_url")  # the client's own signed im/fetch
+    async with TikTok(
+        sim.endpoints, log_requests=True, debug=True, session_id=SESSION_ID, signer=signer
+    ) as tiktok:
         live = await tiktok.track_user("chatty")
         _events, error = await collect(live)
     assert error is None
@@ -99,7 +103,7 @@ async def test_debug_is_off_by_default_and_can_be_switched(sim: Simulator) -> No
         assert client.debug == []
         client.tiktok.log_requests = True
         await client.tiktok.get_room_info("chatty")
-        assert len(client.debug) >= 2  # the live page (room id) and room/info
+        assert len(client.debug) == 1  # room/info_by_user: the room by username in one request
         client.tiktok.debug = True
         assert client.tiktok.debug
 

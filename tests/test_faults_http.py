@@ -10,10 +10,11 @@ case the fault fired once, and trying again tracks the room with nothing lost.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Type
+from typing import Any, Callable, Dict, Optional, Type
 
 import pytest
 import pytest_asyncio
+from pytiktoklive import SignServer
 
 pytest.importorskip("betterproto2", reason="the simulator needs betterproto2 (Python >= 3.10)")
 
@@ -81,13 +82,22 @@ CASES = [
 ]
 
 
+def fetching_itself(sim: Simulator, fault: HTTPFault) -> Dict[str, Any]:
+    """Client options for a fault of TikTok's own ``im/fetch``: a sign server that only signs URLs
+    (``flow="sign_url"``), so that the client makes the first fetch itself and meets the fault
+    (the default sign server makes that fetch on the client's behalf)."""
+    if fault.endpoint != "im/fetch":
+        return {}
+    return {"signer": SignServer(sim.endpoints.signer, flow="sign_url")}
+
+
 @pytest.mark.parametrize(("endpoint", "status", "expected"), CASES, ids=[f"{e}-{s}" for e, s, _ in CASES])
 async def test_status_fault(
     sim: Simulator, endpoint: str, status: int, expected: Optional[Type[TikTokLiveError]]
 ) -> None:
     room = sim.room(USER)
     fault = sim.faults.fail(endpoint, status, retry_after=0.05 if status == 429 else None)
-    async with Client(sim) as client:
+    async with Client(sim, **fetching_itself(sim, fault)) as client:
         if expected is None:
             live = await track_all(client, room)
             if endpoint == "gift/list":
@@ -137,7 +147,7 @@ async def test_broken_answer_fails_typed_then_recovers(
     sim: Simulator, inject: Inject, expected: Type[TikTokLiveError]
 ) -> None:
     fault = inject(sim)
-    async with Client(sim, timeout=0.5) as client:
+    async with Client(sim, timeout=0.5, **fetching_itself(sim, fault)) as client:
         with pytest.raises(expected):
             await client.tiktok.track_user(USER)
         await track_all(client, sim.room(USER))

@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
@@ -37,7 +38,9 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def connector() -> Path:
     """The directory holding ``node_modules/tiktok-live-connector`` at the pinned version."""
-    cache = Path(os.environ.get("PYTIKTOKLIVE_NODE_CACHE") or Path.home() / ".cache" / "pytiktoklive" / "node")
+    cache = Path(
+        os.environ.get("PYTIKTOKLIVE_NODE_CACHE") or Path.home() / ".cache" / "pytiktoklive" / "node"
+    )
     target = cache / f"tiktok-live-connector-{TLC_VERSION}"
     manifest = target / "node_modules" / "tiktok-live-connector" / "package.json"
     if not manifest.is_file() or json.loads(manifest.read_text())["version"] != TLC_VERSION:
@@ -78,14 +81,18 @@ def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, An
         match = re.search(r"listening on (http://\S+)", text)
         assert match, f"the simulator did not start:\n{text}"
         rooms = set(re.findall(r"^\s+@(\w+)", text, re.MULTILINE))
+        # Keep reading what it prints, so a full pipe never blocks it.
+        threading.Thread(target=banner.extend, args=(process.stdout,), daemon=True).start()
         yield {"url": match.group(1), "sent_log": sent_log, "rooms": rooms}
     finally:
         process.terminate()
         process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
-def _sent_to(sent_log: Path, username: str) -> "collections.Counter[tuple[str, str]]":
-    sent: "collections.Counter[tuple[str, str]]" = collections.Counter()
+def _sent_to(sent_log: Path, username: str) -> collections.Counter[tuple[str, str]]:
+    sent: collections.Counter[tuple[str, str]] = collections.Counter()
     for line in sent_log.read_text().splitlines():
         record = json.loads(line)
         if record["room"] == username:
@@ -107,13 +114,17 @@ def test_tiktok_live_connector_receives_everything_the_simulator_sent(
     )
     records = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
     kinds = [record["event"] for record in records]
-    assert run.returncode == 0 and "connected" in kinds, (run.returncode, run.stdout[-2000:], run.stderr[-2000:])
+    assert run.returncode == 0 and "connected" in kinds, (
+        run.returncode,
+        run.stdout[-2000:],
+        run.stderr[-2000:],
+    )
     connected = next(record for record in records if record["event"] == "connected")
     assert connected["websocket"] is True  # it upgraded to the websocket, as against TikTok
     errors = [record for record in records if record["event"] == "error"]
     assert errors == []
-    # The end of the LIVE reached it (streamEnd, action 3), then it disconnected.
-    assert {"event": "end", "action": 3} in records and kinds[-1] == "disconnected"
+    # The end of the LIVE reached it (streamEnd, action 3), and it disconnected.
+    assert {"event": "end", "action": 3} in records and "disconnected" in kinds
     received = collections.Counter(
         (record["type"], record["digest"]) for record in records if record["event"] == "message"
     )

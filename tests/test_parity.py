@@ -18,6 +18,7 @@ from client_sim import Recorder, collect, emitted, guarded, ids_of
 from pytiktoklive import SignServer, TikTok
 from pytiktoklive._signing import SessionCookies
 from pytiktoklive.config import Endpoints
+from pytiktoklive.decoding import decode_fetch_result, decode_frame
 from pytiktoklive.errors import (
     AgeRestrictedError,
     LoginRequiredError,
@@ -31,7 +32,6 @@ from pytiktoklive.events import ChatEvent, ControlEvent
 from pytiktoklive.simulator import LivelyScenario, RoomSpec, ScriptedScenario, Simulator
 from pytiktoklive.simulator.push import position_of_route_params
 from pytiktoklive.simulator.testing import ack_frame, connect_push, fetch, page_data
-from pytiktoklive.decoding import decode_fetch_result, decode_frame
 
 pytest.importorskip("betterproto2")  # the simulator and the outbound frames need it
 
@@ -372,12 +372,12 @@ async def test_an_ended_room_refuses_handshakes_and_gets_no_push_server(
     room = sim.room("plain_room")
     first = await fetch(http, sim, room)
     room.end()
-    # Resuming from before the end still collects the tail; from the end, there is nothing left.
+    # Resuming from a cursor still collects the tail; a newcomer is refused.
     async with connect_push(first, room) as ws:
         assert ws.subprotocol == "echo-protocol"
-    at_the_end = first.replace(cursor=room.cursor_at(len(room.log)), internal_ext="", route_params={})
+    newcomer = first.replace(cursor="", internal_ext="", route_params={})
     with pytest.raises(InvalidStatus) as caught:
-        async with connect_push(at_the_end, room):
+        async with connect_push(newcomer, room):
             pass
     assert caught.value.response.headers["Handshake-Status"] == "404"
     assert (await fetch(http, sim, room, cursor=first.cursor)).push_server == ""

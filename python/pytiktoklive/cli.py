@@ -628,7 +628,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument(
         "--sent-log", type=Path, metavar="FILE",
-        help="append every message sent to a client to FILE as JSON lines (room, via, msg_id, method, digest)",
+        help="append every message sent to a client to FILE (JSON lines: room, via, msg_id, method, digest)",
     )  # fmt: skip
     return parser
 

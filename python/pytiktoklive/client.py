@@ -21,6 +21,7 @@ endpoints are configuration, nothing else changes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Union
 
@@ -280,10 +281,8 @@ class TikTok:
         names = ("sessionid", "sessionid_ss", "sid_tt", "tt-target-idc")
         for domain in self._http.cookie_domains():
             for name in names:
-                try:
+                with contextlib.suppress(KeyError):  # not set
                     jar.delete(name, domain=domain)
-                except KeyError:
-                    pass
         if not session_id:
             self._session = None
             self._http.params.pop("user_is_login", None)
@@ -449,7 +448,9 @@ class TikTok:
         if self._signer is not None:
             self._signer.rooms_tracked = len(self._lives) + 1
         try:
-            body = await self._discovery.first_fetch(room_id, self._signer, session=self._session_for_signer())
+            body = await self._discovery.first_fetch(
+                room_id, self._signer, session=self._session_for_signer()
+            )
         except BaseException:
             if gifts is not None:
                 gifts.cancel()

@@ -119,8 +119,8 @@ Running it
     and rooms, then serves until Ctrl-C (blocking; returns on Ctrl-C; ``port=0``
     picks a free port; ``load_rooms`` adds endless rooms ``load_user0…``; ``sent_log``
     appends every message sent to a client to a file as JSON lines: room, via, msg_id,
-    method, payload digest). The CLI's ``pytiktoklive simulate [--sent-log FILE]`` calls it. ``await run_simulator(…, ready=None)``
-    is the same as a coroutine (``ready(sim)`` runs once it listens).
+    method, payload digest). The CLI's ``pytiktoklive simulate [--sent-log FILE]`` calls it.
+    ``await run_simulator(…, ready=None)`` is the same as a coroutine (``ready(sim)`` runs once it listens).
     ``python -m pytiktoklive.simulator [--host H] [--port P] [--seed S] [--speed X]
     [--captures DIR] [--load-rooms N]``.
 

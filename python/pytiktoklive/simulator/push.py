@@ -10,8 +10,8 @@ logged after its first fetch. ``compress=gzip`` asks for gzip payloads.
 
 A refusal looks like TikTok's: HTTP 200 with ``Handshake-Status`` and
 ``Handshake-Msg`` headers. Refused are only what TikTok is known to refuse: an
-unknown room (404), a room without websocket (403), a LIVE that has ended with
-nothing left for the client (404), a foreign ``aid`` (417 "illegal app_id", TikTok-Live-Connector#290/#329)
+unknown room (404), a room without websocket (403), a LIVE that has ended, to a
+client with no resume point in it (404), a foreign ``aid`` (417 "illegal app_id", TikTok-Live-Connector#290/#329)
 and, on demand, a bad signature (417 "illegal secret key", TLC#184). Missing
 route parameters are not refused: no client report shows TikTok refusing them
 (gotiktoklive sent only one of them in 2022 and was served). An accepted
@@ -166,9 +166,9 @@ class PushServer:
             return _rejection(fault.status, fault.handshake_status, fault.message)
         if not room.spec.websocket:
             return _rejection(200, 403, "websocket not offered for this room")
-        if room.ended and (position is None or position >= len(room.log)):
-            # Over, and nothing left for this client (a client resuming from before the end
-            # still gets the tail, the control message included).
+        if room.ended and position is None:
+            # Over, for a client that never was in it. One resuming from a cursor of this room
+            # still collects what is left (the tail, the control message) and is then closed.
             return _rejection(200, 404, "room has finished")
         if request.query.get("aid", "1988") != "1988":
             return _rejection(200, 417, "illegal app_id")

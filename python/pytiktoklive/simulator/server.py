@@ -351,7 +351,9 @@ class Simulator:
         start = sum(1 for name in self._by_name if name.startswith(prefix.lower()))
         return [self.add_room(RoomSpec(f"{prefix}{start + index}", **fields)) for index in range(count)]
 
-    def login(self, username: str = "sim_viewer", *, nickname: str = "", tt_target_idc: str = "useast1a") -> str:
+    def login(
+        self, username: str = "sim_viewer", *, nickname: str = "", tt_target_idc: str = "useast1a"
+    ) -> str:
         """Log a TikTok user in: the ``sessionid`` cookie value that identifies them.
 
         With it (``TikTok(session_id=…)``) ``room/info`` shows age-restricted rooms and
@@ -589,7 +591,9 @@ class Simulator:
         entry = room.emit(room.factory.chat(user=user, text=content))
         return webcast_api.ok({"content": content, "msg_id": entry.msg_id, "msg_id_str": str(entry.msg_id)})
 
-    def _im_fetch(self, request: HTTPRequest, gzip_for: Optional[HTTPRequest], *, via: str = "im/fetch") -> Response:
+    def _im_fetch(
+        self, request: HTTPRequest, gzip_for: Optional[HTTPRequest], *, via: str = "im/fetch"
+    ) -> Response:
         room = self._room_by_query(request)
         now_ms = epoch_ms()
         if room is None:

@@ -38,7 +38,11 @@ def ok(data: Any) -> Dict[str, Any]:
 
 def failure(status_code: int, message: str) -> Dict[str, Any]:
     """A WebCast answer refusing the request: HTTP 200, a non-zero ``status_code``, ``data.message``."""
-    return {"data": {"message": message, "prompts": message}, "extra": {"now": epoch_ms()}, "status_code": status_code}
+    return {
+        "data": {"message": message, "prompts": message},
+        "extra": {"now": epoch_ms()},
+        "status_code": status_code,
+    }
 
 
 def _image(url: str, uri: str) -> Dict[str, Any]:
