@@ -174,7 +174,7 @@ async def test_polling_when_no_websocket_is_offered(sim: Simulator) -> None:
     assert error is None
     assert ids_of(events) == emitted(room)
     assert live.transport == "polling" and live.ended
-    assert room.stats.handshakes == [] and room.stats.polls > 1
+    assert room.stats.handshakes == [] and room.stats.polls >= 1
     # Only the first fetch is signed: polls never spend the signer's quota.
     assert room.stats.signed_fetches == 1
     assert sum(request.endpoint == "sign" for request in sim.requests) == 1

@@ -116,6 +116,8 @@ class RoomSpec:
             raise ValueError("page_style must be 'universal' or 'sigi'")
         if not self.username:
             raise ValueError("a room needs a username")
+        if self.end_grace < 0:
+            raise ValueError("end_grace must not be negative")
 
 
 @dataclass(frozen=True)
