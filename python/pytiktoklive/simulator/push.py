@@ -11,8 +11,8 @@ logged after its first fetch. ``compress=gzip`` asks for gzip payloads.
 A refusal looks like TikTok's: HTTP 200 with ``Handshake-Status`` and
 ``Handshake-Msg`` headers. Refused are only what TikTok is known to refuse: an
 unknown room (404), a room without websocket (403), a LIVE that has ended, to a
-client with no resume point in it (404), a foreign ``aid`` (417 "illegal app_id", TikTok-Live-Connector#290/#329)
-and, on demand, a bad signature (417 "illegal secret key", TLC#184). Missing
+client with no resume point in it (404), a foreign ``aid`` (417 "illegal app_id",
+TikTok-Live-Connector#290/#329) and, on demand, a bad signature (417 "illegal secret key", TLC#184). Missing
 route parameters are not refused: no client report shows TikTok refusing them
 (gotiktoklive sent only one of them in 2022 and was served). An accepted
 handshake carries ``Handshake-Options: ping-interval=<seconds>``.
