@@ -31,9 +31,9 @@ last one delivered; anything received afterwards is ignored.
 
 from __future__ import annotations
 
-import collections
+import array
 import urllib.parse
-from typing import Deque, Dict, List, Mapping, Optional, Set
+from typing import Dict, List, Mapping, Optional
 
 from pytiktoklive import _frames
 from pytiktoklive.decoding import DEFAULT_MAX_INFLATED_SIZE, FetchResult, decode_fetch_result, decode_frame
@@ -58,33 +58,107 @@ _MAX_FETCH_INTERVAL = 30.0
 _MAX_HEARTBEAT_INTERVAL = 60.0
 
 
-class RecentIds:
-    """The last ``capacity`` message ids seen, for deduplication in bounded memory."""
+# Fibonacci hashing: message ids are spread over the table whatever bits of them vary.
+_GOLDEN = 0x9E3779B97F4A7C15
+_U64 = (1 << 64) - 1
+_FIRST_TABLE_BITS = 6
 
-    __slots__ = ("_capacity", "_order", "_seen")
+
+class RecentIds:
+    """The last ``capacity`` message ids seen, for deduplication in bounded, compact memory.
+
+    A set of Python ints costs ~170 bytes per id once the window is full (a 2048-id window
+    grew to ~350 KiB per room). Here ids are plain 64-bit numbers in two arrays: a ring in
+    arrival order (8 bytes per id) and an open-addressing hash table kept at most half full
+    (linear probing, backward-shift deletion: no tombstones). The default window of 2048 ids
+    therefore takes 48 KiB per room at most, however long the room runs; the table starts
+    small and grows with the number of ids held.
+
+    The window only has to cover what a server can send twice: the messages of a reconnect's
+    re-delivery (from the last cursor, a batch or two: real batches carry at most a few
+    hundred messages) and the first fetch's recent history.
+    """
+
+    __slots__ = ("_capacity", "_next", "_ring", "_shift", "_table")
 
     def __init__(self, capacity: int) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self._capacity = capacity
-        self._order: Deque[int] = collections.deque()
-        self._seen: Set[int] = set()
+        #: Ids in arrival order; once full, ``_next`` is the oldest (the next to be replaced).
+        self._ring = array.array("Q")
+        self._next = 0
+        self._table = array.array("Q", bytes(8 << _FIRST_TABLE_BITS))
+        self._shift = 64 - _FIRST_TABLE_BITS
+
+    def _slot(self, key: int) -> int:
+        """The table slot holding ``key``, or the empty slot where it would go."""
+        table = self._table
+        mask = len(table) - 1
+        slot = ((key * _GOLDEN) & _U64) >> self._shift
+        held = table[slot]
+        while held and held != key:
+            slot = (slot + 1) & mask
+            held = table[slot]
+        return slot
+
+    def _remove(self, key: int) -> None:
+        table = self._table
+        mask = len(table) - 1
+        shift = self._shift
+        hole = self._slot(key)
+        probe = (hole + 1) & mask
+        held = table[probe]
+        while held:  # move back every later entry of the cluster whose home is not past the hole
+            if (probe - (((held * _GOLDEN) & _U64) >> shift)) & mask >= (probe - hole) & mask:
+                table[hole] = held
+                hole = probe
+            probe = (probe + 1) & mask
+            held = table[probe]
+        table[hole] = 0
+
+    def _grow(self) -> None:
+        self._shift -= 1
+        self._table = table = array.array("Q", bytes(8 << (64 - self._shift)))
+        for key in self._ring:
+            table[self._slot(key)] = key
 
     def add(self, msg_id: int) -> bool:
-        """Remember ``msg_id``; return False if it was already remembered."""
-        if msg_id in self._seen:
-            return False
-        self._seen.add(msg_id)
-        self._order.append(msg_id)
-        if len(self._order) > self._capacity:
-            self._seen.discard(self._order.popleft())
+        """Remember ``msg_id``; return False if it was already remembered (0 is never remembered)."""
+        key = msg_id & _U64
+        if not key:
+            return True
+        table = self._table
+        mask = len(table) - 1
+        slot = ((key * _GOLDEN) & _U64) >> self._shift
+        held = table[slot]
+        while held:
+            if held == key:
+                return False
+            slot = (slot + 1) & mask
+            held = table[slot]
+        ring = self._ring
+        if len(ring) < self._capacity:
+            ring.append(key)
+            table[slot] = key
+            if 2 * len(ring) > len(table):
+                self._grow()
+            return True
+        oldest = ring[self._next]
+        ring[self._next] = key
+        self._next = (self._next + 1) % self._capacity
+        self._remove(oldest)
+        self._table[self._slot(key)] = key  # the removal may have moved the free slot
         return True
 
     def __contains__(self, msg_id: object) -> bool:
-        return msg_id in self._seen
+        if not isinstance(msg_id, int):
+            return False
+        key = msg_id & _U64
+        return key != 0 and self._table[self._slot(key)] == key
 
     def __len__(self) -> int:
-        return len(self._order)
+        return len(self._ring)
 
 
 def parse_handshake_options(value: str) -> Dict[str, str]:
