@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any, Awaitable, List, Set, TypeVar
 
 import pytest
-from hostile import HostileServer, body, gzip_bomb, huge, nested_json, redirect, script_tags, slow
-
 import pytiktoklive._discovery as discovery_module
+from hostile import HostileServer, body, gzip_bomb, huge, nested_json, redirect, slow
 from pytiktoklive import Endpoints, HTTPLimits, TikTok
 from pytiktoklive._pages import parse_page
 from pytiktoklive._protocol import RecentIds
@@ -253,7 +252,9 @@ async def test_the_sign_server_cannot_redirect_the_api_key_to_another_origin(
 async def test_the_sign_server_may_redirect_within_its_origin(hostile: HostileServer) -> None:
     hostile.route(ROOM_INFO_PATH, json_body(ROOM_INFO))
     hostile.route(SIGNER_PATH, redirect("/signer/v2/sign_url?apiKey=the-api-key"))
-    hostile.route("/signer/v2/sign_url", json_body(json.dumps({"signedUrl": hostile.url + FETCH_PATH}).encode()))
+    hostile.route(
+        "/signer/v2/sign_url", json_body(json.dumps({"signedUrl": hostile.url + FETCH_PATH}).encode())
+    )
     async with client(hostile, sign_api_key="the-api-key") as tiktok:
         with pytest.raises(TikTokLiveError):  # the fetch itself then 404s
             await guarded(tiktok.track_room(7, fetch_gift_info=False))
@@ -291,7 +292,13 @@ async def test_a_signed_url_on_another_origin_is_refused(
 
 @pytest.mark.parametrize(
     "url",
-    ["file:///etc/passwd", "concat:/etc/passwd|/etc/hosts", "pipe:0", "subfile,,start,0,end,9,,:/etc/passwd", "http:"],
+    [
+        "file:///etc/passwd",
+        "concat:/etc/passwd|/etc/hosts",
+        "pipe:0",
+        "subfile,,start,0,end,9,,:/etc/passwd",
+        "http:",
+    ],
 )
 async def test_only_http_stream_urls_reach_ffmpeg(tmp_path: Path, url: str) -> None:
     with pytest.raises(UnsafeStreamURLError):
@@ -304,10 +311,11 @@ async def test_a_hostile_room_info_stream_url_never_reaches_ffmpeg(tmp_path: Pat
 
     hostile_urls = StreamURLs.from_raw({"flv_pull_url": {"FULL_HD1": "file:///etc/passwd"}})
     async with Simulator(seed=0, speed=1.0) as sim, TikTok(sim.endpoints) as tiktok:
-        async with await tiktok.track_user("demo_user") as live:
-            live.info = dataclasses.replace(live.info, stream_urls=hostile_urls)
-            with pytest.raises(UnsafeStreamURLError):
-                await guarded(live.download_stream(tmp_path))
+        live = await tiktok.track_user("demo_user")
+        live.info = dataclasses.replace(live.info, stream_urls=hostile_urls)
+        with pytest.raises(UnsafeStreamURLError):
+            await guarded(live.download_stream(tmp_path))
+        await live.close()
     assert list(tmp_path.iterdir()) == []
 
 

@@ -98,8 +98,9 @@ def _json_at(html: str, start: int) -> Any:
     """The JSON value that starts at ``html[start:]`` (after blanks), None if there is none.
 
     Read once, in linear time; nesting too deep for the parser counts as no data."""
+    blanks = _BLANKS.match(html, start)
     try:
-        value, _end = _JSON.raw_decode(html, _BLANKS.match(html, start).end())  # type: ignore[union-attr]
+        value, _end = _JSON.raw_decode(html, blanks.end() if blanks else start)
     except (ValueError, RecursionError):
         return None
     return value

@@ -69,7 +69,9 @@ async def _read_capped(response: httpx.Response, max_bytes: int, kind: str) -> b
 
 def _answer(streamed: httpx.Response, body: bytes) -> httpx.Response:
     """A finished response carrying ``body`` (already decoded) in place of the stream."""
-    headers = [(name, value) for name, value in streamed.headers.multi_items() if name.lower() not in _BODY_HEADERS]
+    headers = [
+        (name, value) for name, value in streamed.headers.multi_items() if name.lower() not in _BODY_HEADERS
+    ]
     return httpx.Response(
         streamed.status_code,
         headers=headers,
@@ -106,7 +108,8 @@ async def _exchange(
                     raise RequestError(f"{shown} redirected to an invalid URL ({exc})", url=shown) from None
                 if target.scheme not in ("http", "https"):
                     raise RequestError(
-                        f"{redact(str(request.url))} redirected to a {target.scheme!r} URL", url=redact(str(target))
+                        f"{redact(str(request.url))} redirected to a {target.scheme!r} URL",
+                        url=redact(str(target)),
                     )
                 if same_origin(target, origin):
                     request = client.build_request("GET", target, headers=headers)
@@ -120,9 +123,7 @@ async def _exchange(
         finally:
             await streamed.aclose()
         return _answer(streamed, body)
-    raise RequestError(
-        f"{redact(str(origin))}: more than {max_redirects} redirects", url=redact(str(origin))
-    )
+    raise RequestError(f"{redact(str(origin))}: more than {max_redirects} redirects", url=redact(str(origin)))
 
 
 async def receive(
@@ -158,4 +159,6 @@ async def receive(
         return await asyncio.wait_for(exchange, deadline)
     except asyncio.TimeoutError:
         shown = redact(str(request.url))
-        raise DeadlineExceeded(f"request to {shown} did not complete within {deadline:g}s", url=shown) from None
+        raise DeadlineExceeded(
+            f"request to {shown} did not complete within {deadline:g}s", url=shown
+        ) from None

@@ -7,7 +7,7 @@
     ├── RequestError                      an HTTP request to TikTok or the signer failed
     │   ├── HTTPStatusError               TikTok answered with an error status
     │   │   └── RateLimitError            429 Too Many Requests (.retry_after)
-    │   ├── ResponseTooLargeError         a body over its size limit (.limit, .kind), or not JSON parseable in bounds
+    │   ├── ResponseTooLargeError         a body over its size limit (.kind, .limit)
     │   ├── IPBlockedError                the page came back without data: IP or country blocked
     │   ├── CaptchaError                  TikTok asks for a captcha / verify page
     │   └── SignerError                   the signing server failed

@@ -3,7 +3,7 @@
 Every response is streamed and counted *after* decompression, so a small gzip body
 that inflates to gigabytes stops at its limit like a huge plain one. The defaults are
 far above anything TikTok or a sign server really sends (real profile pages are
-0.2–1.5 MB, a gift list ~0.75 MB of JSON, an ``im/fetch`` body a few KB to a few
+0.2 to 1.5 MB, a gift list ~0.75 MB of JSON, an ``im/fetch`` body a few KB to a few
 hundred KB, a sign-server answer under 2 KB) and far below what would hurt a process
 tracking hundreds of rooms. Raise one with ``TikTok(limits=HTTPLimits(page_bytes=…))``.
 

@@ -18,6 +18,7 @@ reading early shows as a response that never finished.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import zlib
 from dataclasses import dataclass, field
 from typing import AsyncIterator, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
@@ -68,7 +69,11 @@ def _head(status: int, headers: Mapping[str, str]) -> bytes:
 
 
 def body(
-    data: bytes = b"", *, status: int = 200, content_type: str = "text/html", headers: Optional[Mapping[str, str]] = None
+    data: bytes = b"",
+    *,
+    status: int = 200,
+    content_type: str = "text/html",
+    headers: Optional[Mapping[str, str]] = None,
 ) -> Behaviour:
     """A complete response with ``data`` as its body."""
 
@@ -89,7 +94,9 @@ def huge(size: int, *, filler: bytes = b"<div>hostile</div>", content_type: str 
     """``size`` bytes of ``filler`` (Content-Length declared: an honest, huge answer)."""
 
     async def respond(request: Received, write: Write) -> None:
-        await write(_head(200, {"Content-Type": content_type, "Content-Length": str(size), "Connection": "close"}))
+        await write(
+            _head(200, {"Content-Type": content_type, "Content-Length": str(size), "Connection": "close"})
+        )
         block = filler * (65536 // len(filler) + 1)
         left = size
         while left > 0:
@@ -100,7 +107,9 @@ def huge(size: int, *, filler: bytes = b"<div>hostile</div>", content_type: str 
     return respond
 
 
-def gzip_bomb(inflated: int, *, content_type: str = "application/json", declare_length: bool = False) -> Behaviour:
+def gzip_bomb(
+    inflated: int, *, content_type: str = "application/json", declare_length: bool = False
+) -> Behaviour:
     """A ``Content-Encoding: gzip`` body inflating to ``inflated`` bytes of zeros (about
     1000 times smaller on the wire), compressed while it is sent."""
 
@@ -166,7 +175,7 @@ class HostileServer:
     requests: List[Received] = field(default_factory=list)
     sent: Dict[str, List[Sent]] = field(default_factory=dict)
     _server: Optional[asyncio.base_events.Server] = None
-    _connections: List["asyncio.Task[None]"] = field(default_factory=list)
+    _connections: List[asyncio.Task[None]] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -207,7 +216,9 @@ class HostileServer:
             if request is None:
                 return
             self.requests.append(request)
-            behaviour = self.routes.get(request.path, body(b"not found", status=404, content_type="text/plain"))
+            behaviour = self.routes.get(
+                request.path, body(b"not found", status=404, content_type="text/plain")
+            )
             sent = Sent()
             self.sent.setdefault(request.path, []).append(sent)
 
@@ -222,10 +233,8 @@ class HostileServer:
             pass  # the client went away: that is what many tests wait for
         finally:
             writer.close()
-            try:
+            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
                 await writer.wait_closed()
-            except (ConnectionError, asyncio.CancelledError):
-                pass
 
     @staticmethod
     async def _read_request(reader: asyncio.StreamReader) -> Optional[Received]:
@@ -234,7 +243,7 @@ class HostileServer:
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             return None
         lines = head.decode("latin-1").split("\r\n")
-        method, target, _version = (lines[0].split(" ", 2) + ["", ""])[:3]
+        method, target, _version = [*lines[0].split(" ", 2), "", ""][:3]
         headers: Dict[str, str] = {}
         for line in lines[1:]:
             name, sep, value = line.partition(":")
