@@ -31,7 +31,7 @@ class HTTPLimits:
     #: HTML pages (``/@user``, ``/@user/live``, the home page), decoded bytes.
     page_bytes: int = 8 * _MIB
     #: JSON answers (``room/info``, ``gift/list``, ``feed``, ``check_alive``, ``api-live``…), decoded bytes.
-    json_bytes: int = 8 * _MIB
+    json_bytes: int = 4 * _MIB
     #: Protobuf ``im/fetch`` bodies, decoded bytes (the decoder then caps what they inflate to).
     fetch_bytes: int = 16 * _MIB
     #: Sign-server answers, decoded bytes.
