@@ -898,7 +898,7 @@ _schemas[pb.FetchResult].fields[1].batch = True
 #: The decode budget's defaults (the same numbers as ``pytiktoklive.decoding``'s and the Rust core's).
 _DEFAULT_MAX_MESSAGES = 10_000
 _DEFAULT_MAX_REPEATED = 10_000
-_DEFAULT_MAX_OBJECTS = 250_000
+_DEFAULT_MAX_OBJECTS = 100_000
 
 
 def _event(event_cls: type, method: str, common: Any, envelope_msg_id: int, fields: _Fields) -> Any:

@@ -21,14 +21,15 @@ otherwise unfold into millions of objects). Each is a keyword argument of
 :func:`decode_frame` and :func:`decode_fetch_result` (and of the client's protocol), and a
 frame beyond any of them raises ``DecodeError`` ("decode limit exceeded: …") before its
 objects are built. The defaults are far above real traffic (TikTok's busiest frames carry a
-few hundred messages of a few dozen objects each) and hold a hostile frame to about 100 MB:
+few hundred messages of 17 objects on average, 121 at most) and hold a hostile frame to
+about 130 MB at most: the 64 MiB inflate cap plus about 0.6 KB per counted object:
 
 * ``max_inflated_size`` (:data:`DEFAULT_MAX_INFLATED_SIZE`, 64 MiB): bytes a gzip payload
   may inflate to;
 * ``max_messages`` (:data:`DEFAULT_MAX_MESSAGES`, 10,000): room messages in one batch;
 * ``max_repeated`` (:data:`DEFAULT_MAX_REPEATED`, 10,000): entries of one repeated field of
   one record (the badges of a user, the headers of a frame, …);
-* ``max_objects`` (:data:`DEFAULT_MAX_OBJECTS`, 250,000): protobuf messages at any depth plus
+* ``max_objects`` (:data:`DEFAULT_MAX_OBJECTS`, 100,000): protobuf messages at any depth plus
   repeated entries in the whole frame.
 
 :func:`decode_message` applies the default limits.
@@ -65,7 +66,7 @@ DEFAULT_MAX_MESSAGES = 10_000
 #: Most entries of one repeated field of one record (badges of a user, …); more raise DecodeError.
 DEFAULT_MAX_REPEATED = 10_000
 #: Most objects (protobuf messages at any depth plus repeated entries) in one frame.
-DEFAULT_MAX_OBJECTS = 250_000
+DEFAULT_MAX_OBJECTS = 100_000
 
 
 class FetchResult(Record):
