@@ -380,7 +380,7 @@ def _merge(
                     raise counter.entries_exceeded(field)
             else:
                 current = values[field.name] = [value]
-                if 1 > (counter.max_messages if field.batch else counter.max_repeated):
+                if (counter.max_messages if field.batch else counter.max_repeated) < 1:
                     raise counter.entries_exceeded(field)
             if kind != _MESSAGE:
                 counter.objects_left -= 1

@@ -97,10 +97,7 @@ pub struct MessageSchema {
 
 impl MessageSchema {
     fn field(&self, number: u32) -> Option<(usize, &FieldSchema)> {
-        self.fields
-            .iter()
-            .enumerate()
-            .find(|(_, field)| field.number == number)
+        self.fields.iter().enumerate().find(|(_, field)| field.number == number)
     }
 }
 
@@ -353,7 +350,11 @@ mod tests {
     #[test]
     fn every_message_type_fits_the_field_table() {
         for message in schema::MESSAGES {
-            assert!(message.fields.len() <= MAX_FIELDS, "{} has too many fields", message.name);
+            assert!(
+                message.fields.len() <= MAX_FIELDS,
+                "{} has too many fields",
+                message.name
+            );
             assert!(message.fields.windows(2).all(|pair| pair[0].number < pair[1].number));
         }
     }
@@ -394,7 +395,10 @@ mod tests {
         let mut body = [0x0a, 0x00].repeat(3);
         body.push(0x0b); // field 1 as a group: the wrong wire type
         body.extend_from_slice(&[0x0a, 0x00].repeat(10));
-        assert!(matches!(walk(schema::FETCH_RESULT, &body, &limits(3, 3, 3)), Err(Stop::Malformed(_))));
+        assert!(matches!(
+            walk(schema::FETCH_RESULT, &body, &limits(3, 3, 3)),
+            Err(Stop::Malformed(_))
+        ));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! (number, wire kind, repeated), which the decode budget (`rust/codec/budget.rs`) walks
 //! to count objects before prost allocates any.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -101,19 +102,23 @@ fn generate_schema() -> String {
          use super::{FieldSchema, MessageSchema, WireKind};\n\n",
     );
     for (index, message) in messages.iter().enumerate() {
-        out.push_str(&format!(
-            "pub const {}: usize = {index};\n",
+        writeln!(
+            out,
+            "pub const {}: usize = {index};",
             constant_name(message.full_name())
-        ));
+        )
+        .expect("writing to a String cannot fail");
     }
     out.push_str("\npub static MESSAGES: &[MessageSchema] = &[\n");
     for message in &messages {
         let mut fields: Vec<_> = message.fields().collect();
         fields.sort_by_key(protox::prost_reflect::FieldDescriptor::number);
-        out.push_str(&format!(
-            "    MessageSchema {{\n        name: \"{}\",\n        fields: &[\n",
+        writeln!(
+            out,
+            "    MessageSchema {{\n        name: \"{}\",\n        fields: &[",
             message.name()
-        ));
+        )
+        .expect("writing to a String cannot fail");
         for field in fields {
             let kind = match field.kind() {
                 Kind::Int32 | Kind::Int64 | Kind::Bool | Kind::Enum(_) => String::from("WireKind::Varint"),
@@ -121,14 +126,19 @@ fn generate_schema() -> String {
                 Kind::Bytes => String::from("WireKind::Bytes"),
                 Kind::Message(sub) if sub.is_map_entry() => format!("WireKind::Map({})", index_of(sub.full_name())),
                 Kind::Message(sub) => format!("WireKind::Message({})", index_of(sub.full_name())),
-                other => panic!("{}: {other:?} fields are not supported by the decoders", field.full_name()),
+                other => panic!(
+                    "{}: {other:?} fields are not supported by the decoders",
+                    field.full_name()
+                ),
             };
-            out.push_str(&format!(
-                "            FieldSchema {{ number: {}, kind: {kind}, repeated: {} }}, // {}\n",
+            writeln!(
+                out,
+                "            FieldSchema {{ number: {}, kind: {kind}, repeated: {} }}, // {}",
                 field.number(),
                 field.is_list() || field.is_map(),
                 field.name()
-            ));
+            )
+            .expect("writing to a String cannot fail");
         }
         out.push_str("        ],\n    },\n");
     }

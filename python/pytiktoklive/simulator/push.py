@@ -269,7 +269,9 @@ class PushServer:
         elif fault.kind == "bomb":
             # Compressing millions of entries takes a while: off the event loop.
             body = await asyncio.to_thread(bombs.gzip_stream, bombs.empty_messages(fault.messages))
-            await connection.send(bombs.gzip_push_frame(body, seq_id=next(session.seq_ids), log_id=next(_log_ids)))
+            await connection.send(
+                bombs.gzip_push_frame(body, seq_id=next(session.seq_ids), log_id=next(_log_ids))
+            )
         elif fault.kind == "truncated":
             frame = self._frame(session, session.batch_end(), expect_ack=False)
             await connection.send(frame[: len(frame) // 2])
