@@ -282,3 +282,15 @@ def test_a_cursor_that_is_not_utf8_is_decoded_lossily(cursor: bytes) -> None:
     assert outcome[0] == "ok"
     assert outcome[1].cursor == cursor.decode("utf-8", "replace")
     assert len(outcome[1].events) == 1
+
+
+@pytest.mark.parametrize(("badges", "outcome"), [(2, "ok"), (4, "error")])
+def test_text_that_is_not_utf8_does_not_stop_the_counting(badges: int, outcome: str) -> None:
+    """A nickname that is not UTF-8 skips the message at its end: the badges after it still
+    count, in both decoders (the Rust core's walk does not read text; prost rejects it)."""
+    user = field(3, b"\xff") + field(64, b"") * badges  # User.nickname, then User.badge_list
+    body = bombs.fetch_result("WebcastChatMessage", field(2, user))
+    result = _both(lambda m: m.decode_fetch_result(body, LIMIT, 100, 3, 100))
+    assert result[0] == outcome
+    if outcome == "ok":
+        assert not result[1].events and len(result[1].skipped) == 1

@@ -108,12 +108,15 @@ class _Counter:
     * every entry appended to a repeated field is checked against ``max_repeated`` (against
       ``max_messages`` for ``FetchResult.messages``) by the length of the record's list, and is
       one object unless it is a message (counted already);
-    * counting stops with the first malformed byte.
+    * counting stops with the first malformed byte; text that is not UTF-8 fails the buffer
+      at its end, so it does not stop the counting.
     """
 
-    __slots__ = ("max_messages", "max_objects", "max_repeated", "objects_left")
+    __slots__ = ("bad_text", "max_messages", "max_objects", "max_repeated", "objects_left")
 
     def __init__(self, max_messages: int, max_repeated: int, max_objects: int) -> None:
+        #: Why the first string of the buffer being read was not UTF-8 (None: all were).
+        self.bad_text: Optional[str] = None
         self.max_messages = max_messages
         self.max_repeated = max_repeated
         self.max_objects = max_objects
@@ -310,7 +313,14 @@ def _merge(
             if stop > end:
                 raise _Malformed(f"{field.name}: buffer underflow")
             if kind == _STRING:
-                value = buf[pos:stop].decode("utf-8")
+                try:
+                    value = buf[pos:stop].decode("utf-8")
+                except UnicodeDecodeError as error:
+                    # Noted, and the buffer fails at its end (see _parse): what follows is
+                    # still read and counted, as the Rust core's walk counts it.
+                    if counter.bad_text is None:
+                        counter.bad_text = error.reason
+                    value = ""
             elif kind == _MESSAGE:
                 if budget == 0:
                     raise _Malformed("recursion limit reached")
@@ -403,10 +413,10 @@ def _parse(cls: type, data: bytes, counter: _Counter) -> Any:
     """Reads a whole buffer as a message of the generated class ``cls``, counting into ``counter``."""
     schema = _schemas[cls]
     message = schema.new()
-    try:
-        _merge(schema, data, 0, len(data), message.__dict__, _RECURSION_LIMIT, counter)
-    except UnicodeDecodeError as error:
-        raise _Malformed(f"invalid string value: {error.reason}") from None
+    counter.bad_text = None
+    _merge(schema, data, 0, len(data), message.__dict__, _RECURSION_LIMIT, counter)
+    if counter.bad_text is not None:
+        raise _Malformed(f"invalid string value: {counter.bad_text}")
     return message
 
 

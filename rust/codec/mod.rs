@@ -132,8 +132,8 @@ fn walk(budget: &mut Budget, message: usize, data: &[u8], what: &str) -> Result<
 
 /// `FetchResult` (`proto/webcast/frame.proto`) as the codec reads it: `cursor` and each
 /// envelope's `method` are bytes, so invalid UTF-8 in them costs one replacement character
-/// (cursor) or one skipped message (method), never the batch. The budget's walk has
-/// checked every field before this is decoded, including those not read here.
+/// (cursor) or one skipped message (method), never the batch. Every field is declared,
+/// read or not, so that prost checks the text of all of them.
 #[derive(Clone, PartialEq, prost::Message)]
 struct FetchBody {
     #[prost(message, repeated, tag = "1")]
@@ -146,6 +146,8 @@ struct FetchBody {
     now: i64,
     #[prost(string, tag = "5")]
     internal_ext: String,
+    #[prost(int32, tag = "6")]
+    fetch_type: i32,
     #[prost(btree_map = "string, string", tag = "7")]
     route_params: BTreeMap<String, String>,
     #[prost(int64, tag = "8")]
@@ -156,6 +158,10 @@ struct FetchBody {
     push_server: String,
     #[prost(bool, tag = "11")]
     is_first: bool,
+    #[prost(string, tag = "12")]
+    history_comment_cursor: String,
+    #[prost(bool, tag = "13")]
+    history_no_more: bool,
 }
 
 /// `Message`, the envelope of one room message, with its method as bytes.
@@ -167,6 +173,12 @@ struct Envelope {
     payload: Bytes,
     #[prost(int64, tag = "3")]
     msg_id: i64,
+    #[prost(int32, tag = "4")]
+    msg_type: i32,
+    #[prost(int64, tag = "5")]
+    offset: i64,
+    #[prost(bool, tag = "6")]
+    is_history: bool,
 }
 
 /// Decodes a `FetchResult`. Message payloads are slices of `body`, not copies.
