@@ -18,6 +18,11 @@ pub mod codec;
 #[cfg(feature = "python")]
 mod py;
 
+/// mimalloc for the extension's own allocations (Python's objects keep Python's allocator).
+#[cfg(feature = "python")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The Rust decoding core of pytiktoklive: WebCast bytes in, events out.
 ///
 /// Use the wrappers in ``pytiktoklive.decoding``, which also log skipped messages.

@@ -36,7 +36,15 @@ import urllib.parse
 from typing import Dict, List, Mapping, Optional
 
 from pytiktoklive import _frames
-from pytiktoklive.decoding import DEFAULT_MAX_INFLATED_SIZE, FetchResult, decode_fetch_result, decode_frame
+from pytiktoklive.decoding import (
+    DEFAULT_MAX_INFLATED_SIZE,
+    DEFAULT_MAX_MESSAGES,
+    DEFAULT_MAX_OBJECTS,
+    DEFAULT_MAX_REPEATED,
+    FetchResult,
+    decode_fetch_result,
+    decode_frame,
+)
 from pytiktoklive.events import ControlEvent, Event
 
 __all__ = [
@@ -209,6 +217,9 @@ class WebcastProtocol:
         *,
         dedup_window: int = 2048,
         max_inflated_size: int = DEFAULT_MAX_INFLATED_SIZE,
+        max_messages: int = DEFAULT_MAX_MESSAGES,
+        max_repeated: int = DEFAULT_MAX_REPEATED,
+        max_objects: int = DEFAULT_MAX_OBJECTS,
     ) -> None:
         self.room_id = room_id
         #: Where to resume: the last cursor and internal_ext the server gave.
@@ -231,7 +242,13 @@ class WebcastProtocol:
         self._heartbeat_from_handshake: Optional[float] = None
         self._heartbeat_seq = 0
         self._seen = RecentIds(dedup_window)
-        self._max_inflated_size = max_inflated_size
+        # The decoder's limits (see pytiktoklive.decoding): a frame beyond them is a DecodeError.
+        self._limits = {
+            "max_inflated_size": max_inflated_size,
+            "max_messages": max_messages,
+            "max_repeated": max_repeated,
+            "max_objects": max_objects,
+        }
         self._events: List[Event] = []
         self._outgoing: List[bytes] = []
 
@@ -283,14 +300,14 @@ class WebcastProtocol:
 
     def receive_fetch_result(self, body: bytes) -> None:
         """Feed an ``im/fetch`` body. Raises :class:`~pytiktoklive.errors.DecodeError` if malformed."""
-        result = decode_fetch_result(body, max_inflated_size=self._max_inflated_size)
+        result = decode_fetch_result(body, **self._limits)
         if not self.ended:
             self._absorb(result)
 
     def receive_frame(self, data: bytes) -> None:
         """Feed one binary websocket message. Raises :class:`~pytiktoklive.errors.DecodeError`
         if malformed (the frame is then neither delivered nor acked)."""
-        result = decode_frame(data, max_inflated_size=self._max_inflated_size)
+        result = decode_frame(data, **self._limits)
         self.frames_received += 1
         if self.ended or result.payload_type != "msg":
             return  # "hb" echoes, "im_enter_room_resp" and the like carry no events
