@@ -6,7 +6,7 @@
 //!   to protobuf bytes. A message value is a `dict` of field values or any object whose
 //!   `__dict__` is one (the simulator's `pb.X(...)` field holders); lists for repeated
 //!   fields, dicts for maps, ints for enums; `None` and absent fields are not written, nor
-//!   are default scalars (proto3). Fields are written in declaration order, as prost and
+//!   are default scalars (proto3) outside lists and map entries. Fields are written in declaration order, as prost and
 //!   betterproto2 write them, so the bytes are the same.
 //! * `decode_message_fields(name, data, build)`: the other way, for the simulator's
 //!   parsing of client frames and captures (`prost-reflect`'s `DynamicMessage`).
@@ -182,11 +182,13 @@ impl Failure {
         self
     }
 
-    /// `TypeError("ChatMessage.user.nickname: expected str, got int")` and the like.
+    /// `TypeError("ChatMessage.user.nickname: expected str, got int")`, `…badge_list[2]…`.
     fn into_py(self, message_name: &str) -> PyErr {
         let mut place = message_name.to_owned();
         for field in self.path.iter().rev() {
-            place.push('.');
+            if !field.starts_with('[') {
+                place.push('.');
+            }
             place.push_str(field);
         }
         let text = format!("{place}: {}", self.message);
@@ -286,13 +288,15 @@ impl Encoder<'_> {
             }
             Shape::Map { key, value: value_type } => {
                 let map = value.cast::<PyDict>().map_err(|_| Failure::wrong_type("a dict", value))?;
+                // Entries carry their key and value even when they are defaults, as Google's
+                // encoders and betterproto2 write them.
                 for (entry_key, entry_value) in map.iter() {
                     put_key(buf, field.number, LEN);
                     let start = buf.len();
-                    self.value(buf, 1, ValueType::Scalar(key), &entry_key, true, depth)
-                        .map_err(|failure| failure.at("<key>"))?;
+                    self.value(buf, 1, ValueType::Scalar(key), &entry_key, false, depth)
+                        .map_err(|failure| failure.at("[<key>]"))?;
                     if !entry_value.is_none() {
-                        self.value(buf, 2, value_type, &entry_value, true, depth)
+                        self.value(buf, 2, value_type, &entry_value, false, depth)
                             .map_err(|failure| failure.at(&format!("[{}]", entry_key)))?;
                     }
                     prefix_length(buf, start);
@@ -515,6 +519,10 @@ impl<'py> Decoder<'_, 'py> {
                 list.into_any()
             }
             Value::Map(entries) => {
+                // The wire order is lost in the reflection's hash map: sorted keys, so the dict is
+                // the same in every process.
+                let mut entries: Vec<_> = entries.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
                 let dict = PyDict::new(py);
                 for (key, item) in entries {
                     dict.set_item(self.map_key(key)?, self.value(value_type, item)?)?;
