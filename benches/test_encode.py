@@ -31,12 +31,12 @@ betterproto_schema = pytest.importorskip(
     "pytiktoklive._proto.webcast", reason="the 'before' side needs betterproto2 (pytiktoklive[pure])"
 )
 
-from pytiktoklive import _frames, decode_frame
-from pytiktoklive.simulator import factory, fetch, rooms
-from pytiktoklive.simulator.fetch import encode_fetch_result, encode_push_frame
-from pytiktoklive.simulator.gifts import GiftCatalogue, generated_gift_list
-from pytiktoklive.simulator.proto import pb as rust_schema
-from pytiktoklive.simulator.rooms import RoomSpec, Signal, SimRoom, World, epoch_ms
+from pytiktoklive import _frames, decode_frame  # noqa: E402  (after the importorskip above)
+from pytiktoklive.simulator import factory, fetch, rooms  # noqa: E402
+from pytiktoklive.simulator.fetch import encode_fetch_result, encode_push_frame  # noqa: E402
+from pytiktoklive.simulator.gifts import GiftCatalogue, generated_gift_list  # noqa: E402
+from pytiktoklive.simulator.proto import pb as rust_schema  # noqa: E402
+from pytiktoklive.simulator.rooms import RoomSpec, Signal, SimRoom, World, epoch_ms  # noqa: E402
 
 #: Messages per round of the simulator benchmark, and per served frame.
 EVENTS = 2_000
@@ -104,7 +104,9 @@ def lively_drafts(room: SimRoom, count: int) -> List[factory.Draft]:
         lambda: make.gift_streak(),
         lambda: [make.follow()],
         lambda: [make.share()],
-        lambda: [make.viewers(1_234, 5_678, [(make.viewer(), 300), (make.viewer(), 120), (make.viewer(), 9)])],
+        lambda: [
+            make.viewers(1_234, 5_678, [(make.viewer(), 300), (make.viewer(), 120), (make.viewer(), 9)])
+        ],
     ]
     weights = [30, 25, 20, 10, 5, 3, 7]
     drafts: List[factory.Draft] = []

@@ -27,12 +27,12 @@ mod py;
 #[pyo3::pymodule]
 mod _core {
     #[pymodule_export]
-    use crate::py::{count_frame_messages, decode_fetch_result, decode_frame, decode_message};
-    #[pymodule_export]
     use crate::py::encode::{
         decode_message_fields, encode_ack_frame, encode_enter_room_frame, encode_heartbeat_frame, encode_message,
         message_defaults, message_names,
     };
+    #[pymodule_export]
+    use crate::py::{count_frame_messages, decode_fetch_result, decode_frame, decode_message};
 
     #[pymodule_init]
     fn init(module: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {

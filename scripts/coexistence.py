@@ -46,13 +46,16 @@ with warnings.catch_warnings():  # TikTokLive imports websockets.legacy, which w
     from TikTokLive.events import CommentEvent, ConnectEvent, LikeEvent
     from TikTokLive.proto import WebcastPushFrame
 
-import pytiktoklive
-from pytiktoklive import ChatEvent, Endpoints, TikTok
-from pytiktoklive import LikeEvent as NativeLikeEvent
+# After TikTokLive on purpose: the order a program migrating one module at a time would have.
+import pytiktoklive  # noqa: E402
+from pytiktoklive import ChatEvent, Endpoints, TikTok  # noqa: E402
+from pytiktoklive import LikeEvent as NativeLikeEvent  # noqa: E402
 
 
 def check_imports() -> None:
-    versions = {name: importlib.metadata.version(name) for name in ("TikTokLive", "betterproto2", "pytiktoklive")}
+    versions = {
+        name: importlib.metadata.version(name) for name in ("TikTokLive", "betterproto2", "pytiktoklive")
+    }
     print(f"        {versions}")
     check(versions["TikTokLive"] == "7.0.1", "TikTokLive 7.0.1 imports")
     check(versions["betterproto2"].startswith("0.9."), "betterproto2 is TikTokLive's 0.9")
@@ -178,7 +181,9 @@ def main() -> int:
         process.terminate()
         process.wait(10)
 
-    print("coexistence:", f"FAILED {len(failures)}: " + "; ".join(failures) if failures else "all checks passed")
+    print(
+        "coexistence:", f"FAILED {len(failures)}: " + "; ".join(failures) if failures else "all checks passed"
+    )
     return 1 if failures else 0
 
 

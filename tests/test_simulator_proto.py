@@ -15,7 +15,6 @@ from typing import Any, Dict, List, Tuple
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from pytiktoklive import _core, _frames
 from pytiktoklive.errors import DecodeError
 from pytiktoklive.simulator import factory, fetch, rooms
@@ -24,7 +23,9 @@ from pytiktoklive.simulator.proto import SchemaMessage, pb
 from pytiktoklive.simulator.rooms import RoomSpec, Signal, SimRoom, World
 from pytiktoklive.simulator.scenarios import LivelyScenario, ScenarioContext
 
-bp = pytest.importorskip("pytiktoklive._proto.webcast", reason="the reference needs betterproto2 (pure extra)")
+bp = pytest.importorskip(
+    "pytiktoklive._proto.webcast", reason="the reference needs betterproto2 (pure extra)"
+)
 
 INT64 = st.integers(-(2**63), 2**63 - 1)
 INT32 = st.integers(-(2**31), 2**31 - 1)
@@ -117,30 +118,46 @@ def test_random_messages_match_betterproto2_and_parse_back(
     urls: List[str],
     payload: bytes,
 ) -> None:
-    cases = [
-        ("ImEnterRoomMessage", dict(room_id=room_id, live_id=live_id, identity=identity, is_anchor_continue_keep_msg=flag)),
-        ("FetchResult", dict(cursor=cursor, fetch_type=fetch_type, route_params=routes, need_ack=flag, now=live_id)),
-        ("ImDeleteMessage", dict(common=dict(msg_id=room_id), delete_msg_ids=deleted, delete_user_ids=deleted[:1])),
-        ("Message", dict(method=identity, payload=payload, msg_id=room_id)),
-        ("User", dict(id=room_id, nickname=identity, avatar_thumb=dict(url_list=urls, uri=cursor))),
+    cases: List[Tuple[str, Dict[str, Any]]] = [
+        (
+            "ImEnterRoomMessage",
+            {
+                "room_id": room_id,
+                "live_id": live_id,
+                "identity": identity,
+                "is_anchor_continue_keep_msg": flag,
+            },
+        ),
+        (
+            "FetchResult",
+            {
+                "cursor": cursor,
+                "fetch_type": fetch_type,
+                "route_params": routes,
+                "need_ack": flag,
+                "now": live_id,
+            },
+        ),
+        (
+            "ImDeleteMessage",
+            {"common": {"msg_id": room_id}, "delete_msg_ids": deleted, "delete_user_ids": deleted[:1]},
+        ),
+        ("Message", {"method": identity, "payload": payload, "msg_id": room_id}),
+        ("User", {"id": room_id, "nickname": identity, "avatar_thumb": {"url_list": urls, "uri": cursor}}),
     ]
     for name, fields in cases:
-        reference = getattr(bp, name)(**to_betterproto(name, fields))
+        reference = getattr(bp, name)(**with_classes(bp, fields))
         encoded = _core.encode_message(name, fields)
         assert encoded == bytes(reference), name
         parsed = getattr(pb, name).parse(encoded)
         assert getattr(pb, name).parse(bytes(parsed)) == parsed  # (a map's entries may change order)
-        assert getattr(pb, name)(**to_holders(name, fields)) == parsed
+        assert getattr(pb, name)(**with_classes(pb, fields)) == parsed
 
 
-def to_betterproto(name: str, fields: Dict[str, Any]) -> Dict[str, Any]:
-    nested = {"common": bp.Common, "avatar_thumb": bp.Image}
-    return {key: nested[key](**value) if isinstance(value, dict) and key in nested else value for key, value in fields.items()}
-
-
-def to_holders(name: str, fields: Dict[str, Any]) -> Dict[str, Any]:
-    nested = {"common": pb.Common, "avatar_thumb": pb.Image}
-    return {key: nested[key](**value) if isinstance(value, dict) and key in nested else value for key, value in fields.items()}
+def with_classes(schema: Any, fields: Dict[str, Any]) -> Dict[str, Any]:
+    """``fields`` with its nested dicts (``common``, ``avatar_thumb``) as ``schema``'s classes."""
+    nested = {"common": schema.Common, "avatar_thumb": schema.Image}
+    return {key: nested[key](**value) if key in nested else value for key, value in fields.items()}
 
 
 def test_holders_read_defaults_and_keep_what_is_set() -> None:

@@ -21,7 +21,6 @@ endpoints are configuration, nothing else changes.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Union
 
 import httpx
@@ -49,7 +48,6 @@ from pytiktoklive._signing import SignerLike, SignServer, as_signer
 from pytiktoklive._websocket import WebsocketOptions
 from pytiktoklive.config import Endpoints
 from pytiktoklive.errors import (
-    ConnectionFailedError,
     InvalidUsernameError,
     RateLimitError,
     RequestError,

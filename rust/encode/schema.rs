@@ -193,6 +193,11 @@ fn field_of(field: &prost_reflect::FieldDescriptor, index: &HashMap<String, usiz
 }
 
 /// The schema, compiled on first use.
+///
+/// # Panics
+///
+/// Never in a build that passed `cargo test --test descriptors`, which checks the embedded
+/// descriptors against `proto/`.
 pub fn schema() -> &'static Schema {
     static SCHEMA: OnceLock<Schema> = OnceLock::new();
     SCHEMA.get_or_init(|| {

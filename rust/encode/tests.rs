@@ -8,7 +8,10 @@ use crate::webcast::{HeartbeatMessage, ImEnterRoomMessage, PushFrame};
 #[test]
 fn heartbeat_frame_carries_room_and_sequence() {
     let frame = PushFrame::decode(heartbeat_frame(7_300_000_000_000_000_123, 42).as_slice()).unwrap();
-    assert_eq!((frame.payload_type.as_str(), frame.payload_encoding.as_str()), ("hb", "pb"));
+    assert_eq!(
+        (frame.payload_type.as_str(), frame.payload_encoding.as_str()),
+        ("hb", "pb")
+    );
     let beat = HeartbeatMessage::decode(frame.payload).unwrap();
     assert_eq!((beat.room_id, beat.send_packet_seq_id), (7_300_000_000_000_000_123, 42));
 }
@@ -28,7 +31,10 @@ fn enter_room_frame_joins_as_audience() {
     assert_eq!(frame.payload_type, "im_enter_room");
     let enter = ImEnterRoomMessage::decode(frame.payload).unwrap();
     assert_eq!((enter.room_id, enter.live_id), (77, 12));
-    assert_eq!((enter.identity.as_str(), enter.filter_welcome_msg.as_str()), ("audience", "0"));
+    assert_eq!(
+        (enter.identity.as_str(), enter.filter_welcome_msg.as_str()),
+        ("audience", "0")
+    );
 }
 
 #[test]
@@ -60,7 +66,10 @@ fn wire_primitives() {
     let mut buf = Vec::new();
     put_varint(&mut buf, 300);
     assert_eq!(buf, [0xac, 0x02]);
-    assert_eq!((zigzag(0), zigzag(-1), zigzag(1), zigzag(i64::MIN)), (0, 1, 2, u64::MAX));
+    assert_eq!(
+        (zigzag(0), zigzag(-1), zigzag(1), zigzag(i64::MIN)),
+        (0, 1, 2, u64::MAX)
+    );
     let mut nested = vec![0x0a];
     nested.extend(std::iter::repeat_n(7_u8, 200));
     prefix_length(&mut nested, 1);

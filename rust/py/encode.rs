@@ -11,18 +11,18 @@
 //! * `decode_message_fields(name, data, build)`: the other way, for the simulator's
 //!   parsing of client frames and captures (`prost-reflect`'s `DynamicMessage`).
 
+use prost_reflect::{DynamicMessage, MapKey, Value};
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
-use prost_reflect::{DynamicMessage, MapKey, Value};
 
 use crate::encode::frames;
 use crate::encode::schema::{schema, Scalar, Schema, Shape, ValueType};
-use crate::encode::wire::{prefix_length, put_key, put_len_field, put_varint, zigzag, FIXED32, FIXED64, LEN, VARINT};
+use crate::encode::wire::{prefix_length, put_key, put_len_field, put_varint, zigzag, LEN};
 
-/// How deep messages may nest: deeper is a cycle (a holder that contains itself).
+/// How deep messages may nest (the schema has no recursive message: this only bounds the walk).
 const MAX_DEPTH: usize = 64;
 
 /// A `hb` frame: ``HeartbeatMessage{room_id, send_packet_seq_id=seq}``.
@@ -116,8 +116,12 @@ fn scalar_default(py: Python<'_>, scalar: Scalar) -> Bound<'_, PyAny> {
         Scalar::Bool => PyBool::new(py, false).to_owned().into_any(),
         Scalar::String => PyString::new(py, "").into_any(),
         Scalar::Bytes => PyBytes::new(py, b"").into_any(),
-        Scalar::Float | Scalar::Double => 0.0_f64.into_pyobject(py).map_or_else(|never| match never {}, Bound::into_any),
-        _ => 0_i64.into_pyobject(py).map_or_else(|never| match never {}, Bound::into_any),
+        Scalar::Float | Scalar::Double => 0.0_f64
+            .into_pyobject(py)
+            .map_or_else(|never| match never {}, Bound::into_any),
+        _ => 0_i64
+            .into_pyobject(py)
+            .map_or_else(|never| match never {}, Bound::into_any),
     }
 }
 
@@ -173,7 +177,10 @@ impl Failure {
     }
 
     fn wrong_type(expected: &str, value: &Bound<'_, PyAny>) -> Self {
-        let got = value.get_type().name().map_or_else(|_| "?".to_owned(), |name| name.to_string());
+        let got = value
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".to_owned(), |name| name.to_string());
         Self::new(FailureKind::Type, format!("expected {expected}, got {got}"))
     }
 
@@ -240,7 +247,8 @@ impl Encoder<'_> {
             if item.is_none() {
                 continue;
             }
-            self.field(buf, field, &item, depth).map_err(|failure| failure.at(&field.name))?;
+            self.field(buf, field, &item, depth)
+                .map_err(|failure| failure.at(&field.name))?;
         }
         if present < fields.len() {
             return Err(self.unknown_field(index, fields));
@@ -253,14 +261,22 @@ impl Encoder<'_> {
         let unknown = fields.keys().iter().find(|key| {
             key.cast::<PyString>()
                 .ok()
-                .and_then(|key| key.to_cow().ok().map(|key| key.into_owned()))
+                .and_then(|key| key.to_cow().ok().map(std::borrow::Cow::into_owned))
                 .is_none_or(|key| table.fields.iter().all(|field| field.name != key))
         });
-        let key = unknown.map_or_else(String::new, |key| key.repr().map_or_else(|_| "?".to_owned(), |r| r.to_string()));
+        let key = unknown.map_or_else(String::new, |key| {
+            key.repr().map_or_else(|_| "?".to_owned(), |r| r.to_string())
+        });
         Failure::new(FailureKind::Type, format!("no field {key} in {}", table.name))
     }
 
-    fn field(&self, buf: &mut Vec<u8>, field: &crate::encode::schema::Field, value: &Bound<'_, PyAny>, depth: usize) -> Encoded {
+    fn field(
+        &self,
+        buf: &mut Vec<u8>,
+        field: &crate::encode::schema::Field,
+        value: &Bound<'_, PyAny>,
+        depth: usize,
+    ) -> Encoded {
         match field.shape {
             Shape::Single { presence } => self.value(buf, field.number, field.value, value, !presence, depth),
             Shape::Repeated { packed } => {
@@ -287,7 +303,9 @@ impl Encoder<'_> {
                 Ok(())
             }
             Shape::Map { key, value: value_type } => {
-                let map = value.cast::<PyDict>().map_err(|_| Failure::wrong_type("a dict", value))?;
+                let map = value
+                    .cast::<PyDict>()
+                    .map_err(|_| Failure::wrong_type("a dict", value))?;
                 // Entries carry their key and value even when they are defaults, as Google's
                 // encoders and betterproto2 write them.
                 for (entry_key, entry_value) in map.iter() {
@@ -297,7 +315,7 @@ impl Encoder<'_> {
                         .map_err(|failure| failure.at("[<key>]"))?;
                     if !entry_value.is_none() {
                         self.value(buf, 2, value_type, &entry_value, false, depth)
-                            .map_err(|failure| failure.at(&format!("[{}]", entry_key)))?;
+                            .map_err(|failure| failure.at(&format!("[{entry_key}]")))?;
                     }
                     prefix_length(buf, start);
                 }
@@ -352,14 +370,12 @@ impl Encoder<'_> {
                 Ok(())
             }
             ValueType::Scalar(scalar) => {
+                // Written, then taken back if it turns out to be a default: one pass over the value.
                 let start = buf.len();
                 put_key(buf, number, scalar.wire_type());
-                let payload = buf.len();
-                let is_default = raw_scalar(buf, scalar, value)?;
-                if skip_default && is_default {
+                if raw_scalar(buf, scalar, value)? && skip_default {
                     buf.truncate(start);
                 }
-                debug_assert!(buf.len() == start || buf.len() > payload);
                 Ok(())
             }
         }
@@ -464,10 +480,6 @@ fn raw_scalar(buf: &mut Vec<u8>, scalar: Scalar, value: &Bound<'_, PyAny>) -> Re
         Scalar::String | Scalar::Bytes => unreachable!("length-delimited values are written by Encoder::value"),
     })
 }
-
-// The wire types the key writer needs are chosen by `Scalar::wire_type`; these are named
-// here so a reader sees every one of them is handled.
-const _: [u32; 4] = [VARINT, FIXED64, LEN, FIXED32];
 
 // ------------------------------------------------------------------ decoding
 

@@ -1,4 +1,4 @@
-"""The WebCast schema for the simulator: ``pb.ChatMessage(...)``, ``bytes(msg)``, ``pb.PushFrame.parse(data)``.
+"""The WebCast schema for the simulator: ``pb.ChatMessage(...)``, ``bytes(msg)``, ``pb.X.parse(data)``.
 
 ``pb.X`` is a light class per message of ``proto/webcast``: an instance holds the fields it
 was given in its ``__dict__`` (unset ones read as the proto3 default: ``0``, ``""``,
