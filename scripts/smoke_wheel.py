@@ -24,6 +24,7 @@ import gzip
 import importlib
 import importlib.metadata
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -153,7 +154,7 @@ def check_outbound_frames() -> None:
 def check_dependencies() -> None:
     check("betterproto2" not in sys.modules, "nothing imported betterproto2")
     requirements = importlib.metadata.requires("pytiktoklive") or []
-    betterproto = [r for r in requirements if r.startswith("betterproto2")]
+    betterproto = [r for r in requirements if re.split(r"[\s;<>=!~\[]", r, maxsplit=1)[0] == "betterproto2"]
     check(
         bool(betterproto) and all("extra ==" in r and "pure" in r for r in betterproto),
         f"betterproto2 is required only by the 'pure' extra ({betterproto})",
