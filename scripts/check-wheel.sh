@@ -80,7 +80,7 @@ if "Requires-Python: >=3.9" not in metadata:
 members = {m.split("/", 1)[1] for m in tarfile.open(sdist).getnames() if "/" in m}
 for required in [
     "pyproject.toml", "Cargo.toml", "Cargo.lock", "README.md", "LICENSE", "rust/lib.rs",
-    "rust/generated/webcast.rs", "python/pytiktoklive/__init__.py", "python/pytiktoklive/_core.pyi",
+    "rust/generated/webcast.rs", "rust/generated/webcast.fds", "python/pytiktoklive/__init__.py", "python/pytiktoklive/_core.pyi",
     "python/pytiktoklive/py.typed",
 ]:
     if required not in members:
