@@ -11,7 +11,7 @@ decode, ``TypeError`` for arguments of the wrong type and ``OverflowError`` for 
 negative ``max_inflated_size`` or a ``msg_id`` outside the int64 range.
 """
 
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, TypeVar
 
 from pytiktoklive.decoding import FetchResult
 from pytiktoklive.events import Event
@@ -70,8 +70,9 @@ def encode_ack_frame(log_id: int, internal_ext: str, /) -> bytes:
 def encode_enter_room_frame(room_id: int, live_id: int, /) -> bytes:
     """An ``im_enter_room`` PushFrame: join ``room_id`` as an anonymous audience member."""
 
-def encode_message(name: str, fields: Mapping[str, Any], /) -> bytes:
-    """Encode schema message ``name`` (``"ChatMessage"``) from its field values.
+def encode_message(name: str, fields: object, /) -> bytes:
+    """Encode schema message ``name`` (``"ChatMessage"``) from its field values: a ``dict``, or an
+    object whose ``__dict__`` holds them (``pb.ChatMessage(...)``).
 
     A nested message is a dict of its fields or an object whose ``__dict__`` is one; lists for
     repeated fields, dicts for maps, ints for enums. ``None`` and absent fields are not written,

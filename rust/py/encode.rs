@@ -102,7 +102,13 @@ pub fn decode_message_fields<'py>(
     let message = py
         .detach(|| DynamicMessage::decode(schema.descriptor(index).clone(), data))
         .map_err(|error| decode_error(py, &format!("malformed {name}: {error}")))?;
-    Decoder { py, schema, build }.message(index, &message)
+    Decoder {
+        py,
+        schema,
+        names: field_names(py, schema),
+        build,
+    }
+    .message(index, &message)
 }
 
 fn find(schema: &Schema, name: &str) -> PyResult<usize> {
@@ -486,6 +492,8 @@ fn raw_scalar(buf: &mut Vec<u8>, scalar: Scalar, value: &Bound<'_, PyAny>) -> Re
 struct Decoder<'a, 'py> {
     py: Python<'py>,
     schema: &'a Schema,
+    /// The interned field names: decoded dicts share their keys with the encoder's lookups.
+    names: &'a [Vec<Py<PyString>>],
     build: &'a Bound<'py, PyAny>,
 }
 
@@ -493,14 +501,14 @@ impl<'py> Decoder<'_, 'py> {
     fn message(&self, index: usize, message: &DynamicMessage) -> PyResult<Bound<'py, PyAny>> {
         let table = &self.schema.messages[index];
         let fields = PyDict::new(self.py);
-        for field in &table.fields {
+        for (field, name) in table.fields.iter().zip(&self.names[index]) {
             if !message.has_field_by_number(field.number) {
                 continue;
             }
             let Some(value) = message.get_field_by_number(field.number) else {
                 continue;
             };
-            fields.set_item(&field.name, self.value(field.value, &value)?)?;
+            fields.set_item(name.bind(self.py), self.value(field.value, &value)?)?;
         }
         self.build.call1((&table.name, fields))
     }
