@@ -21,12 +21,10 @@ endpoints are configuration, nothing else changes.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Union
 
 import httpx
 
-from pytiktoklive import _frames
 from pytiktoklive._buffer import EventBuffer, check_overflow
 from pytiktoklive._discovery import Discovery
 from pytiktoklive._http import DEFAULT_USER_AGENT, TikTokHTTP
@@ -50,7 +48,6 @@ from pytiktoklive._signing import SignerLike, SignServer, as_signer
 from pytiktoklive._websocket import WebsocketOptions
 from pytiktoklive.config import Endpoints
 from pytiktoklive.errors import (
-    ConnectionFailedError,
     InvalidUsernameError,
     RateLimitError,
     RequestError,
@@ -380,15 +377,6 @@ class TikTok:
         first_events = protocol.events_received()
         if not process_initial_events:
             first_events = []  # their ids are remembered all the same, so they never come back
-        if settings.websocket and protocol.websocket_offered:
-            try:
-                _frames.require_frame_encoder()
-            except ConnectionFailedError as exc:
-                if not settings.polling:
-                    raise  # fail here, clearly, where outbound frames cannot be encoded
-                # Python 3.9 (no betterproto2): every event still arrives, by HTTP polling.
-                self._reporter.warn("%s: polling instead of the websocket: %s", label, exc)
-                settings = dataclasses.replace(settings, websocket=False)
         buffer = EventBuffer(capacity, overflow=overflow, reporter=self._reporter, label=label)
         session = RoomSession(
             protocol,

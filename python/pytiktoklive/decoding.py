@@ -136,8 +136,11 @@ def _load_backend() -> Tuple[str, Any]:
             return "rust", _core
     try:
         from pytiktoklive import _pure
-    except ImportError as exc:  # Python 3.9 or no betterproto2: say why neither decoder works
-        raise ImportError(f"pytiktoklive has no decoder: {core_error}; and {exc}") from exc
+    except ImportError as exc:  # no 'pure' extra (betterproto2), or Python 3.9: say what to do
+        raise ImportError(
+            f"pytiktoklive has no decoder: {core_error}, and the pure-Python decoder needs the "
+            f"'pure' extra (pip install 'pytiktoklive[pure]', Python >= 3.10): {exc}"
+        ) from exc
 
     return "pure", _pure
 

@@ -7,6 +7,7 @@
 //! here and nowhere else ([`errors`]).
 
 mod classes;
+pub mod encode;
 mod errors;
 mod objects;
 

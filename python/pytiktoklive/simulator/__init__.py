@@ -124,7 +124,7 @@ Pytest
     function-scoped fixture ``tiktok_simulator`` yielding a running
     :class:`Simulator` (``seed=0``, ``speed=20``).
 
-The simulator needs Python >= 3.10 (it encodes frames with betterproto2).
+It runs wherever the wheel installs (Python >= 3.9): the Rust core encodes its frames.
 """
 
 from __future__ import annotations
