@@ -36,9 +36,18 @@ from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple, Uni
 
 import httpx
 
+from pytiktoklive._parse import load_json
+from pytiktoklive._receive import receive
 from pytiktoklive._redact import redact
 from pytiktoklive._retry import parse_retry_after
-from pytiktoklive.errors import SignerError, SignerRateLimitError
+from pytiktoklive.errors import (
+    RequestError,
+    ResponseTooLargeError,
+    SignerError,
+    SignerRateLimitError,
+    SignerRedirectError,
+)
+from pytiktoklive.limits import DEFAULT_HTTP_LIMITS, HTTPLimits
 
 __all__ = [
     "SessionCookies",
@@ -96,6 +105,10 @@ class Signer:
     #: True when the signer makes the first ``im/fetch`` itself (:meth:`fetch`) instead of
     #: signing its URL (:meth:`sign`).
     performs_fetch: bool = False
+    #: Bytes and redirects a sign-server answer may take, and seconds for a whole request
+    #: (set by the client from its ``limits`` and ``timeout``).
+    limits: HTTPLimits = DEFAULT_HTTP_LIMITS
+    deadline: Optional[float] = 30.0
 
     async def sign(self, url: str, client: httpx.AsyncClient) -> SignedURL:
         raise NotImplementedError
@@ -130,7 +143,7 @@ def _rate_limited(response: httpx.Response, endpoint: str) -> SignerRateLimitErr
     """The 429 of a sign server: its ``message`` and ``limit_label`` (JSON), and when to retry."""
     retry_after = _retry_after_of(response)
     try:
-        body = response.json()
+        body = load_json(response.content)
     except ValueError:
         body = None
     message = label = ""
@@ -190,7 +203,9 @@ class SignServer(Signer):
     ``flow="sign_url"`` (``/webcast/sign_url`` signs its URL); see the module docstring.
 
     ``api_key`` is sent as the ``X-Api-Key`` header (and, to ``sign_url`` servers, as the
-    ``apiKey`` query parameter: they read one or the other); it never appears in logs.
+    ``apiKey`` query parameter: they read one or the other); it never appears in logs and never
+    leaves the sign server's origin: a redirect elsewhere raises
+    :class:`~pytiktoklive.errors.SignerRedirectError` instead of being followed.
     """
 
     def __init__(
@@ -212,6 +227,49 @@ class SignServer(Signer):
     def __repr__(self) -> str:
         return f"SignServer({self.base_url!r}, flow={self.flow!r}{', api_key=…' if self.api_key else ''})"
 
+    async def _request(
+        self,
+        client: httpx.AsyncClient,
+        endpoint: str,
+        params: Mapping[str, str],
+        *,
+        kind: str,
+        max_bytes: int,
+    ) -> httpx.Response:
+        """GET ``endpoint`` of the sign server, within bounds; 429 → :class:`SignerRateLimitError`."""
+        headers = {"X-Api-Key": self.api_key} if self.api_key else {}
+
+        def refuse(target: str) -> SignerRedirectError:
+            return SignerRedirectError(
+                f"the sign server {endpoint} redirected to another origin ({target}); not followed, "
+                "so the API key stays with the sign server",
+                url=endpoint,
+            )
+
+        try:
+            response = await receive(
+                client,
+                endpoint,
+                params=params,
+                headers=headers,
+                kind=kind,
+                max_bytes=max_bytes,
+                deadline=self.deadline,
+                max_redirects=self.limits.max_redirects,
+                refuse_cross_origin=refuse,
+            )
+        except (SignerError, ResponseTooLargeError):
+            raise
+        except RequestError as exc:  # too slow, a redirect loop
+            raise SignerError(f"sign server {endpoint}: {exc}", url=endpoint) from exc
+        except httpx.HTTPError as exc:
+            raise SignerError(
+                f"sign server {endpoint} unreachable: {redact(str(exc)) or type(exc).__name__}", url=endpoint
+            ) from exc
+        if response.status_code == 429:
+            raise _rate_limited(response, endpoint)
+        return response
+
     async def fetch(
         self,
         room_id: int,
@@ -232,16 +290,11 @@ class SignServer(Signer):
             params["session_id"] = session.session_id
             if session.tt_target_idc:
                 params["tt_target_idc"] = session.tt_target_idc
-        headers = {"X-Api-Key": self.api_key} if self.api_key else {}
         endpoint = self.base_url + "/webcast/fetch"
-        try:
-            response = await client.get(endpoint, params=params, headers=headers)
-        except httpx.HTTPError as exc:
-            raise SignerError(
-                f"sign server {endpoint} unreachable: {redact(str(exc)) or type(exc).__name__}", url=endpoint
-            ) from exc
-        if response.status_code == 429:
-            raise _rate_limited(response, endpoint)
+        # The answer is an im/fetch body: it may be as large as one.
+        response = await self._request(
+            client, endpoint, params, kind="fetch", max_bytes=self.limits.fetch_bytes
+        )
         support = {
             name: response.headers[name]
             for name in ("X-Agent-Id", "X-Request-Id", "X-Log-Code")
@@ -249,7 +302,7 @@ class SignServer(Signer):
         }
         if response.status_code >= 400:
             try:
-                body = response.json()
+                body = load_json(response.content)
             except ValueError:
                 body = None
             detail = (body.get("message") or body.get("error")) if isinstance(body, dict) else None
@@ -270,21 +323,14 @@ class SignServer(Signer):
 
     async def sign(self, url: str, client: httpx.AsyncClient) -> SignedURL:
         params = {"url": url, "client": self.client_name, "uuc": str(max(self.rooms_tracked, 1))}
-        headers = {}
         if self.api_key:
             params["apiKey"] = self.api_key
-            headers["X-Api-Key"] = self.api_key
         endpoint = self.base_url + "/webcast/sign_url"
+        response = await self._request(
+            client, endpoint, params, kind="signer", max_bytes=self.limits.signer_bytes
+        )
         try:
-            response = await client.get(endpoint, params=params, headers=headers)
-        except httpx.HTTPError as exc:
-            raise SignerError(
-                f"sign server {endpoint} unreachable: {redact(str(exc)) or type(exc).__name__}", url=endpoint
-            ) from exc
-        if response.status_code == 429:
-            raise _rate_limited(response, endpoint)
-        try:
-            body = response.json()
+            body = load_json(response.content)
         except ValueError:
             body = None
         if response.status_code >= 400 or not isinstance(body, dict):
