@@ -274,7 +274,8 @@ async def test_bad_usernames_fail_before_any_request(sim: Simulator, tiktok: Tik
 
 
 async def test_unsigned_first_fetch_that_tiktok_refuses_fails_clearly(sim: Simulator) -> None:
-    sim.add_room(RoomSpec("strict_host", require_signature=True, scenario=SHORT))
+    # Long enough (0.5 s at this speed) to still be live when the signed client comes.
+    sim.add_room(RoomSpec("strict_host", require_signature=True, scenario=LivelyScenario(duration=10.0)))
     async with TikTok(sim.endpoints, signer="") as unsigned:
         with pytest.raises(RequestError, match=r"empty body.*signer"):
             await guarded(unsigned.track_user("strict_host"), "an unsigned first fetch")

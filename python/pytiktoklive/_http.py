@@ -276,7 +276,7 @@ class TikTokHTTP:
         """POST to a WebCast JSON endpoint (parameters in the query, no body) and parse the answer."""
         merged = dict(self.params)
         merged.update(params)
-        return self.json_of(await self.get(self.webcast_url(endpoint), params=merged, method="POST"))
+        return await self.json_of(await self.get(self.webcast_url(endpoint), params=merged, method="POST"))
 
     def cookie_domains(self) -> set[str]:
         """Where TikTok's cookies go: ``.tiktok.com`` for TikTok's hosts (it also covers the push
