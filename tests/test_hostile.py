@@ -22,7 +22,7 @@ from typing import Any, Awaitable, List, Set, TypeVar
 import pytest
 import pytiktoklive._discovery as discovery_module
 from hostile import HostileServer, body, gzip_bomb, huge, nested_json, redirect, slow
-from pytiktoklive import Endpoints, HTTPLimits, TikTok
+from pytiktoklive import Endpoints, HTTPLimits, SignServer, TikTok
 from pytiktoklive._pages import parse_page
 from pytiktoklive._protocol import RecentIds
 from pytiktoklive._retry import ReconnectPolicy
@@ -64,6 +64,11 @@ def client(server: HostileServer, **options: Any) -> TikTok:
     return TikTok(Endpoints.at(server.url), **options)
 
 
+def url_signer(server: HostileServer, **options: Any) -> SignServer:
+    """A sign server of the ``/webcast/sign_url`` shape (the default one makes the fetch itself)."""
+    return SignServer(Endpoints.at(server.url).signer, flow="sign_url", **options)
+
+
 def json_body(data: bytes) -> Any:
     return body(data, content_type="application/json")
 
@@ -103,7 +108,7 @@ async def test_an_im_fetch_bomb_stops_at_the_fetch_limit(hostile: HostileServer)
 async def test_a_huge_sign_server_answer_fails_at_the_signer_limit(hostile: HostileServer) -> None:
     hostile.route(ROOM_INFO_PATH, json_body(ROOM_INFO))
     hostile.route(SIGNER_PATH, huge(8 * MIB, filler=b'{"signedUrl": "', content_type="application/json"))
-    async with client(hostile) as tiktok:
+    async with client(hostile, signer=url_signer(hostile)) as tiktok:
         with pytest.raises(ResponseTooLargeError) as caught:
             await guarded(tiktok.track_room(7, fetch_gift_info=False))
     assert caught.value.kind == "signer"
@@ -133,7 +138,7 @@ async def test_a_slow_loris_server_cannot_stretch_a_request_past_the_timeout(
 async def test_a_slow_sign_server_fails_at_the_deadline(hostile: HostileServer) -> None:
     hostile.route(ROOM_INFO_PATH, json_body(ROOM_INFO))
     hostile.route(SIGNER_PATH, slow(head_too=False))
-    async with client(hostile, timeout=1.0) as tiktok:
+    async with client(hostile, timeout=1.0, signer=url_signer(hostile)) as tiktok:
         with pytest.raises(SignerError, match=r"did not complete within 1s"):
             await guarded(tiktok.track_room(7, fetch_gift_info=False), "signing")
 
@@ -235,17 +240,20 @@ async def test_deeply_nested_sign_server_json_is_a_signer_error(hostile: Hostile
 # --------------------------------------------------------------------------- secrets and redirects (item 7)
 
 
+@pytest.mark.parametrize("flow", ["sign_url", "fetch"])
 async def test_the_sign_server_cannot_redirect_the_api_key_to_another_origin(
-    hostile: HostileServer, elsewhere: HostileServer
+    hostile: HostileServer, elsewhere: HostileServer, flow: str
 ) -> None:
+    path = SIGNER_PATH if flow == "sign_url" else "/signer/webcast/fetch"
     hostile.route(ROOM_INFO_PATH, json_body(ROOM_INFO))
-    hostile.route(SIGNER_PATH, redirect(elsewhere.url + "/collect"))
+    hostile.route(path, redirect(elsewhere.url + "/collect"))
     elsewhere.route("/collect", json_body(b'{"signedUrl": "http://127.0.0.1:9/x"}'))
-    async with client(hostile, sign_api_key="the-api-key") as tiktok:
+    signer = SignServer(Endpoints.at(hostile.url).signer, api_key="the-api-key", flow=flow)
+    async with client(hostile, signer=signer) as tiktok:
         with pytest.raises(SignerRedirectError):
             await guarded(tiktok.track_room(7, fetch_gift_info=False))
     assert elsewhere.requests == []  # not followed at all
-    [signing] = hostile.requested(SIGNER_PATH)
+    [signing] = hostile.requested(path)
     assert signing.headers.get("x-api-key") == "the-api-key"
 
 
@@ -255,7 +263,7 @@ async def test_the_sign_server_may_redirect_within_its_origin(hostile: HostileSe
     hostile.route(
         "/signer/v2/sign_url", json_body(json.dumps({"signedUrl": hostile.url + FETCH_PATH}).encode())
     )
-    async with client(hostile, sign_api_key="the-api-key") as tiktok:
+    async with client(hostile, signer=url_signer(hostile, api_key="the-api-key")) as tiktok:
         with pytest.raises(TikTokLiveError):  # the fetch itself then 404s
             await guarded(tiktok.track_room(7, fetch_gift_info=False))
     [moved] = hostile.requested("/signer/v2/sign_url")
