@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import collections
 import urllib.parse
-from typing import Deque, Dict, List, Mapping, Optional, Set
+from typing import Deque, Dict, Iterable, List, Mapping, Optional, Set
 
 from pytiktoklive import _frames
 from pytiktoklive.decoding import DEFAULT_MAX_INFLATED_SIZE, FetchResult, decode_fetch_result, decode_frame
@@ -152,11 +152,15 @@ class WebcastProtocol:
         self.batches_received = 0
         self.duplicates_dropped = 0
         self.skipped_messages = 0
+        #: Events handed out so far (for :meth:`Live.resume_point`: all of them consumed means the
+        #: cursor covers exactly what was consumed).
+        self.events_delivered = 0
 
         self._heartbeat_from_result: Optional[float] = None
         self._heartbeat_from_handshake: Optional[float] = None
         self._heartbeat_seq = 0
         self._seen = RecentIds(dedup_window)
+        self.dedup_window = dedup_window
         self._max_inflated_size = max_inflated_size
         self._events: List[Event] = []
         self._outgoing: List[bytes] = []
@@ -204,6 +208,15 @@ class WebcastProtocol:
         params["compress"] = "gzip"
         encoded = urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
         return urllib.parse.urlunsplit((scheme, netloc, path, encoded, ""))
+
+    def resume(self, cursor: str, internal_ext: str, seen_msg_ids: Iterable[int] = ()) -> None:
+        """Start from a resume point saved by another tracker (before the first fetch): its
+        cursor and internal_ext, and the ids of the events it already delivered (dropped if sent again)."""
+        self.cursor = cursor
+        self.internal_ext = internal_ext
+        for msg_id in seen_msg_ids:
+            if msg_id:
+                self._seen.add(int(msg_id))
 
     # ------------------------------------------------------------------ input
 
@@ -286,6 +299,7 @@ class WebcastProtocol:
                 self.duplicates_dropped += 1
                 continue
             self._events.append(event)
+            self.events_delivered += 1
             if isinstance(event, ControlEvent) and event.ended:
                 self.ended = True
                 break
