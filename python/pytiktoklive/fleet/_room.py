@@ -100,6 +100,8 @@ class RoomRunner:
         self.last_event_ms = 0
         #: When the lease was last renewed, as sent (loop time): the worker's renewals set it.
         self.renewed_at = 0.0
+        #: When this worker took the room (epoch ms).
+        self.since_ms = now_ms()
         self._task: Optional[asyncio.Task[None]] = None
         self._failures = 0
 
@@ -266,7 +268,7 @@ class RoomRunner:
     async def _commit_batch(
         self, checkpoint: Checkpoint, batch: List[Event], point: ResumePoint, *, ended: bool
     ) -> Checkpoint:
-        events = [FleetEvent.of(self.username, checkpoint.seq + index + 1, event) for index, event in enumerate(batch)]
+        events = [FleetEvent.of(self.username, checkpoint.room_id, checkpoint.seq + index + 1, event) for index, event in enumerate(batch)]
         after = Checkpoint(
             room_id=checkpoint.room_id,
             cursor=point.cursor,
@@ -361,5 +363,6 @@ def status_of(runner: RoomRunner, worker_id: str, rate: float) -> dict[str, obje
         "events": runner.events_written,
         "rate": round(rate, 2),
         "lag_ms": lag,
+        "since_ms": runner.since_ms,
         "updated_ms": now_ms(),
     }

@@ -219,7 +219,10 @@ class Store:
 
     async def lease_holders(self, usernames: Sequence[str]) -> Dict[str, Optional[str]]:
         """username -> lease value (None: free)."""
-        values = [await self.client.get(self.lease_key(username)) for username in usernames]
+        pipeline = self.client.pipeline(transaction=False)
+        for username in usernames:
+            pipeline.get(self.lease_key(username))
+        values = await pipeline.execute() if usernames else []
         return dict(zip(usernames, values))
 
     # ------------------------------------------------------------------ checkpoints and events
@@ -244,11 +247,20 @@ class Store:
 
     # ------------------------------------------------------------------ status and workers
 
-    async def set_status(self, username: str, status: Dict[str, Any]) -> None:
-        await self.client.hset(self.status_key(username), mapping={k: str(v) for k, v in status.items()})
+    async def set_statuses(self, statuses: Dict[str, Dict[str, Any]]) -> None:
+        """Write rooms' status hashes (username -> fields), in one round trip."""
+        if not statuses:
+            return
+        pipeline = self.client.pipeline(transaction=False)
+        for username, status in statuses.items():
+            pipeline.hset(self.status_key(username), mapping={key: str(value) for key, value in status.items()})
+        await pipeline.execute()
 
-    async def room_status(self, username: str) -> Dict[str, str]:
-        return dict(await self.client.hgetall(self.status_key(username)))
+    async def room_statuses(self, usernames: Sequence[str]) -> List[Dict[str, str]]:
+        pipeline = self.client.pipeline(transaction=False)
+        for username in usernames:
+            pipeline.hgetall(self.status_key(username))
+        return [dict(status) for status in (await pipeline.execute() if usernames else [])]
 
     async def heartbeat(self, worker_id: str, document: Dict[str, Any]) -> None:
         await self.client.hset(self.keys.workers, worker_id, json.dumps(document))

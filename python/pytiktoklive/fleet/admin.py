@@ -49,6 +49,8 @@ class RoomStatus:
     events: int = 0
     rate: float = 0.0
     lag_ms: int = 0
+    #: When its worker took it (epoch ms).
+    since_ms: int = 0
     updated_ms: int = 0
 
 
@@ -162,8 +164,7 @@ class Fleet:
         names = await store.rooms()
         holders = await store.lease_holders(names)
         rooms = []
-        for name in names:
-            status = await store.room_status(name)
+        for name, status in zip(names, await store.room_statuses(names)):
             worker = _worker_of(holders.get(name))
             held = bool(worker) and status.get("worker") == worker
             rooms.append(
@@ -176,16 +177,15 @@ class Fleet:
                     events=int(status.get("events") or 0) if held else 0,
                     rate=float(status.get("rate") or 0.0) if held else 0.0,
                     lag_ms=int(status.get("lag_ms") or 0) if held else 0,
+                    since_ms=int(status.get("since_ms") or 0) if held else 0,
                     updated_ms=int(status.get("updated_ms") or 0),
                 )
             )
-        stale_after = now_ms() - 45_000
         workers = []
         for worker_id, document in sorted((await store.workers()).items()):
             heartbeat = int(document.get("heartbeat_ms", 0))
-            ttl_ms = int(float(document.get("lease_ttl", 15)) * 3000)
-            if heartbeat < max(stale_after, now_ms() - ttl_ms):
-                continue
+            if now_ms() - heartbeat > float(document.get("lease_ttl", 15)) * 1000:
+                continue  # silent for its lease TTL: dead (as the workers see it)
             workers.append(
                 WorkerStatus(
                     id=worker_id,
@@ -196,9 +196,11 @@ class Fleet:
                     heartbeat_ms=heartbeat,
                 )
             )
-        streams = {}
-        for key in store.keys.streams(store.config.shards):
-            streams[key] = int(await store.client.xlen(key))
+        keys = store.keys.streams(store.config.shards)
+        pipeline = store.client.pipeline(transaction=False)
+        for key in keys:
+            pipeline.xlen(key)
+        streams = {key: int(length) for key, length in zip(keys, await pipeline.execute())}
         return FleetStatus(tuple(rooms), tuple(workers), streams)
 
     async def stream_keys(self) -> List[str]:

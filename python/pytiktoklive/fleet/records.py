@@ -35,10 +35,11 @@ class FleetEvent:
     entry_id: str = ""
 
     @classmethod
-    def of(cls, room: str, seq: int, event: Event) -> FleetEvent:
+    def of(cls, room: str, room_id: int, seq: int, event: Event) -> FleetEvent:
+        """``room_id`` is the LIVE's (some messages carry none of their own)."""
         return cls(
             room=room,
-            room_id=event.room_id,
+            room_id=room_id,
             seq=seq,
             msg_id=event.msg_id,
             type=type(event).__name__,

@@ -173,7 +173,15 @@ class Worker:
                 except redis_errors() as exc:
                     self._redis_lost(exc, loop.time())
                 first = False
-                await self._wait(self._tick - (loop.time() - started))
+                took = loop.time() - started
+                if took > self._tick:
+                    logger.warning(
+                        "worker %s: a tick took %.1fs (more than a third of the lease TTL): "
+                        "the machine or Redis is overloaded, leases are at risk",
+                        self.id,
+                        took,
+                    )
+                await self._wait(self._tick - took)
         finally:
             await self._shutdown()
             if self._own_tiktok:
@@ -253,13 +261,15 @@ class Worker:
                 "host": socket.gethostname(),
             },
         )
-        workers = await store.workers()
-        stale_after = now_ms() - int(3 * self.lease_ttl * 1000)
+        # A worker silent for its lease TTL is dead (its leases have expired): the others share
+        # its rooms at once. Its entry is forgotten a while later.
         alive = 0
-        for worker_id, document in workers.items():
-            if int(document.get("heartbeat_ms", 0)) < stale_after:
+        for worker_id, document in (await store.workers()).items():
+            silent_ms = now_ms() - int(document.get("heartbeat_ms", 0))
+            ttl_ms = float(document.get("lease_ttl", self.lease_ttl)) * 1000
+            if silent_ms > 3 * ttl_ms:
                 await store.forget_worker(worker_id)
-            else:
+            elif silent_ms <= ttl_ms:
                 alive += 1
         await self._publish_status(store)
         # 3. rooms removed, above the fair share, or free to claim
@@ -293,16 +303,19 @@ class Worker:
             runner.renewed_at = loop.time()
             self._runners[username] = runner
             runner.start()
+            await store.set_statuses({username: status_of(runner, self.id, 0.0)})
             logger.info("worker %s: took @%s (lease %s)", self.id, username, lease.rsplit("#", 1)[-1])
 
     async def _publish_status(self, store: Store) -> None:
         loop = asyncio.get_running_loop()
+        statuses = {}
         for username, runner in self._runners.items():
             count, since = self._rates.get(username, (runner.events_written, loop.time()))
             elapsed = loop.time() - since
             rate = (runner.events_written - count) / elapsed if elapsed > 0 else 0.0
             self._rates[username] = (runner.events_written, loop.time())
-            await store.set_status(username, status_of(runner, self.id, rate))
+            statuses[username] = status_of(runner, self.id, rate)
+        await store.set_statuses(statuses)
 
     async def _release(self, store: Store, username: str) -> None:
         """Stop the room, then delete its lease (if still ours): the next worker resumes at once."""
@@ -311,7 +324,7 @@ class Worker:
         await runner.stop()
         try:
             await store.release(username, runner.lease)
-            await store.set_status(username, {"state": "released", "worker": "", "updated_ms": now_ms()})
+            await store.set_statuses({username: {"state": "released", "worker": "", "updated_ms": now_ms()}})
         except redis_errors() as exc:
             logger.warning("worker %s: @%s: could not release the lease (%s); it expires by itself", self.id, username, exc)
 
