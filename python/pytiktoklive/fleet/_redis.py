@@ -68,8 +68,11 @@ def check_url(url: str) -> tuple[str, bool]:
     return url.strip(), cluster
 
 
-def connect(url: str, *, timeout: float = 5.0) -> AnyRedis:
-    """A client for ``url`` (no connection is made yet: commands connect, and reconnect, themselves)."""
+def connect(url: str, *, timeout: float = 5.0, retries: int = 0) -> AnyRedis:
+    """A client for ``url`` (no connection is made yet: commands connect, and reconnect, themselves).
+
+    ``retries``: attempts again after a connection error (a pooled connection that a Redis restart
+    closed fails once). Only for idempotent use: the worker retries itself, knowing what it sent."""
     plain, cluster = check_url(url)
     try:
         import redis.asyncio as aioredis
@@ -84,6 +87,13 @@ def connect(url: str, *, timeout: float = 5.0) -> AnyRedis:
         "socket_connect_timeout": timeout,
         "health_check_interval": 30,
     }
+    if retries:
+        from redis.asyncio.retry import Retry
+        from redis.backoff import ExponentialBackoff
+        from redis.exceptions import ConnectionError, TimeoutError
+
+        options["retry"] = Retry(ExponentialBackoff(cap=1.0, base=0.05), retries)
+        options["retry_on_error"] = [ConnectionError, TimeoutError]
     try:
         if cluster:
             return RedisCluster.from_url(plain, **options)

@@ -111,7 +111,7 @@ class Fleet:
     ) -> None:
         self.redis_url = redis_url
         _, self._cluster = check_url(redis_url)
-        self._client = connect(redis_url)
+        self._client = connect(redis_url, retries=2)
         self._keys = Keys(prefix)
         self._layout = (shards, maxlen)
         self._store: Optional[Store] = None
