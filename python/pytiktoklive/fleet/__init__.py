@@ -29,8 +29,7 @@ Guarantees (see README "Fleet" and DESIGN "Scaling out"):
 * a custom ``sink`` sees every batch at least once, in per-room order (``(room, seq)`` is an
   idempotency key).
 
-Needs ``pip install 'pytiktoklive[fleet]'`` (the ``redis`` package); Redis 6.2 or newer
-(gap reports for trimmed entries need 7.0).
+Needs ``pip install 'pytiktoklive[fleet]'`` (the ``redis`` package) and Redis 6.2 or newer.
 """
 
 from __future__ import annotations

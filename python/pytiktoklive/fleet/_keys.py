@@ -69,5 +69,9 @@ class Keys:
         """STREAM of the shard's events."""
         return f"{{{self.prefix}:s{shard}}}:events"
 
+    def stream_counter(self, shard: int) -> str:
+        """INT: entries ever added to the shard's stream (each entry carries its number as ``n``)."""
+        return f"{{{self.prefix}:s{shard}}}:events:n"
+
     def streams(self, shards: int) -> List[str]:
         return [self.stream(shard) for shard in range(shards)]

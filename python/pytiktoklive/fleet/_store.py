@@ -60,7 +60,8 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 )
-# KEYS: lease, checkpoint, stream.
+# KEYS: lease, checkpoint, stream, the stream's entry counter (each entry's "n": 1, 2, 3… per
+# stream, so that consumers can tell trimmed entries from entries that never existed).
 # ARGV: lease value, the checkpoint's seq this batch follows, maxlen, checkpoint field count,
 #       checkpoint fields and values…, event count, fields per event, each event's fields and values…
 _COMMIT = Script(
@@ -73,10 +74,12 @@ local i = 5
 local checkpoint = {}
 for j = 1, tonumber(ARGV[4]) * 2 do checkpoint[j] = ARGV[i]; i = i + 1 end
 local count = tonumber(ARGV[i]); local width = tonumber(ARGV[i + 1]) * 2; i = i + 2
+local position = 0
+if count > 0 then position = redis.call('INCRBY', KEYS[4], count) - count end
 local ids = {}
 for e = 1, count do
-  local command = {'XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*'}
-  for f = 1, width do command[6 + f] = ARGV[i]; i = i + 1 end
+  local command = {'XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'n', position + e}
+  for f = 1, width do command[8 + f] = ARGV[i]; i = i + 1 end
   ids[e] = redis.call(unpack(command))
 end
 redis.call('HSET', KEYS[2], unpack(checkpoint))
@@ -241,7 +244,12 @@ class Store:
         args += [len(records), _FIELDS_PER_EVENT]
         for record in records:
             args += record.fields()
-        keys = [self.keys.lease(shard, username), self.keys.checkpoint(shard, username), self.keys.stream(shard)]
+        keys = [
+            self.keys.lease(shard, username),
+            self.keys.checkpoint(shard, username),
+            self.keys.stream(shard),
+            self.keys.stream_counter(shard),
+        ]
         ids = await _COMMIT(self.client, keys, args)
         return [str(entry_id) for entry_id in ids or ()]
 

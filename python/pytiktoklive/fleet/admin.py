@@ -88,11 +88,6 @@ def _worker_of(lease: Optional[str]) -> str:
     return lease.rsplit("#", 1)[0] if lease else ""
 
 
-def _id_tuple(entry_id: str) -> Tuple[int, int]:
-    milliseconds, _, sequence = entry_id.partition("-")
-    return int(milliseconds or 0), int(sequence or 0)
-
-
 class Fleet:
     """The fleet stored at ``redis_url`` (see :mod:`pytiktoklive.fleet`).
 
@@ -226,8 +221,9 @@ class Fleet:
         for the next one, so an entry whose processing was interrupted comes back to this
         consumer (same ``consumer`` name) next time: at-least-once, as Redis consumer groups are.
         Entries of one room come in ``seq`` order. Entries trimmed (``MAXLEN``) before the group
-        read them are reported by a :class:`StreamGap` where they would have been (needs Redis 7;
-        with several consumers in a group the reported range may include entries others read).
+        read them are reported by a :class:`StreamGap` where they would have been (entries carry
+        their number in the stream; with several consumers in a group, a reported range may
+        include entries another consumer read before they were trimmed: over-reported, never hidden).
         Redis going away is waited for (logged), not raised.
         """
         store = await self._open()
@@ -235,19 +231,26 @@ class Fleet:
         streams = store.keys.streams(store.config.shards)
         reader = _GroupReader(store, self._cluster, group, consumer, streams, from_start, count, block)
         delay = 0.2
-        while True:
+        try:
+            while True:
+                try:
+                    batch = await reader.next_batch()
+                    delay = 0.2
+                except redis_errors() as exc:
+                    logger.warning("%s; retrying in %.1fs", unavailable(exc, self.redis_url), delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10.0)
+                    reader.reset()
+                    continue
+                for stream, entry_id, item in batch:
+                    yield item
+                    reader.done(stream, entry_id)
+        finally:
+            # Closing the loop acknowledges what it processed (the entry it stopped at stays pending).
             try:
-                batch = await reader.next_batch()
-                delay = 0.2
-            except redis_errors() as exc:
-                logger.warning("%s; retrying in %.1fs", unavailable(exc, self.redis_url), delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-                reader.reset()
-                continue
-            for stream, entry_id, item in batch:
-                yield item
-                reader.done(stream, entry_id)
+                await reader.flush()
+            except Exception as exc:  # Redis gone: those entries come back to this consumer
+                logger.debug("could not acknowledge the last entries: %s", exc)
 
     # ------------------------------------------------------------------ closing
 
@@ -289,6 +292,7 @@ class _GroupReader:
         self._ready = False
         self._pending_phase = {stream: True for stream in self.streams}
         self._last: Dict[str, str] = {}
+        self._last_n: Dict[str, Optional[int]] = {}
         self._to_ack: Dict[str, List[str]] = {}
 
     def done(self, stream: str, entry_id: str) -> None:
@@ -305,10 +309,20 @@ class _GroupReader:
             except ResponseError as exc:
                 if "BUSYGROUP" not in str(exc):
                     raise
+            last = "0-0"
             for info in await client.xinfo_groups(stream):
                 if info.get("name") == self.group:
-                    self._last[stream] = str(info.get("last-delivered-id") or "0-0")
+                    last = str(info.get("last-delivered-id") or "0-0")
+            self._last[stream] = last
+            if last == "0-0":
+                self._last_n[stream] = 0  # a group reading from the start expects entry 1 first
+            else:
+                entries = await client.xrange(stream, last, last)
+                self._last_n[stream] = int(entries[0][1].get("n") or 0) if entries and entries[0][1] else None
         self._ready = True
+
+    async def flush(self) -> None:
+        await self._ack()
 
     async def _ack(self) -> None:
         for stream, ids in list(self._to_ack.items()):
@@ -350,15 +364,16 @@ class _GroupReader:
             if items:
                 return items
         for stream, entries in await self._read({stream: ">" for stream in self.streams}, self.block_ms):
-            if not entries:
-                continue
-            gap = await self._gap_before(stream)
-            if gap is not None:
-                items.append((stream, "", gap))
             for entry_id, fields in entries:
-                items.append((stream, entry_id, self._event(stream, entry_id, fields)))
-            self._last[stream] = entries[-1][0]
-        return [(stream, entry_id, item) for stream, entry_id, item in items]
+                event = self._event(stream, entry_id, fields)
+                if isinstance(event, FleetEvent) and event.position:
+                    gap = await self._gap_before(stream, entry_id, event.position)
+                    if gap is not None:
+                        items.append((stream, "", gap))
+                    self._last_n[stream] = event.position
+                self._last[stream] = entry_id
+                items.append((stream, entry_id, event))
+        return items
 
     def _event(self, stream: str, entry_id: str, fields: Dict[str, str]) -> Union[FleetEvent, StreamGap]:
         try:
@@ -367,12 +382,16 @@ class _GroupReader:
             logger.warning("%s %s: not a fleet entry (%s); skipped", stream, entry_id, exc)
             return StreamGap(stream, entry_id, entry_id, reason=f"not a fleet entry ({exc})")
 
-    async def _gap_before(self, stream: str) -> Optional[StreamGap]:
-        """Entries after the last one this consumer got were deleted (trimmed) before it read them."""
-        info = await self.store.client.xinfo_stream(stream)
-        deleted = str(info.get("max-deleted-entry-id") or "0-0")
+    async def _gap_before(self, stream: str, entry_id: str, position: int) -> Optional[StreamGap]:
+        """Entries numbered between the last one this consumer got and this one are missing: if none
+        of them is in the stream any more (another consumer of the group may have them), they were
+        trimmed before the group read them."""
+        last_n = self._last_n.get(stream)
+        if last_n is None or position <= last_n + 1:
+            return None
         last = self._last.get(stream, "0-0")
-        if _id_tuple(deleted) > _id_tuple(last):
-            self._last[stream] = deleted
-            return StreamGap(stream, last, deleted)
-        return None
+        between = await self.store.client.xrange(stream, f"({last}" if last != "0-0" else "-", f"({entry_id}", count=1)
+        if between:
+            return None
+        missing = position - last_n - 1
+        return StreamGap(stream, last, entry_id, reason=f"{missing} entries trimmed (MAXLEN) before this group read them")

@@ -33,6 +33,8 @@ class FleetEvent:
     event: Optional[Event] = field(default=None, repr=False, compare=False)
     stream: str = ""
     entry_id: str = ""
+    #: The entry's number in its stream (1, 2, 3…; 0 in a sink): consecutive unless entries were trimmed.
+    position: int = 0
 
     @classmethod
     def of(cls, room: str, room_id: int, seq: int, event: Event) -> FleetEvent:
@@ -76,6 +78,7 @@ class FleetEvent:
             data=json.loads(fields["data"]),
             stream=stream,
             entry_id=entry_id,
+            position=int(fields.get("n") or 0),
         )
 
     def to_json(self) -> Dict[str, Any]:
@@ -99,7 +102,8 @@ class StreamGap:
     """Entries a consumer group never read were trimmed away (``MAXLEN``) before it got to them.
 
     Yielded by :meth:`Fleet.events` in place of the lost entries, so the loss is never silent:
-    everything after ``after_id`` up to ``up_to_id`` (inclusive) in ``stream`` is gone.
+    the entries of ``stream`` after ``after_id`` and before ``up_to_id`` are gone (``reason`` says
+    how many).
     """
 
     stream: str
