@@ -7,6 +7,7 @@ data), in a temporary directory, and are killed when the test ends.
 
 from __future__ import annotations
 
+import random
 import shutil
 import socket
 import subprocess
@@ -21,10 +22,27 @@ def redis_available() -> bool:
     return shutil.which("redis-server") is not None
 
 
-def free_port() -> int:
+def free_port(*, below: Optional[int] = None) -> int:
+    """A free loopback port; ``below``: one under this number whose ``+10000`` neighbour is free
+    too (a Cluster node's bus port)."""
+    if below is None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return int(probe.getsockname()[1])
+    for _ in range(200):
+        port = random.randrange(20000, below)
+        if _bindable(port) and _bindable(port + 10000):
+            return port
+    raise RuntimeError("no free port pair found for a Redis Cluster node")
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _ping(port: int) -> bool:
@@ -47,9 +65,11 @@ def _command(port: int, *words: str) -> bytes:
 class RedisServer:
     """One ``redis-server`` process on ``127.0.0.1:port``."""
 
-    def __init__(self, directory: Path, *, appendonly: bool = False, extra: Optional[List[str]] = None) -> None:
+    def __init__(
+        self, directory: Path, *, appendonly: bool = False, extra: Optional[List[str]] = None, cluster: bool = False
+    ) -> None:
         self.directory = directory
-        self.port = free_port()
+        self.port = free_port(below=55535) if cluster else free_port()
         self.appendonly = appendonly
         self.extra = list(extra or [])
         self.process: Optional[subprocess.Popen[bytes]] = None
@@ -105,6 +125,7 @@ class RedisCluster:
             RedisServer(
                 directory / f"node{index}",
                 extra=["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"],
+                cluster=True,
             )
             for index in range(3)
         ]
