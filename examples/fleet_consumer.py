@@ -46,8 +46,9 @@ async def consume(fleet: Fleet, users: list[str], group: str) -> int:
         last_seq[item.room] = item.seq
         counts[item.room][item.type] += 1
         if item.type == "ControlEvent" and item.data.get("action") in ENDING_ACTIONS:
-            summary = ", ".join(f"{kind} {count}" for kind, count in counts[item.room].most_common())
-            print(f"@{item.room} (room {item.room_id}) ended: {sum(counts[item.room].values())} events: {summary}")
+            room = counts[item.room]
+            summary = ", ".join(f"{kind} {count}" for kind, count in room.most_common())
+            print(f"@{item.room} (room {item.room_id}) ended: {sum(room.values())} events: {summary}")
             counts.pop(item.room)
             waiting.discard(item.room)
             if not waiting:
@@ -55,7 +56,9 @@ async def consume(fleet: Fleet, users: list[str], group: str) -> int:
     return total
 
 
-async def main(users: list[str], redis_url: str, group: str, run_worker: bool, seconds: Optional[float]) -> int:
+async def main(
+    users: list[str], redis_url: str, group: str, run_worker: bool, seconds: Optional[float]
+) -> int:
     async with Fleet(redis_url) as fleet:
         await fleet.add(*users)
         names = await fleet.rooms()
@@ -83,7 +86,11 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, help="stop after this long")
     arguments = parser.parse_args()
     try:
-        sys.exit(asyncio.run(main(arguments.users, arguments.redis, arguments.group, arguments.worker, arguments.seconds)))
+        sys.exit(
+            asyncio.run(
+                main(arguments.users, arguments.redis, arguments.group, arguments.worker, arguments.seconds)
+            )
+        )
     except TikTokLiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)

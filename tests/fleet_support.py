@@ -25,7 +25,14 @@ class WorkerProcess:
     """``pytiktoklive fleet worker`` as a separate process, pointed at a simulator by ``--endpoint``."""
 
     def __init__(
-        self, name: str, redis_url: str, endpoint: str, log_dir: Path, *, lease_ttl: float, extra: List[str] = ()  # type: ignore[assignment]
+        self,
+        name: str,
+        redis_url: str,
+        endpoint: str,
+        log_dir: Path,
+        *,
+        lease_ttl: float,
+        extra: List[str] = (),  # type: ignore[assignment]
     ) -> None:
         self.name = name
         self.log_path = log_dir / f"{name}.log"

@@ -66,7 +66,12 @@ class RedisServer:
     """One ``redis-server`` process on ``127.0.0.1:port``."""
 
     def __init__(
-        self, directory: Path, *, appendonly: bool = False, extra: Optional[List[str]] = None, cluster: bool = False
+        self,
+        directory: Path,
+        *,
+        appendonly: bool = False,
+        extra: Optional[List[str]] = None,
+        cluster: bool = False,
     ) -> None:
         self.directory = directory
         self.port = free_port(below=55535) if cluster else free_port()
@@ -124,7 +129,14 @@ class RedisCluster:
         self.nodes = [
             RedisServer(
                 directory / f"node{index}",
-                extra=["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"],
+                extra=[
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                    "--cluster-node-timeout",
+                    "2000",
+                ],
                 cluster=True,
             )
             for index in range(3)

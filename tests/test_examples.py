@@ -270,7 +270,9 @@ async def test_feed_and_prices(tiktok_simulator: Simulator) -> None:
 
 
 @pytest.mark.redis
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server (scripts/test.sh installs it)")
+@pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="needs redis-server (scripts/test.sh installs it)"
+)
 async def test_fleet_consumer_reads_every_event_through_a_consumer_group(
     tiktok_simulator: Simulator, tmp_path: Path
 ) -> None:
@@ -288,5 +290,7 @@ async def test_fleet_consumer_reads_every_event_through_a_consumer_group(
     assert result.returncode == 0, result.stderr
     assert result.stderr == "" or "out of order" not in result.stderr
     ended = [line for line in result.lines if line.startswith("@fleet_user ")]
-    assert ended == [f"@fleet_user (room {room.room_id}) ended: {len(room.log)} events: " + ended[0].split(": ", 2)[2]]
+    assert ended == [
+        f"@fleet_user (room {room.room_id}) ended: {len(room.log)} events: " + ended[0].split(": ", 2)[2]
+    ]
     assert result.lines[-1] == f"{len(room.log)} events read by group 'fleet-example'"

@@ -28,7 +28,7 @@ from pytiktoklive.fleet import (
     StreamGap,
     Worker,
 )
-from pytiktoklive.simulator import LivelyScenario, RoomSpec, Simulator, SimRoom
+from pytiktoklive.simulator import LivelyScenario, RoomSpec, SimRoom, Simulator
 from redis_server import RedisCluster, RedisServer, free_port, redis_available
 
 pytestmark = [
@@ -82,7 +82,9 @@ async def room_state(fleet: Fleet, name: str) -> str:
 # --------------------------------------------------------------------------- watching
 
 
-async def test_watches_offline_users_and_tracks_each_new_live(redis_server: RedisServer, sim: Simulator) -> None:
+async def test_watches_offline_users_and_tracks_each_new_live(
+    redis_server: RedisServer, sim: Simulator
+) -> None:
     """A user who is not live is watched; each LIVE they start is tracked, start to end; a user who
     never goes live waits; an unknown user fails with a clear reason, without a crash loop."""
     sim.add_room(RoomSpec("later_user", live=False))
@@ -93,7 +95,9 @@ async def test_watches_offline_users_and_tracks_each_new_live(redis_server: Redi
         worker = await start_worker(redis_server.url, tiktok, sink=batches.append)
         try:
             await eventually(lambda: _is(fleet, "later_user", "waiting"), "later_user waiting")
-            await eventually(lambda: _is(fleet, "nobody_here", "failing: unknown user"), "nobody_here failing")
+            await eventually(
+                lambda: _is(fleet, "nobody_here", "failing: unknown user"), "nobody_here failing"
+            )
             lives = []
             for _ in range(2):  # this LIVE, then the next one
                 room = sim.start_new_live("later_user", scenario=LivelyScenario(duration=3.0, rate=1.0))
@@ -160,7 +164,9 @@ async def _received_all(received: List[FleetEvent], room: SimRoom) -> bool:
 # --------------------------------------------------------------------------- consumers
 
 
-async def test_consumer_group_reads_every_event_and_reports_trimmed_ones(tmp_path: Path, sim: Simulator) -> None:
+async def test_consumer_group_reads_every_event_and_reports_trimmed_ones(
+    tmp_path: Path, sim: Simulator
+) -> None:
     """Fleet.events in a consumer group: every entry once, per-room order; then a consumer too slow
     for MAXLEN gets a StreamGap where entries were trimmed, never a silent hole."""
     # Small stream nodes, so that MAXLEN ~ trims at this small scale.
@@ -397,7 +403,9 @@ async def test_redis_cluster(tmp_path: Path, sim: Simulator) -> None:
             reader = fleet.events("cluster-group")
             got: Dict[str, List[int]] = {}
             try:
-                while any(len(got.get(room.username, [])) < len(room.log) or not room.ended for room in rooms):
+                while any(
+                    len(got.get(room.username, [])) < len(room.log) or not room.ended for room in rooms
+                ):
                     item = await asyncio.wait_for(reader.__anext__(), 60)
                     assert isinstance(item, FleetEvent)
                     got.setdefault(item.room, []).append(item.msg_id)

@@ -20,7 +20,7 @@ pytest.importorskip("redis", reason="the fleet needs the redis package (the test
 
 from fleet_support import WorkerProcess, all_events, eventually, held_by, since
 from pytiktoklive.fleet import Fleet
-from pytiktoklive.simulator import LivelyScenario, Simulator, SimRoom
+from pytiktoklive.simulator import LivelyScenario, SimRoom, Simulator
 from redis_server import RedisServer, redis_available
 
 pytestmark = [
@@ -77,11 +77,14 @@ async def test_sigkill_mid_live_loses_and_repeats_nothing(tmp_path: Path) -> Non
             rooms = endless_rooms(sim, 30, "kill_user")
             await fleet.add(*(room.username for room in rooms))
             workers = [
-                WorkerProcess(f"w{index}", redis.url, sim.url, tmp_path, lease_ttl=lease_ttl) for index in range(3)
+                WorkerProcess(f"w{index}", redis.url, sim.url, tmp_path, lease_ttl=lease_ttl)
+                for index in range(3)
             ]
             await eventually(lambda: all_live(fleet, 30, 3), "30 live rooms on 3 workers")
             owners = await held_by(fleet)
-            victim = max(workers, key=lambda worker: sum(1 for name in owners.values() if name == worker.name))
+            victim = max(
+                workers, key=lambda worker: sum(1 for name in owners.values() if name == worker.name)
+            )
             orphans = sorted(room for room, name in owners.items() if name == victim.name)
             assert orphans, owners
             victim.kill()
@@ -92,7 +95,9 @@ async def test_sigkill_mid_live_loses_and_repeats_nothing(tmp_path: Path) -> Non
                 return all(owners[room] not in (None, victim.name) for room in orphans)
 
             await eventually(orphans_taken, "the killed worker's rooms taken over")
-            taken_after = {room: (ms - killed_ms) / 1000 for room, ms in (await since(fleet)).items() if room in orphans}
+            taken_after = {
+                room: (ms - killed_ms) / 1000 for room, ms in (await since(fleet)).items() if room in orphans
+            }
             # A lease expires lease_ttl after its last renewal; a free room is claimed at the next
             # tick (lease_ttl / 3). The slack is for this shared, busy machine.
             assert max(taken_after.values()) < 2 * lease_ttl + 5.0, taken_after
@@ -120,7 +125,9 @@ async def test_redis_restart_mid_run_workers_wait_and_go_on(tmp_path: Path) -> N
         async with Simulator(speed=2, builtin_rooms=False) as sim, Fleet(redis.url, shards=SHARDS) as fleet:
             rooms = endless_rooms(sim, 10, "restart_user")
             await fleet.add(*(room.username for room in rooms))
-            workers = [WorkerProcess(f"w{index}", redis.url, sim.url, tmp_path, lease_ttl=3.0) for index in range(2)]
+            workers = [
+                WorkerProcess(f"w{index}", redis.url, sim.url, tmp_path, lease_ttl=3.0) for index in range(2)
+            ]
             await eventually(lambda: all_live(fleet, 10, 2), "10 live rooms on 2 workers")
             redis.stop()  # SIGKILL: what is not in the append-only file is gone
             await asyncio.sleep(2.0)  # the LIVEs go on meanwhile

@@ -318,7 +318,9 @@ class Discovery:
     ) -> bytes:
         """The room's first ``im/fetch`` (signed): its body carries the cursor and push server.
         ``resume``: the cursor / internal_ext to resume from (a room taken over from another tracker)."""
-        response = await self.http.webcast("im/fetch/", {**(resume or {}), "room_id": str(room_id)}, signer=signer)
+        response = await self.http.webcast(
+            "im/fetch/", {**(resume or {}), "room_id": str(room_id)}, signer=signer
+        )
         if not response.content:
             # TikTok's answer to a fetch it does not trust. Without a cursor nothing can be
             # resumed, so polling on would ask the same question for ever.

@@ -398,7 +398,17 @@ class TikTok:
                 self._reporter.warn("%s: polling instead of the websocket: %s", label, exc)
                 settings = dataclasses.replace(settings, websocket=False)
         return self._start_live(
-            protocol, info, gift_info, username, label, settings, capacity, overflow, first_events, dropped, resume
+            protocol,
+            info,
+            gift_info,
+            username,
+            label,
+            settings,
+            capacity,
+            overflow,
+            first_events,
+            dropped,
+            resume,
         )
 
     async def _track_the_tail(

@@ -61,7 +61,9 @@ def check_url(url: str) -> tuple[str, bool]:
     elif not split.hostname:
         raise RedisURLError(f"malformed Redis URL {shown(url)!r}: no host")
     if split.scheme != "unix" and split.path.strip("/") and not split.path.strip("/").isdigit():
-        raise RedisURLError(f"malformed Redis URL {shown(url)!r}: the path must be a database number, like /0")
+        raise RedisURLError(
+            f"malformed Redis URL {shown(url)!r}: the path must be a database number, like /0"
+        )
     if port == 0:
         raise RedisURLError(f"malformed Redis URL {shown(url)!r}: port 0")
     cluster = split.scheme.endswith("+cluster")

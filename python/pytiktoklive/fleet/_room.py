@@ -20,7 +20,7 @@ import logging
 import random
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Awaitable, Callable, List, Optional, TypeVar
 
 from pytiktoklive.client import TikTok
 from pytiktoklive.errors import (
@@ -39,6 +39,7 @@ from pytiktoklive.live import Live, ResumePoint
 __all__ = ["RateLimiter", "RoomRunner", "RoomSettings"]
 
 logger = logging.getLogger("pytiktoklive.fleet")
+T = TypeVar("T")
 
 
 class RateLimiter:
@@ -145,7 +146,7 @@ class RoomRunner:
                 continue
             checkpoint = await self._follow(live, checkpoint)
 
-    async def _redis(self, operation, *args):  # type: ignore[no-untyped-def]
+    async def _redis(self, operation: Callable[..., Awaitable[T]], *args: Any) -> T:
         """Run a Redis operation, waiting for Redis as long as it takes (the worker stops the runner
         when its lease can no longer be trusted)."""
         delay = 0.1
@@ -167,7 +168,7 @@ class RoomRunner:
             logger.warning("@%s: %s", self.username, reason)
         self.error = reason
         base = self.settings.watch_interval * (4 if permanent else 1)
-        return min(base * 2 ** min(self._failures - 1, 10), self.settings.max_backoff)
+        return float(min(base * 2.0 ** min(self._failures - 1, 10), self.settings.max_backoff))
 
     async def _sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds * random.uniform(0.8, 1.2))  # spread lookups out
@@ -176,7 +177,9 @@ class RoomRunner:
         """The room's LIVE to track (resumed or new), or None after waiting a while."""
         tiktok = self.settings.tiktok
         if checkpoint.room_id and not checkpoint.ended:
-            point = ResumePoint(checkpoint.room_id, checkpoint.cursor, checkpoint.internal_ext, checkpoint.ids)
+            point = ResumePoint(
+                checkpoint.room_id, checkpoint.cursor, checkpoint.internal_ext, checkpoint.ids
+            )
             await self.settings.limiter.wait()
             try:
                 live = await tiktok.track_room(checkpoint.room_id, resume=point, fetch_gift_info=False)
@@ -248,7 +251,9 @@ class RoomRunner:
                 room_to_read.set()
                 finished = reader.done() and not pending
                 if batch or finished:
-                    checkpoint = await self._commit_batch(checkpoint, batch, point, ended=finished and live.ended)
+                    checkpoint = await self._commit_batch(
+                        checkpoint, batch, point, ended=finished and live.ended
+                    )
                 if finished:
                     break
             error = reader.exception()
@@ -268,7 +273,10 @@ class RoomRunner:
     async def _commit_batch(
         self, checkpoint: Checkpoint, batch: List[Event], point: ResumePoint, *, ended: bool
     ) -> Checkpoint:
-        events = [FleetEvent.of(self.username, checkpoint.room_id, checkpoint.seq + index + 1, event) for index, event in enumerate(batch)]
+        events = [
+            FleetEvent.of(self.username, checkpoint.room_id, checkpoint.seq + index + 1, event)
+            for index, event in enumerate(batch)
+        ]
         after = Checkpoint(
             room_id=checkpoint.room_id,
             cursor=point.cursor,

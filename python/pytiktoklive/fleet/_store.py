@@ -190,7 +190,7 @@ class Store:
         return removed
 
     async def rooms(self) -> List[str]:
-        return sorted(await self.client.hkeys(self.keys.rooms))
+        return sorted(str(name) for name in await self.client.hkeys(self.keys.rooms))
 
     # ------------------------------------------------------------------ leases
 
@@ -198,7 +198,9 @@ class Store:
         """Take the room's lease if it is free; the lease value (with its fencing token), else None."""
         shard = self.shard(username)
         value = await _ACQUIRE(
-            self.client, [self.keys.lease(shard, username), self.keys.fence(shard, username)], [worker_id, ttl_ms]
+            self.client,
+            [self.keys.lease(shard, username), self.keys.fence(shard, username)],
+            [worker_id, ttl_ms],
         )
         return str(value) if value else None
 
@@ -231,10 +233,16 @@ class Store:
     # ------------------------------------------------------------------ checkpoints and events
 
     async def checkpoint(self, username: str) -> Checkpoint:
-        return Checkpoint.from_hash(await self.client.hgetall(self.checkpoint_key(username)))
+        data = await self.client.hgetall(self.checkpoint_key(username))
+        return Checkpoint.from_hash({str(key): str(value) for key, value in data.items()})
 
     async def commit(
-        self, username: str, lease: str, previous_seq: int, checkpoint: Checkpoint, records: Sequence[FleetEvent]
+        self,
+        username: str,
+        lease: str,
+        previous_seq: int,
+        checkpoint: Checkpoint,
+        records: Sequence[FleetEvent],
     ) -> List[str]:
         """Append ``records`` to the room's stream and store ``checkpoint``, atomically, if
         ``lease`` still holds the room (else :class:`LeaseLostError`). Returns the entry ids."""
@@ -261,7 +269,9 @@ class Store:
             return
         pipeline = self.client.pipeline(transaction=False)
         for username, status in statuses.items():
-            pipeline.hset(self.status_key(username), mapping={key: str(value) for key, value in status.items()})
+            pipeline.hset(
+                self.status_key(username), mapping={key: str(value) for key, value in status.items()}
+            )
         await pipeline.execute()
 
     async def room_statuses(self, usernames: Sequence[str]) -> List[Dict[str, str]]:
@@ -281,7 +291,7 @@ class Store:
         workers: Dict[str, Dict[str, Any]] = {}
         for worker_id, document in raw.items():
             try:
-                workers[worker_id] = json.loads(document)
+                workers[str(worker_id)] = json.loads(document)
             except ValueError:
                 continue
         return workers

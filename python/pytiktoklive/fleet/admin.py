@@ -79,7 +79,10 @@ class FleetStatus:
     def to_json(self) -> Dict[str, Any]:
         return {
             "rooms": [room.__dict__ for room in self.rooms],
-            "workers": [{**worker.__dict__, "rooms": list(worker.rooms), "load": worker.load} for worker in self.workers],
+            "workers": [
+                {**worker.__dict__, "rooms": list(worker.rooms), "load": worker.load}
+                for worker in self.workers
+            ],
             "streams": self.streams,
         }
 
@@ -166,7 +169,9 @@ class Fleet:
                 RoomStatus(
                     room=name,
                     worker=worker,
-                    state=status.get("state", "starting") if held else ("starting" if worker else "unassigned"),
+                    state=status.get("state", "starting")
+                    if held
+                    else ("starting" if worker else "unassigned"),
                     error=status.get("error", "") if held else "",
                     room_id=int(status.get("room_id") or 0),
                     events=int(status.get("events") or 0) if held else 0,
@@ -305,7 +310,9 @@ class _GroupReader:
         client = self.store.client
         for stream in self.streams:
             try:
-                await client.xgroup_create(stream, self.group, id="0" if self.from_start else "$", mkstream=True)
+                await client.xgroup_create(
+                    stream, self.group, id="0" if self.from_start else "$", mkstream=True
+                )
             except ResponseError as exc:
                 if "BUSYGROUP" not in str(exc):
                     raise
@@ -330,13 +337,18 @@ class _GroupReader:
                 await self.store.client.xack(stream, self.group, *ids)
         self._to_ack.clear()
 
-    async def _read(self, ids: Dict[str, str], block: Optional[int]) -> List[Any]:
+    async def _read(self, ids: Dict[Any, Any], block: Optional[int]) -> List[Any]:
         client = self.store.client
         if not self.cluster:
-            return list(await client.xreadgroup(self.group, self.consumer, ids, count=self.count, block=block) or [])
+            return list(
+                await client.xreadgroup(self.group, self.consumer, ids, count=self.count, block=block) or []
+            )
         # A Cluster cannot read streams of several slots in one command.
         answers = await asyncio.gather(
-            *(client.xreadgroup(self.group, self.consumer, {key: value}, count=self.count) for key, value in ids.items())
+            *(
+                client.xreadgroup(self.group, self.consumer, {key: value}, count=self.count)
+                for key, value in ids.items()
+            )
         )
         results = [entry for answer in answers for entry in (answer or [])]
         if not results and block:
@@ -390,8 +402,12 @@ class _GroupReader:
         if last_n is None or position <= last_n + 1:
             return None
         last = self._last.get(stream, "0-0")
-        between = await self.store.client.xrange(stream, f"({last}" if last != "0-0" else "-", f"({entry_id}", count=1)
+        between = await self.store.client.xrange(
+            stream, f"({last}" if last != "0-0" else "-", f"({entry_id}", count=1
+        )
         if between:
             return None
         missing = position - last_n - 1
-        return StreamGap(stream, last, entry_id, reason=f"{missing} entries trimmed (MAXLEN) before this group read them")
+        return StreamGap(
+            stream, last, entry_id, reason=f"{missing} entries trimmed (MAXLEN) before this group read them"
+        )

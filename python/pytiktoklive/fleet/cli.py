@@ -59,7 +59,9 @@ def add_fleet_command(commands: Any, common: argparse.ArgumentParser) -> None:
         help="the fleet's Redis: redis://, rediss://, unix:// or redis+cluster:// "
         "(default: $PYTIKTOKLIVE_REDIS, else %(default)s)",
     )
-    group.add_argument("--prefix", default="pytiktoklive", help="key prefix of the fleet (default %(default)s)")
+    group.add_argument(
+        "--prefix", default="pytiktoklive", help="key prefix of the fleet (default %(default)s)"
+    )
     group.add_argument("--json", action="store_true", help="print JSON")
 
     fleet = commands.add_parser(
@@ -87,7 +89,9 @@ def add_fleet_command(commands: Any, common: argparse.ArgumentParser) -> None:
         help="cap on this worker's user lookups (default 2)",
     )  # fmt: skip
     worker.add_argument("--record", type=Path, metavar="DIR", help="record every LIVE with ffmpeg into DIR")
-    worker.add_argument("--shards", type=_whole, help="event streams (only when the fleet is new; default 16)")
+    worker.add_argument(
+        "--shards", type=_whole, help="event streams (only when the fleet is new; default 16)"
+    )
     worker.add_argument(
         "--maxlen", type=_whole, help="approximate entries kept per stream (only when the fleet is new)"
     )
@@ -100,11 +104,17 @@ def add_fleet_command(commands: Any, common: argparse.ArgumentParser) -> None:
     remove = actions.add_parser("remove", parents=[fleet_options], help="stop tracking rooms")
     remove.add_argument("users", nargs="+", metavar="USER")
     actions.add_parser("list", parents=[fleet_options], help="the rooms of the fleet")
-    actions.add_parser("status", parents=[fleet_options], help="rooms (worker, state, events/s, lag) and workers")
-    tail = actions.add_parser("tail", parents=[fleet_options], help="print the events as JSON lines (consumer group)")
+    actions.add_parser(
+        "status", parents=[fleet_options], help="rooms (worker, state, events/s, lag) and workers"
+    )
+    tail = actions.add_parser(
+        "tail", parents=[fleet_options], help="print the events as JSON lines (consumer group)"
+    )
     tail.add_argument("--group", default="pytiktoklive-tail", help="consumer group (default %(default)s)")
     tail.add_argument("--consumer", help="consumer name in the group (default: host-pid)")
-    tail.add_argument("--new", action="store_true", help="a new group starts at new entries, not the beginning")
+    tail.add_argument(
+        "--new", action="store_true", help="a new group starts at new entries, not the beginning"
+    )
     tail.add_argument("--count", type=_whole, help="exit after this many events")
     tail.add_argument("--duration", type=_positive_float, metavar="SECONDS", help="exit after this long")
 
@@ -185,13 +195,17 @@ def _status_tables(status: Any, console: Console) -> None:
     for room in status.rooms:
         state = f"{room.state}: {room.error}" if room.error else room.state
         lag = f"{room.lag_ms / 1000:.1f}s" if room.lag_ms else ""
-        rooms.add_row(room.room, room.worker, state, str(room.room_id or ""), str(room.events), f"{room.rate:.1f}", lag)
+        rooms.add_row(
+            room.room, room.worker, state, str(room.room_id or ""), str(room.events), f"{room.rate:.1f}", lag
+        )
     console.print(rooms)
     workers = Table(title="workers")
     for column in ("worker", "rooms", "live", "capacity", "load"):
         workers.add_column(column)
     for worker in status.workers:
-        workers.add_row(worker.id, str(len(worker.rooms)), str(worker.live), str(worker.capacity), f"{worker.load:.0%}")
+        workers.add_row(
+            worker.id, str(len(worker.rooms)), str(worker.live), str(worker.capacity), f"{worker.load:.0%}"
+        )
     console.print(workers)
 
 
@@ -214,7 +228,9 @@ async def _admin(args: argparse.Namespace) -> int:
             if args.json:
                 _print_json({"removed": removed})
             else:
-                console.print(f"removed {len(removed)} room(s)" + (f": {', '.join(removed)}" if removed else ""))
+                console.print(
+                    f"removed {len(removed)} room(s)" + (f": {', '.join(removed)}" if removed else "")
+                )
         elif command == "list":
             rooms = await fleet.rooms()
             if args.json:

@@ -112,9 +112,16 @@ class StreamGap:
     reason: str = "trimmed (MAXLEN) before this consumer group read it"
 
     def to_json(self) -> Dict[str, Any]:
-        return {"gap": {"stream": self.stream, "after": self.after_id, "up_to": self.up_to_id, "reason": self.reason}}
+        return {
+            "gap": {
+                "stream": self.stream,
+                "after": self.after_id,
+                "up_to": self.up_to_id,
+                "reason": self.reason,
+            }
+        }
 
 
 #: A custom sink: called by a worker with each batch (sync or async). It must raise to refuse a
 #: batch (the worker then retries it); a batch is delivered at least once, in per-room order.
-Sink = Callable[[List[FleetEvent]], Union[None, Awaitable[None]]]
+Sink = Callable[[List[FleetEvent]], Union[Awaitable[None], None]]

@@ -24,6 +24,7 @@ leases, so other workers take the rooms over at their next tick instead of after
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import math
@@ -190,10 +191,8 @@ class Worker:
 
     async def _wait(self, seconds: float) -> None:
         if seconds > 0:
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), seconds)
-            except asyncio.TimeoutError:
-                pass
 
     async def _open_store(self) -> Optional[Store]:
         """The store, once Redis answers (waiting for it, with a clear message, as long as it takes)."""
@@ -206,7 +205,9 @@ class Worker:
                 self._store = Store(self._client, self._keys, config)
                 return self._store
             except redis_errors() as exc:
-                logger.warning("worker %s: %s; retrying in %.0fs", self.name, unavailable(exc, self.redis_url), delay)
+                logger.warning(
+                    "worker %s: %s; retrying in %.0fs", self.name, unavailable(exc, self.redis_url), delay
+                )
                 await self._wait(delay)
                 delay = min(delay * 2, 30.0)
         return None
@@ -218,7 +219,9 @@ class Worker:
         # A lease renewed last at t holds until t + ttl at the earliest: past 0.8 of that, stop.
         for username, runner in list(self._runners.items()):
             if now - runner.renewed_at > 0.8 * self.lease_ttl:
-                logger.warning("worker %s: @%s: lease may have expired without Redis; stopping it", self.id, username)
+                logger.warning(
+                    "worker %s: @%s: lease may have expired without Redis; stopping it", self.id, username
+                )
                 self._drop(username)
 
     def _drop(self, username: str) -> None:
@@ -237,15 +240,19 @@ class Worker:
                 logger.warning("worker %s: @%s: lease lost; someone else has the room", self.id, username)
                 self._drop(username)
         sent = loop.time()
-        held = await store.renew_many({name: runner.lease for name, runner in self._runners.items()}, self._ttl_ms)
+        held = await store.renew_many(
+            {name: runner.lease for name, runner in self._runners.items()}, self._ttl_ms
+        )
         for username, still in held.items():
-            runner = self._runners.get(username)
-            if runner is None:
+            holder = self._runners.get(username)
+            if holder is None:
                 continue
             if still:
-                runner.renewed_at = sent
+                holder.renewed_at = sent
             else:
-                logger.warning("worker %s: @%s: lease lost (expired or taken); stopping it", self.id, username)
+                logger.warning(
+                    "worker %s: @%s: lease lost (expired or taken); stopping it", self.id, username
+                )
                 self._drop(username)
         # 2. heartbeat, and the live workers
         await store.heartbeat(
@@ -282,7 +289,9 @@ class Worker:
         excess = len(self._runners) - share
         if excess > 0:
             # Rooms waiting for a LIVE go first: handing over a live room costs a resume.
-            order = sorted(self._runners.values(), key=lambda runner: (runner.state == "live", runner.username))
+            order = sorted(
+                self._runners.values(), key=lambda runner: (runner.state == "live", runner.username)
+            )
             for runner in order[:excess]:
                 logger.info("worker %s: @%s handed over (fair share %d)", self.id, runner.username, share)
                 await self._release(store, runner.username)
@@ -326,7 +335,12 @@ class Worker:
             await store.release(username, runner.lease)
             await store.set_statuses({username: {"state": "released", "worker": "", "updated_ms": now_ms()}})
         except redis_errors() as exc:
-            logger.warning("worker %s: @%s: could not release the lease (%s); it expires by itself", self.id, username, exc)
+            logger.warning(
+                "worker %s: @%s: could not release the lease (%s); it expires by itself",
+                self.id,
+                username,
+                exc,
+            )
 
     async def _shutdown(self) -> None:
         store = self._store
@@ -338,7 +352,9 @@ class Worker:
             await asyncio.gather(*self._stops, return_exceptions=True)
         if store is None:
             return
-        await asyncio.gather(*(self._release(store, username) for username in runners), return_exceptions=True)
+        await asyncio.gather(
+            *(self._release(store, username) for username in runners), return_exceptions=True
+        )
         try:
             await store.forget_worker(self.id)
         except redis_errors():

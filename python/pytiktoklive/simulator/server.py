@@ -26,8 +26,8 @@ path                                        endpoint name         answer
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import collections
+import dataclasses
 import re
 import time
 from dataclasses import dataclass
