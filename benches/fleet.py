@@ -37,9 +37,8 @@ from typing import Any, Dict, List
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from redis_server import RedisServer  # noqa: E402 - the tests' real redis-server helper
-
 from pytiktoklive.fleet import Fleet  # noqa: E402
+from redis_server import RedisServer  # noqa: E402 - the tests' real redis-server helper
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -67,7 +66,9 @@ async def wait_all_live(fleet: Fleet, rooms: int, workers: int, timeout: float =
     raise RuntimeError(f"rooms not all live after {timeout}s")
 
 
-async def run(rooms: int, workers: int, rate: float, warmup: float, seconds: float, lease_ttl: float) -> Dict[str, Any]:
+async def run(
+    rooms: int, workers: int, rate: float, warmup: float, seconds: float, lease_ttl: float
+) -> Dict[str, Any]:
     directory = Path(tempfile.mkdtemp(prefix="fleet-bench-"))
     redis = RedisServer(directory / "redis").start()
     sim = subprocess.Popen(
@@ -92,11 +93,14 @@ async def run(rooms: int, workers: int, rate: float, warmup: float, seconds: flo
                 processes.append(
                     subprocess.Popen(
                         [
-                            sys.executable, "-m", "pytiktoklive", "fleet", "worker", "--redis", redis.url,
-                            "--endpoint", endpoints["www"], "--name", f"bench{index}", "--capacity", str(rooms),
-                            "--lease-ttl", str(lease_ttl), "--watch-interval", "2", "--lookups-per-second", "100",
+                            sys.executable, "-m", "pytiktoklive", "fleet", "worker",
+                            "--redis", redis.url, "--endpoint", endpoints["www"],
+                            "--name", f"bench{index}", "--capacity", str(rooms),
+                            "--lease-ttl", str(lease_ttl),
+                            "--watch-interval", "2", "--lookups-per-second", "100",
                         ],
-                        stdout=subprocess.DEVNULL, stderr=open(directory / f"bench{index}.log", "wb"),  # noqa: SIM115
+                        stdout=subprocess.DEVNULL,
+                        stderr=open(directory / f"bench{index}.log", "wb"),  # noqa: SIM115
                     )
                 )  # fmt: skip
             result["all_live_after_s"] = round(await wait_all_live(fleet, rooms, workers), 1)
@@ -104,14 +108,14 @@ async def run(rooms: int, workers: int, rate: float, warmup: float, seconds: flo
             load_before = os.getloadavg()[0]
             events_before, sim_before = await written(fleet), sim_stats()
             cpu_before = [cpu_seconds(process.pid) for process in processes]
-            redis_cpu_before = cpu_seconds(redis.process.pid)  # type: ignore[union-attr]
+            redis_cpu_before = cpu_seconds(redis.process.pid)
             started = time.monotonic()
             await asyncio.sleep(seconds)
             elapsed = time.monotonic() - started
             events = await written(fleet) - events_before
             sim_after = sim_stats()
             worker_cpu = sum(cpu_seconds(p.pid) - before for p, before in zip(processes, cpu_before))
-            redis_cpu = cpu_seconds(redis.process.pid) - redis_cpu_before  # type: ignore[union-attr]
+            redis_cpu = cpu_seconds(redis.process.pid) - redis_cpu_before
             result.update(
                 events_per_s=round(events / elapsed, 1),
                 emitted_per_s=round((sim_after["emitted"] - sim_before["emitted"]) / elapsed, 1),
@@ -130,7 +134,8 @@ async def run(rooms: int, workers: int, rate: float, warmup: float, seconds: flo
                 killed_ms = time.time() * 1000
                 while True:
                     status = {room.room: room for room in (await fleet.status()).rooms}
-                    if all(status[name].worker and not status[name].worker.startswith("bench0/") for name in victim_rooms):
+                    holders = [status[name].worker for name in victim_rooms]
+                    if all(holder and not holder.startswith("bench0/") for holder in holders):
                         break
                     await asyncio.sleep(0.2)
                 taken = [status[name].since_ms for name in victim_rooms]
@@ -160,10 +165,13 @@ def table(results: List[Dict[str, Any]]) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        takeover = f"{r['takeover_s_max']} s for {r['takeover_rooms']} rooms ({r['lease_ttl']:g} s)" if "takeover_s_max" in r else "—"
+        takeover = "—"
+        if "takeover_s_max" in r:
+            takeover = f"{r['takeover_s_max']} s for {r['takeover_rooms']} rooms ({r['lease_ttl']:g} s)"
+        cpu = f"{r['worker_cpu_s_per_10k']} s / {r['redis_cpu_s_per_10k']} s"
         lines.append(
             f"| {r['rooms']} | {r['workers']} | {r['events_per_s']:,} | {r['emitted_per_s']:,} | "
-            f"{r['worker_cpu_percent']} % | {r['worker_cpu_s_per_10k']} s / {r['redis_cpu_s_per_10k']} s | {takeover} |"
+            f"{r['worker_cpu_percent']} % | {cpu} | {takeover} |"
         )
     return "\n".join(lines)
 
@@ -172,7 +180,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rooms", type=int, default=100)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--rate", type=float, default=1.0, help="LivelyScenario rate (about 6x msgs/s a room)")
+    parser.add_argument("--rate", type=float, default=1.0, help="LivelyScenario rate (~6x msgs/s a room)")
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--lease-ttl", type=float, default=6.0)
