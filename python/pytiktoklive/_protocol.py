@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import collections
 import urllib.parse
-from typing import Deque, Dict, Iterable, List, Mapping, Optional, Set
+from typing import Deque, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
 from pytiktoklive import _frames
 from pytiktoklive.decoding import DEFAULT_MAX_INFLATED_SIZE, FetchResult, decode_fetch_result, decode_frame
@@ -56,6 +56,8 @@ DEFAULT_HEARTBEAT_INTERVAL = 10.0
 _MIN_INTERVAL = 0.05
 _MAX_FETCH_INTERVAL = 30.0
 _MAX_HEARTBEAT_INTERVAL = 60.0
+# Resume points remembered for a consumer that lags behind (older ones are only less precise).
+_BATCH_ENDS_KEPT = 256
 
 
 class RecentIds:
@@ -152,9 +154,11 @@ class WebcastProtocol:
         self.batches_received = 0
         self.duplicates_dropped = 0
         self.skipped_messages = 0
-        #: Events handed out so far (for :meth:`Live.resume_point`: all of them consumed means the
-        #: cursor covers exactly what was consumed).
+        #: Events handed out so far, and after each batch (newest last, bounded): (events handed
+        #: out, cursor, internal_ext). A consumer that has taken that many events can resume from
+        #: that cursor without losing any (:meth:`Live.resume_point`).
         self.events_delivered = 0
+        self.batch_ends: Deque[Tuple[int, str, str]] = collections.deque(maxlen=_BATCH_ENDS_KEPT)
 
         self._heartbeat_from_result: Optional[float] = None
         self._heartbeat_from_handshake: Optional[float] = None
@@ -217,6 +221,7 @@ class WebcastProtocol:
         for msg_id in seen_msg_ids:
             if msg_id:
                 self._seen.add(int(msg_id))
+        self.batch_ends.append((self.events_delivered, cursor, internal_ext))
 
     # ------------------------------------------------------------------ input
 
@@ -303,3 +308,4 @@ class WebcastProtocol:
             if isinstance(event, ControlEvent) and event.ended:
                 self.ended = True
                 break
+        self.batch_ends.append((self.events_delivered, self.cursor, self.internal_ext))

@@ -266,17 +266,20 @@ class Live:
             self._iterating = False
 
     def _note_safe_point(self) -> None:
-        protocol = self._protocol
-        if self._consumed + self._not_for_consumer == protocol.events_delivered:
-            self._safe = (protocol.cursor, protocol.internal_ext)
-            self._consumed_at_safe = self._consumed
+        # The latest batch end the consumer has reached: resuming from its cursor loses nothing.
+        batch_ends = self._protocol.batch_ends
+        taken = self._consumed + self._not_for_consumer
+        while batch_ends and batch_ends[0][0] <= taken:
+            delivered, cursor, internal_ext = batch_ends.popleft()
+            self._safe = (cursor, internal_ext)
+            self._consumed_at_safe = delivered - self._not_for_consumer
 
     def resume_point(self, *, margin: int = 64) -> ResumePoint:
         """Where another tracker resumes this room to deliver exactly the events not consumed yet.
 
         Take it right after consuming (no ``await`` in between) to checkpoint "everything so far":
-        the cursor is the latest one that covers nothing unconsumed (possibly an older one, whose
-        events the new tracker then drops by id). ``seen_msg_ids`` holds the ids of the events
+        the cursor is the one that ended the last batch whose events have all been consumed (the
+        new tracker drops, by id, the events of the next batch that were already consumed). ``seen_msg_ids`` holds the ids of the events
         consumed since that cursor and ``margin`` more before it (all of them, up to the dedup
         window, while there is no cursor yet). Used by :mod:`pytiktoklive.fleet` to hand rooms
         over between workers with nothing lost and nothing twice.
