@@ -74,8 +74,11 @@ class RoomSettings:
         streams: bool,
         sink: Optional[Sink],
         record_dir: Optional[Path],
+        concurrent_starts: int = 8,
     ) -> None:
         self.tiktok = tiktok
+        #: Rooms being looked up or connected at once (a burst of handshakes would time out).
+        self.starts = asyncio.Semaphore(concurrent_starts)
         self.store = store
         self.limiter = limiter
         self.watch_interval = watch_interval
@@ -180,9 +183,10 @@ class RoomRunner:
             point = ResumePoint(
                 checkpoint.room_id, checkpoint.cursor, checkpoint.internal_ext, checkpoint.ids
             )
-            await self.settings.limiter.wait()
             try:
-                live = await tiktok.track_room(checkpoint.room_id, resume=point, fetch_gift_info=False)
+                async with self.settings.starts:
+                    await self.settings.limiter.wait()
+                    live = await tiktok.track_room(checkpoint.room_id, resume=point, fetch_gift_info=False)
             except LiveEndedError:
                 # Ended while no one tracked it, before any cursor was saved: nothing to resume.
                 await self._mark_ended(checkpoint)
@@ -192,12 +196,13 @@ class RoomRunner:
                 return None
             logger.info("@%s: resumed room %d from its checkpoint", self.username, checkpoint.room_id)
             return live
-        await self.settings.limiter.wait()
         try:
-            user = await tiktok.get_user_info(self.username)
-            if not user.room_id or user.room_id == checkpoint.room_id:
-                raise UserOfflineError(f"@{self.username} is not live", username=self.username)
-            live = await tiktok.track_room(user.room_id, fetch_gift_info=False)
+            async with self.settings.starts:
+                await self.settings.limiter.wait()
+                user = await tiktok.get_user_info(self.username)
+                if not user.room_id or user.room_id == checkpoint.room_id:
+                    raise UserOfflineError(f"@{self.username} is not live", username=self.username)
+                live = await tiktok.track_room(user.room_id, fetch_gift_info=False)
         except (UserOfflineError, LiveEndedError):
             self.state, self.error, self._failures = "waiting", "", 0
             await self._sleep(self.settings.watch_interval)
