@@ -281,8 +281,9 @@ class Live:
         the cursor is the one that ended the last batch whose events have all been consumed (the
         new tracker drops, by id, the events of the next batch that were already consumed).
         ``seen_msg_ids`` holds the ids of the events consumed since that cursor and ``margin``
-        more before it (all of them, up to the dedup window, while there is no cursor yet). Used by :mod:`pytiktoklive.fleet` to hand rooms
-        over between workers with nothing lost and nothing twice.
+        more before it (all of them, up to the dedup window, while there is no cursor yet).
+        Used by :mod:`pytiktoklive.fleet` to hand rooms over between workers with nothing lost
+        and nothing twice.
         """
         self._note_safe_point()
         cursor, internal_ext = self._safe
