@@ -18,7 +18,7 @@ from pytiktoklive import TikTok
 from pytiktoklive.errors import LiveEndedError
 from pytiktoklive.events import Event
 from pytiktoklive.live import Live, ResumePoint
-from pytiktoklive.simulator import LivelyScenario, RoomSpec, Simulator, SimRoom
+from pytiktoklive.simulator import LivelyScenario, RoomSpec, SimRoom, Simulator
 
 
 async def take(live: Live, count: int) -> List[Event]:
