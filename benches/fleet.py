@@ -3,7 +3,7 @@
 ::
 
     python benches/fleet.py --rooms 100 --workers 2 [--rate 1] [--warmup 10] [--seconds 30]
-    python benches/fleet.py --all          # 1 and 2 workers x 100 and 1000 rooms, one table
+    python benches/fleet.py --all --total-rate 300   # 1 and 2 workers x 100 and 1000 rooms, a table
 
 Each run starts its own ``redis-server`` (no persistence), a simulator process
 (``sim_server.py``: N endless lively rooms, ``load_user0`` …) and W ``pytiktoklive fleet worker``
@@ -85,7 +85,7 @@ async def run(
         return dict(json.loads(sim.stdout.readline()))
 
     processes: List[subprocess.Popen[bytes]] = []
-    result: Dict[str, Any] = {"rooms": rooms, "workers": workers, "rate": rate, "lease_ttl": lease_ttl}
+    result: Dict[str, Any] = {"rooms": rooms, "workers": workers, "rate": round(rate, 4), "lease_ttl": lease_ttl}
     try:
         async with Fleet(redis.url, shards=16) as fleet:
             await fleet.add(*(f"load_user{index}" for index in range(rooms)))
@@ -184,12 +184,19 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--lease-ttl", type=float, default=6.0)
+    parser.add_argument(
+        "--total-rate",
+        type=float,
+        help="messages/s for all rooms together (sets --rate per room count; one simulator process "
+        "saturates at a few hundred on a busy machine)",
+    )
     parser.add_argument("--all", action="store_true", help="1 and 2 workers x 100 and 1000 rooms")
     args = parser.parse_args()
     configs = [(100, 1), (100, 2), (1000, 1), (1000, 2)] if args.all else [(args.rooms, args.workers)]
     results = []
     for rooms, workers in configs:
-        result = asyncio.run(run(rooms, workers, args.rate, args.warmup, args.seconds, args.lease_ttl))
+        rate = args.total_rate / (6 * rooms) if args.total_rate else args.rate
+        result = asyncio.run(run(rooms, workers, rate, args.warmup, args.seconds, args.lease_ttl))
         print(json.dumps(result), flush=True)
         results.append(result)
     if args.all:
