@@ -85,7 +85,8 @@ async def run(
         return dict(json.loads(sim.stdout.readline()))
 
     processes: List[subprocess.Popen[bytes]] = []
-    result: Dict[str, Any] = {"rooms": rooms, "workers": workers, "rate": round(rate, 4), "lease_ttl": lease_ttl}
+    result: Dict[str, Any] = {"rooms": rooms, "workers": workers, "rate": round(rate, 4)}
+    result["lease_ttl"] = lease_ttl
     try:
         async with Fleet(redis.url, shards=16) as fleet:
             await fleet.add(*(f"load_user{index}" for index in range(rooms)))
