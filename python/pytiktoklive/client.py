@@ -22,6 +22,7 @@ endpoints are configuration, nothing else changes.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Union
 
 import httpx
