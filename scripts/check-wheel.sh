@@ -171,11 +171,11 @@ musl_load_check() {  # wheel, the musl loader command...
     python3 -m zipfile -e "$wheel" "$dir" || return 1
     output=$("$@" --list "$dir/pytiktoklive/_core.abi3.so" 2>&1) || true
     missing=$(grep -c 'symbol not found' <<<"$output" || true)
-    foreign=$(grep 'symbol not found' <<<"$output" | grep -vE ': _?Py[A-Za-z0-9_]*: symbol not found' || true)
-    echo "  loader: $(grep -m1 'libc.so =>' <<<"$output" || echo 'no libc.so line')"
-    echo "  unresolved: $missing symbols, all CPython C API${foreign:+ EXCEPT:}"
-    [ -z "$foreign" ] || { echo "$foreign"; return 1; }
-    grep -q 'libc.so =>' <<<"$output" && [ "$missing" -gt 0 ]
+    foreign=$(grep -iE 'error|not found' <<<"$output" | grep -vE ': _?Py[A-Za-z0-9_]*: symbol not found' || true)
+    echo "  libc: $(grep -m1 -E 'libc\.[^ ]* => ' <<<"$output" || echo 'NOT LOADED')"
+    echo "  unresolved: $missing symbols, all of the CPython C API${foreign:+, BUT ALSO:}"
+    [ -z "$foreign" ] || { head -20 <<<"$foreign"; return 1; }
+    grep -qE 'libc\.[^ ]* => ' <<<"$output" && [ "$missing" -gt 0 ]
 }
 for wheel in "$DIST"/pytiktoklive-*-cp39-abi3-musllinux_1_2_*.whl; do
     [ -f "$wheel" ] || continue
