@@ -206,7 +206,10 @@ if [ "$SDIST_INSTALL" = 1 ]; then
     log "building and installing the sdist from source: pip install $(basename "$SDIST")"
     python=$(find_python 13 || find_python 12 || find_python 11 || find_python 10 || command -v python3)
     "$python" -m venv "$WORK/venv-sdist"
-    # The dependencies' compiled code is kept between runs; this crate is always rebuilt from the sdist.
+    # The dependencies' compiled code is kept between runs, but this crate must be rebuilt from the sdist:
+    # maturin gives every sdist file one fixed mtime (reproducible archives), so cargo would take a stale
+    # build of the crate for fresh. Dropping its fingerprints makes cargo rebuild it.
+    rm -rf "$CACHE"/target-sdist/release/.fingerprint/pytiktoklive-*
     if CARGO_TARGET_DIR=$CACHE/target-sdist timeout 1800 "$WORK/venv-sdist/bin/pip" install -q "$SDIST" \
         && (cd "$WORK" && "$WORK/venv-sdist/bin/python" "$ROOT/scripts/smoke_wheel.py" ${CAPTURE_ARGS[@]+"${CAPTURE_ARGS[@]}"}); then
         RESULT[sdist]="ok"
