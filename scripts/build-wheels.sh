@@ -97,11 +97,11 @@ for target in "${TARGETS[@]}"; do
             *-linux-musl) compatibility=musllinux_1_2; tag=musllinux_1_2_${target%%-*} ;;
         esac
         log "$target ($compatibility)"
-        rm -f "$OUT"/pytiktoklive-*-"$tag"*.whl
+        rm -f "$OUT"/pytiktoklive-*"$tag".whl
         # `strip = true` in [tool.maturin]; the cargo target dir outlives the clone (incremental re-runs).
         CARGO_TARGET_DIR=$CACHE/target-$target timeout 1800 "$MATURIN" build --release --quiet --zig \
             --target "$target" --compatibility "$compatibility" --out "$OUT"
-        if [ "$compatibility" = musllinux_1_2 ]; then rename_musl_libc "$OUT"/pytiktoklive-*-"$tag".whl; fi
+        if [ "$compatibility" = musllinux_1_2 ]; then rename_musl_libc "$OUT"/pytiktoklive-*"$tag".whl; fi
     fi
     echo "  $target: $((SECONDS - start)) s"
 done
