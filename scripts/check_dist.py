@@ -84,7 +84,9 @@ def check_auditwheel(wheel: Path, tag: str) -> None:
     consistent = re.search(r'consistent with the following platform tag: "([^"]+)"', report)
     found = consistent.group(1) if consistent else f"none (exit {run.returncode}: {report[:300]})"
     check(found == tag, f"auditwheel show: consistent with {tag} (got {found})")
-    versions = re.search(r"system-provided shared libraries: (.*?) This constrains", report)
+    versions = re.search(
+        r"system-provided shared libraries: (.*?) (?:This constrains|The wheel requires)", report
+    )
     if versions:
         print(f"        symbol versions: {versions.group(1)}")
     if tag.startswith("manylinux"):
