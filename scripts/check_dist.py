@@ -57,6 +57,7 @@ SDIST_FILES = [
     "LICENSE",
     "rust/lib.rs",
     "rust/generated/webcast.rs",
+    "rust/generated/webcast.fds",
     "python/pytiktoklive/__init__.py",
     "python/pytiktoklive/_core.pyi",
     "python/pytiktoklive/py.typed",
@@ -131,6 +132,12 @@ def check_wheel(wheel: Path, target: str) -> None:
     check(f"{info}/licenses/LICENSE" in names, "ships the LICENSE")
     metadata = archive.read(f"{info}/METADATA").decode()
     check("Requires-Python: >=3.9" in metadata, "METADATA: Requires-Python >=3.9")
+    # betterproto2 only with the [pure] extra: TikTokLive 7 pins another version, both must install.
+    betterproto2 = [line for line in metadata.splitlines() if line.startswith("Requires-Dist: betterproto2")]
+    check(
+        all("extra == 'pure'" in line or 'extra == "pure"' in line for line in betterproto2),
+        f"METADATA: betterproto2 only in the [pure] extra ({betterproto2})",
+    )
 
     elf = ELFFile(BytesIO(archive.read("pytiktoklive/_core.abi3.so")))
     machine = ELF_MACHINE[target.split("-")[0]]
