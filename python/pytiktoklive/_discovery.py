@@ -361,26 +361,37 @@ class Discovery:
         return items, bool(extra.get("has_more")), next_max_time if isinstance(next_max_time, int) else 0
 
     async def first_fetch(
-        self, room_id: int, signer: Optional[Signer], *, session: Optional[SessionCookies] = None
+        self,
+        room_id: int,
+        signer: Optional[Signer],
+        resume: Optional[Mapping[str, str]] = None,
+        *,
+        session: Optional[SessionCookies] = None,
     ) -> bytes:
         """The room's first ``im/fetch`` (signed): its body carries the cursor and push server.
+        ``resume``: the cursor / internal_ext to resume from (a room taken over from another tracker).
 
         A fetch-flow signer makes it itself (``session``: the logged-in session it may use, when
         the user opted in); its ``X-Set-TT-Cookie`` cookies go into the jar, so that polls and
-        the websocket present them as the web client would."""
+        the websocket present them as the web client would. Resuming is a fetch from a cursor,
+        which the client makes itself (like a poll: unsigned with such a signer)."""
         if signer is not None and signer.performs_fetch:
-            fetched = await signer.fetch(
-                room_id, self.http.client, user_agent=self.http.user_agent, session=session
-            )
-            self.http.set_cookies(fetched.cookies)
-            if fetched.support:
-                self.http.reporter.debug(
-                    "room %d: first fetch by the sign server (%s)",
-                    room_id,
-                    ", ".join(f"{name} {value}" for name, value in fetched.support.items()),
+            if not resume:
+                fetched = await signer.fetch(
+                    room_id, self.http.client, user_agent=self.http.user_agent, session=session
                 )
-            return fetched.body
-        response = await self.http.webcast("im/fetch/", {"room_id": str(room_id)}, signer=signer)
+                self.http.set_cookies(fetched.cookies)
+                if fetched.support:
+                    self.http.reporter.debug(
+                        "room %d: first fetch by the sign server (%s)",
+                        room_id,
+                        ", ".join(f"{name} {value}" for name, value in fetched.support.items()),
+                    )
+                return fetched.body
+            signer = None
+        response = await self.http.webcast(
+            "im/fetch/", {**(resume or {}), "room_id": str(room_id)}, signer=signer
+        )
         if not response.content:
             # TikTok's answer to a fetch it does not trust. Without a cursor nothing can be
             # resumed, so polling on would ask the same question for ever.

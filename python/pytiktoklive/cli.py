@@ -7,6 +7,7 @@
     pytiktoklive record USER [-o PATH] [--quality hd] [--format hls] [--duration 60]
     pytiktoklive info USER | gifts USER | feed | prices
     pytiktoklive simulate [--port 8080]       # serve the simulator for other programs
+    pytiktoklive fleet worker|add|remove|list|status|tail   # many workers on Redis (pytiktoklive.fleet)
 
 Every command takes ``--sim`` (talk to a simulator started in this process instead of
 TikTok; ``--speed`` plays it faster), ``--proxy URL`` and ``--debug``. Errors print one
@@ -630,6 +631,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--sent-log", type=Path, metavar="FILE",
         help="append every message sent to a client to FILE (JSON lines: room, via, msg_id, method, digest)",
     )  # fmt: skip
+    from pytiktoklive.fleet.cli import add_fleet_command  # the fleet's own module (needs redis only to run)
+
+    add_fleet_command(commands, common)
     return parser
 
 
@@ -673,6 +677,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.command == "simulate":
             return _simulate(args)
+        if args.command == "fleet":
+            from pytiktoklive.fleet.cli import run_fleet
+
+            return run_fleet(args)
         return asyncio.run(_run(args, out, err))
     except KeyboardInterrupt:
         err.print("Interrupted.", style="dim")
