@@ -118,6 +118,8 @@ class Live:
         self._task: Optional[asyncio.Task[None]] = None
         self._iterating = False
         self._closed = False
+        #: The LiveGroup that consumes this room's events, if any (it reads the buffer itself).
+        self._group: Optional[object] = None
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "ended" if self.ended else self._session.transport or "starting"
@@ -223,9 +225,21 @@ class Live:
             raise RuntimeError(
                 f"{self!r}: another task is already consuming its events (one consumer per room)"
             )
+        if self._group is not None:
+            raise RuntimeError(f"{self!r}: its group consumes its events (iterate the group)")
+        buffer = self._buffer
+        if len(buffer):  # the usual case under load: no await, no future
+            event = buffer.take_nowait()
+            if self._handlers:
+                self._iterating = True
+                try:
+                    await self._dispatch(event)
+                finally:
+                    self._iterating = False
+            return event
         self._iterating = True
         try:
-            event = await self._buffer.get()  # StopAsyncIteration at the end
+            event = await buffer.get()  # StopAsyncIteration at the end
             await self._dispatch(event)
             return event
         finally:

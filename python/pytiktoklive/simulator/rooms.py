@@ -83,6 +83,9 @@ class RoomSpec:
       wait for their ack (None: never).
     * ``viewers`` — the audience at the start (0: a seeded number).
     * ``in_feed`` — the room is listed by ``feed`` while it is live.
+    * ``push_server`` — the websocket URL ``im/fetch`` hands out for this room ("": the
+      simulator's own). Load generators point rooms at push servers of their own
+      (``benches/loadgen.py``) while the simulator still answers every HTTP request.
     """
 
     username: str
@@ -107,6 +110,7 @@ class RoomSpec:
     close_on_missing_acks: Optional[int] = None
     viewers: int = 0
     in_feed: bool = True
+    push_server: str = ""
 
     def __post_init__(self) -> None:
         if self.page_style not in ("universal", "sigi"):
