@@ -12,7 +12,8 @@ consumes the merged stream (``async for live, event in group``), as an applicati
 limit and every room's buffer fills. One run reports, in one JSON object:
 
 * ``setup_seconds``: ``track_many`` (page, ``room/info``, signed first ``im/fetch`` per room);
-  ``connect_seconds``: until every room's websocket is open (the generator counts them);
+  ``connect_seconds``: until every room's websocket is open (the generator counts them). The
+  push processes send nothing until then, so connecting is measured on its own;
 * ``events_per_second`` delivered to the consumer in the window, and
   ``events_per_cpu_second``: per CPU-second of this process (``time.process_time``);
 * ``decode_events_per_cpu_second``: :func:`pytiktoklive.decode_frame` alone on the same frames
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import gc
 import json
 import os
@@ -68,6 +70,26 @@ def rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+class GCTimer:
+    """CPU seconds the cyclic garbage collector took (``gc.callbacks``), for the report."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.by_generation = [[0, 0.0], [0, 0.0], [0, 0.0]]  # collections, CPU seconds
+        self._began = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: Dict[str, Any]) -> None:
+        if phase == "start":
+            self._began = time.process_time()
+        else:
+            took = time.process_time() - self._began
+            self.seconds += took
+            entry = self.by_generation[info["generation"]]
+            entry[0] += 1
+            entry[1] = round(entry[1] + took, 3)
+
+
 def percentile(ordered: List[float], fraction: float) -> float:
     if not ordered:
         return float("nan")
@@ -91,11 +113,14 @@ class LoadGen:
         parsed: Dict[str, Any] = json.loads(line)
         return parsed
 
-    def stats(self) -> Dict[str, Any]:
+    def ask(self, command: str) -> Dict[str, Any]:
         stdin: IO[str] = self.process.stdin  # type: ignore[assignment]
-        stdin.write("stats\n")
+        stdin.write(command + "\n")
         stdin.flush()
         return self._read()
+
+    def stats(self) -> Dict[str, Any]:
+        return self.ask("stats")
 
     def close(self) -> None:
         try:
@@ -164,6 +189,7 @@ async def run(
     concurrency: Optional[int],
     decode_seconds: float,
     with_tiktoklive: bool,
+    profile: Optional[Path] = None,
 ) -> Dict[str, Any]:
     templates = load_templates()
     frames = decode_frames(templates, 64)
@@ -205,14 +231,23 @@ async def run(
                     connect_seconds = time.perf_counter() - setup_began
                     break
                 await asyncio.sleep(0.1)
+            await asyncio.to_thread(gen.ask, "go")
             await asyncio.sleep(warmup)
             gen_before = await asyncio.to_thread(gen.stats)
             load_before = os.getloadavg()[0]
+            gc_timer = GCTimer()
             count_before, cpu_before, wall_before = counted, time.process_time(), time.perf_counter()
             measuring = True
+            if profile is not None:
+                profiler = cProfile.Profile(time.process_time)  # CPU time: the machine is shared
+                profiler.enable()
             await asyncio.sleep(seconds)
+            if profile is not None:
+                profiler.disable()
+                profiler.dump_stats(str(profile))
             measuring = False
             count_after, cpu_after, wall_after = counted, time.process_time(), time.perf_counter()
+            gc.callbacks.remove(gc_timer._callback)
             gen_after = await asyncio.to_thread(gen.stats)
             rss_running = rss_bytes()
             buffered = sum(len(live._buffer) for live in group.lives.values())
@@ -244,6 +279,9 @@ async def run(
         "events_per_second": round(events / wall, 1),
         "events_per_cpu_second": round(events / cpu, 1) if cpu else None,
         "client_cpu_percent": round(100.0 * cpu / wall, 1),
+        "gc_cpu_percent_of_client": round(100.0 * gc_timer.seconds / cpu, 1) if cpu else None,
+        "gc_collections_by_generation": gc_timer.by_generation,
+        "gc_tracked_objects": len(gc.get_objects()),
         "sent_per_second": round((gen_after["messages"] - gen_before["messages"]) / gen_wall, 1),
         "acks_per_second": round((gen_after["acks"] - gen_before["acks"]) / gen_wall, 1),
         "push_cpu_percent": round(100.0 * push_cpu / gen_wall, 1),
@@ -277,6 +315,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, help="track_many's concurrency (default: its own)")
     parser.add_argument("--decode-seconds", type=float, default=3.0, help="CPU seconds of decode-only")
     parser.add_argument("--tiktoklive", action="store_true", help="TikTokLive's decoder too (.venv-bench)")
+    parser.add_argument("--profile", type=Path, help="cProfile the measurement window into this file")
     parser.add_argument("--json-out", type=Path, help="append the result as one JSON line to this file")
     arguments = parser.parse_args()
     result = asyncio.run(
@@ -289,6 +328,7 @@ def main() -> None:
             arguments.concurrency,
             arguments.decode_seconds,
             arguments.tiktoklive,
+            arguments.profile,
         )
     )
     line = json.dumps(result)

@@ -28,8 +28,10 @@ connection's send buffer has room (the client is the limit: backpressure reaches
 server through TCP). Small kernel send buffers (``SO_SNDBUF``) keep frames from queueing
 for seconds in the kernel.
 
-Commands on stdin, one JSON line each on stdout: ``stats`` (frames/messages sent, acks and
-heartbeats received, open connections, CPU seconds of every process), ``quit``.
+Commands on stdin, one JSON line each on stdout: ``go`` (start sending: until then the push
+processes accept connections but send nothing, so that connecting is measured alone),
+``stats`` (frames/messages sent, acks and heartbeats received, open connections, CPU seconds
+of every process), ``quit``.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ _ID_BASE = 1 << 62
 _COUNTER_BITS = 20
 _TIME_MASK = (1 << 41) - 1
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#: The push server's answer to a heartbeat: a PushFrame of payload type "hb", no payload.
+_HEARTBEAT_ANSWER = bytes((0x82, 10)) + b"\x32\x02pb\x3a\x02hb\x42\x00"
 
 
 def sent_ms(msg_id: int) -> int:
@@ -297,8 +301,8 @@ def load_templates(per_frame: int = PER_FRAME) -> List[FrameTemplate]:
 class Counters:
     """Shared with the parent: what one push process did (multiprocessing RawArray of int64)."""
 
-    FRAMES, MESSAGES, ACKS, HEARTBEATS, OPEN, CONNECTIONS, CPU_MS = range(7)
-    SIZE = 7
+    FRAMES, MESSAGES, ACKS, HEARTBEATS, OPEN, CONNECTIONS, CPU_MS, GO = range(8)
+    SIZE = 8
 
 
 class _PushConnection(asyncio.Protocol):
@@ -408,6 +412,7 @@ class _PushConnection(asyncio.Protocol):
                     self.server.count(Counters.ACKS, 1)
                 elif b"\x3a\x02hb" in payload:
                     self.server.count(Counters.HEARTBEATS, 1)
+                    self.transport.write(_HEARTBEAT_ANSWER)  # type: ignore[union-attr]  # as TikTok does
             position += header + length
         del data[:position]
 
@@ -421,6 +426,11 @@ class _PushServer:
         self.ids = IdSource()
         self._next_template = 0
 
+    @property
+    def held(self) -> bool:
+        """Frames wait for the parent's ``go`` (connect time is then measured on its own)."""
+        return not self.counters[Counters.GO]
+
     def count(self, which: int, amount: int) -> None:
         self.counters[which] += amount
 
@@ -433,6 +443,8 @@ class _PushServer:
 
     def pump(self, connection: _PushConnection) -> None:
         """Saturation: write until the connection's send buffer is full."""
+        if self.held:
+            return
         for _ in range(16):
             if connection.paused or not connection.open:
                 return
@@ -468,7 +480,12 @@ def _push_process(sock: socket.socket, rate: float, per_frame: int, counters: An
 
         listener = await asyncio.get_running_loop().create_server(protocol, sock=sock, backlog=4096)
         async with listener:
+            while server.held:
+                await asyncio.sleep(0.05)
+                counters[Counters.CPU_MS] = int(time.process_time() * 1000)
             if rate == 0:
+                for connection in list(server.connections):
+                    server.pump(connection)
                 while True:
                     await asyncio.sleep(0.1)
                     counters[Counters.CPU_MS] = int(time.process_time() * 1000)
@@ -527,7 +544,12 @@ async def serve(rooms: int, rate: float, workers: int, per_frame: int, host: str
             while True:
                 line: Optional[str] = await asyncio.to_thread(sys.stdin.readline)
                 command = (line or "quit").strip()
-                if command == "stats":
+                if command == "go":
+                    for shared in counters:
+                        shared[Counters.GO] = 1
+                    print(json.dumps({"go": True}))
+                    sys.stdout.flush()
+                elif command == "stats":
                     print(json.dumps(_stats(counters)))
                     sys.stdout.flush()
                 elif command == "quit":

@@ -39,7 +39,10 @@ Deliver = Callable[[List[Event]], Awaitable[None]]
 
 
 #: Websocket messages read from the socket but not yet by the room (websockets' ``max_queue``).
-_MAX_QUEUED_FRAMES = 4
+_MAX_QUEUED_FRAMES = 2
+#: Bytes one socket read may take (asyncio's default is 256 KiB). Everything read is parsed into
+#: frames at once, so this bounds what a paused room holds besides its queued frames.
+_READ_CHUNK = 32 * 1024
 
 
 class ConnectionDropped(Exception):
@@ -243,6 +246,8 @@ async def run_websocket(
         )
         # Opening resets the per-connection state (the previous handshake's interval among it),
         # so this connection's options come after it.
+        if hasattr(connection.transport, "max_size"):  # asyncio's selector transports (CPython)
+            connection.transport.max_size = _READ_CHUNK
         protocol.connection_opened()
         if handshake_options:
             protocol.apply_handshake_options(handshake_options)

@@ -26,6 +26,8 @@ __all__ = ["LiveGroup"]
 
 #: Events taken from one room in a row before the next ready room gets its turn.
 _BURST = 64
+#: Events handed out without suspending, at most, before the consumer lets the loop run.
+_YIELD_EVERY = 256
 
 
 class _GroupIterator:
@@ -66,6 +68,7 @@ class LiveGroup:
         self._queued: Set[Live] = set()
         self._running: Set[Live] = set()
         self._burst = 0
+        self._unyielded = 0
         self._wakeup: Optional[asyncio.Future[None]] = None
 
     def __len__(self) -> int:
@@ -138,6 +141,7 @@ class LiveGroup:
                 if not ready:
                     if not self._running:
                         raise StopAsyncIteration
+                    self._unyielded = 0
                     self._wakeup = asyncio.get_running_loop().create_future()
                     try:
                         await self._wakeup
@@ -152,6 +156,13 @@ class LiveGroup:
                     self._burst = 0
                     if buffer.closed and live in self._running:
                         self._finish(live)
+                    continue
+                self._unyielded += 1
+                if self._unyielded >= _YIELD_EVERY:
+                    # Taking buffered events never suspends: let the readers (and every timer)
+                    # run now and then, or a long backlog would freeze the loop while it drains.
+                    self._unyielded = 0
+                    await asyncio.sleep(0)
                     continue
                 event = buffer.take_nowait()
                 self._burst += 1

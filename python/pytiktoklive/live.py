@@ -54,6 +54,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Handler", "Live"]
 
+#: Events handed out without suspending, at most, before the consumer lets the loop run.
+_YIELD_EVERY = 256
+
 E = TypeVar("E", bound=Event)
 #: A sync or async function of one event.
 Handler = Callable[[E], Any]
@@ -120,6 +123,7 @@ class Live:
         self._closed = False
         #: The LiveGroup that consumes this room's events, if any (it reads the buffer itself).
         self._group: Optional[object] = None
+        self._unyielded = 0
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "ended" if self.ended else self._session.transport or "starting"
@@ -228,7 +232,8 @@ class Live:
         if self._group is not None:
             raise RuntimeError(f"{self!r}: its group consumes its events (iterate the group)")
         buffer = self._buffer
-        if len(buffer):  # the usual case under load: no await, no future
+        self._unyielded += 1
+        if len(buffer) and self._unyielded < _YIELD_EVERY:  # under load: no await, no future
             event = buffer.take_nowait()
             if self._handlers:
                 self._iterating = True
@@ -237,8 +242,11 @@ class Live:
                 finally:
                     self._iterating = False
             return event
+        self._unyielded = 0  # get() suspends when it waits, and at least once here otherwise
         self._iterating = True
         try:
+            if len(buffer):
+                await asyncio.sleep(0)  # a long backlog must not freeze the loop while it drains
             event = await buffer.get()  # StopAsyncIteration at the end
             await self._dispatch(event)
             return event
