@@ -235,8 +235,8 @@ async def run_websocket(
     """Run one websocket connection to ``url``.
 
     ``wait_for_room`` (the room buffer's ``wait_writable``) is awaited before each frame is
-    read; it returns False once the room is closed. Returns when the live has ended (or the
-    room was closed); raises when the connection is lost or refused.
+    read; once it returns False (the room was closed) this raises ``CancelledError``. Returns
+    when the live has ended; raises when the connection is lost or refused.
     """
     reporter.debug("%s: connecting to %s", label, url)
     connection = await _open(url, options)
@@ -260,7 +260,9 @@ async def run_websocket(
                 # Room for a frame's events first: a full buffer pauses reading here, where the
                 # watchdog is not armed (the server is not silent, the consumer is slow).
                 if wait_for_room is not None and not await wait_for_room():
-                    return  # the room was closed by its owner
+                    # Closed by its owner, who is cancelling this task: go as a cancellation
+                    # would (not as the end of the LIVE).
+                    raise asyncio.CancelledError
                 if watchdog is not None:
                     watchdog.arm()
                 try:
@@ -290,6 +292,12 @@ async def run_websocket(
                     await deliver(events)
                 if protocol.ended:
                     return
+        except asyncio.CancelledError:
+            # The room is being closed: no closing handshake. It could not complete anyway while
+            # reading is paused (a full queue), and a second cancellation would then interrupt
+            # it and leave the socket open.
+            connection.transport.abort()
+            raise
         finally:
             heartbeats.cancel()
             await asyncio.gather(heartbeats, return_exceptions=True)
