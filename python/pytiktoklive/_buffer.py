@@ -43,8 +43,8 @@ __all__ = ["DEFAULT_BUFFER_BUDGET", "OVERFLOW_POLICIES", "BufferBudget", "EventB
 OVERFLOW_POLICIES = ("block", "error")
 
 #: Events all the rooms of one client may hold together (see README, "Memory"): about
-#: 4-5 KB each once decoded, so ~80 MB however many rooms fall behind.
-DEFAULT_BUFFER_BUDGET = 16384
+#: 2-3 KB each once decoded, so ~20 MB however many rooms fall behind.
+DEFAULT_BUFFER_BUDGET = 8192
 # Free events that wake one more room waiting for the budget (about a busy frame's worth).
 _WAKE_BATCH = 32
 
@@ -143,31 +143,44 @@ class EventBuffer:
             room = min(room, self._budget.free)
         return room
 
+    def _can_read(self) -> bool:
+        """Room for another frame: one event of the room's own capacity, and (when the budget is
+        scarce) about a frame's worth of the budget, so that a reader seldom holds a decoded
+        frame it cannot hand over."""
+        if len(self._items) >= self.capacity:
+            return False
+        budget = self._budget
+        return budget is None or budget.free >= min(_WAKE_BATCH, budget.limit)
+
     async def wait_writable(self) -> bool:
-        """Wait until at least one event fits. False if the buffer was closed."""
-        while not self._closed and self._room() <= 0:
-            if len(self._items) >= self.capacity and self.overflow == "error":
-                error = BackpressureError(
-                    f"{self._label}: the consumer fell behind by {len(self._items)} events (overflow='error')"
-                )
-                self.close(error)
-                raise error
-            if self._stalled_since is None:
-                self._stalled_since = asyncio.get_running_loop().time()
-                self.stalls += 1
-                self._reporter.warn(
-                    "%s: the consumer is slow, %d events are waiting; pausing reads until it catches up",
-                    self._label,
-                    len(self._items),
-                )
-            waiter = self._writable = asyncio.get_running_loop().create_future()
-            if self._budget is not None and len(self._items) < self.capacity:
-                self._budget._wait(self)
-            try:
-                await waiter
-            finally:
-                self._writable = None
+        """Wait until another frame's events may be read (see :meth:`_can_read`). False if the
+        buffer was closed."""
+        while not self._closed and not self._can_read():
+            await self._wait_for_room()
         return not self._closed
+
+    async def _wait_for_room(self) -> None:
+        if len(self._items) >= self.capacity and self.overflow == "error":
+            error = BackpressureError(
+                f"{self._label}: the consumer fell behind by {len(self._items)} events (overflow='error')"
+            )
+            self.close(error)
+            raise error
+        if self._stalled_since is None:
+            self._stalled_since = asyncio.get_running_loop().time()
+            self.stalls += 1
+            self._reporter.warn(
+                "%s: the consumer is slow, %d events are waiting; pausing reads until it catches up",
+                self._label,
+                len(self._items),
+            )
+        waiter = self._writable = asyncio.get_running_loop().create_future()
+        if self._budget is not None and len(self._items) < self.capacity:
+            self._budget._wait(self)
+        try:
+            await waiter
+        finally:
+            self._writable = None
 
     async def put(self, event: Event) -> bool:
         """Append ``event``, waiting while the buffer is full. False if the buffer was closed."""
@@ -178,7 +191,9 @@ class EventBuffer:
         False if the buffer was closed before all were taken in."""
         start = 0
         while start < len(events):
-            if not await self.wait_writable():
+            while not self._closed and self._room() <= 0:
+                await self._wait_for_room()
+            if self._closed:
                 return False
             end = start + self._room()
             self._append(events[start:end] if start or end < len(events) else events)

@@ -101,7 +101,7 @@ class TikTok:
         max_buffered_events: events each room holds for a slow consumer before it stops reading.
         buffer_budget: events all the rooms of this client hold together, at most (a room waiting
             for it pauses like a room whose buffer is full): bounds memory however many rooms fall
-            behind (about 4-5 KB per event; see the README's "Memory").
+            behind (about 2-3 KB per event; see the README's "Memory").
         overflow: ``"block"`` (stop reading until the consumer catches up) or ``"error"``.
         idle_timeout: seconds without any websocket frame before reconnecting.
         dedup_window: message ids each room remembers to drop repeats.
