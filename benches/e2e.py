@@ -51,11 +51,10 @@ from typing import IO, Any, Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from loadgen import PREFIX, WARMUP, decode_frames, load_templates, sent_ms  # noqa: E402
-
-from pytiktoklive import TikTok, decode_frame  # noqa: E402
-from pytiktoklive.config import Endpoints  # noqa: E402
-from pytiktoklive.decoding import backend  # noqa: E402
+from loadgen import PREFIX, WARMUP, decode_frames, load_templates, sent_ms
+from pytiktoklive import TikTok, decode_frame
+from pytiktoklive.config import Endpoints
+from pytiktoklive.decoding import backend
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -206,7 +205,9 @@ async def run(
             opened_before = gen.stats()["connections"]
             setup_began = time.perf_counter()
             extra = {} if concurrency is None else {"concurrency": concurrency}
-            group = await tiktok.track_many(names, fetch_gift_info=False, process_initial_events=False, **extra)
+            group = await tiktok.track_many(
+                names, fetch_gift_info=False, process_initial_events=False, **extra
+            )
             setup_seconds = time.perf_counter() - setup_began
             counted = 0
             measuring = False
@@ -310,7 +311,9 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, default=1)
     parser.add_argument("--rate", type=float, default=0.0, help="messages/s per room; 0: saturate")
     parser.add_argument("--workers", type=int, default=2, help="push processes of the load generator")
-    parser.add_argument("--warmup", type=float, default=10.0, help="seconds after connecting before measuring")
+    parser.add_argument(
+        "--warmup", type=float, default=10.0, help="seconds after connecting before measuring"
+    )
     parser.add_argument("--seconds", type=float, default=30.0, help="length of the measurement window")
     parser.add_argument("--concurrency", type=int, help="track_many's concurrency (default: its own)")
     parser.add_argument("--decode-seconds", type=float, default=3.0, help="CPU seconds of decode-only")

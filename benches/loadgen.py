@@ -57,7 +57,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from busy_room import MIX, SEED, captured_messages  # noqa: E402
+from busy_room import MIX, SEED, captured_messages
 
 PREFIX = "load_user"
 WARMUP = "warmup_user"
@@ -364,8 +364,11 @@ class _PushConnection(asyncio.Protocol):
         response = (
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Accept: {accept}\r\n"
-            + ("Sec-WebSocket-Protocol: echo-protocol\r\n" if "echo-protocol" in headers.get(
-                "sec-websocket-protocol", "") else "")
+            + (
+                "Sec-WebSocket-Protocol: echo-protocol\r\n"
+                if "echo-protocol" in headers.get("sec-websocket-protocol", "")
+                else ""
+            )
             + "Handshake-Options: ping-interval=10\r\n\r\n"
         )
         self.transport.write(response.encode())  # type: ignore[union-attr]
@@ -407,7 +410,10 @@ class _PushConnection(asyncio.Protocol):
                 # Only the payload type matters for the counters: an ack is ~40 bytes with
                 # "ack" in it, a heartbeat carries "hb"; unmasking a few bytes is enough.
                 mask = data[position + header - 4 : position + header]
-                payload = bytes(b ^ mask[i % 4] for i, b in enumerate(data[position + header : position + header + min(length, 64)]))
+                payload = bytes(
+                    b ^ mask[i % 4]
+                    for i, b in enumerate(data[position + header : position + header + min(length, 64)])
+                )
                 if b"\x3a\x03ack" in payload:
                     self.server.count(Counters.ACKS, 1)
                 elif b"\x3a\x02hb" in payload:
@@ -537,9 +543,13 @@ async def serve(rooms: int, rate: float, workers: int, per_frame: int, host: str
                         push_server=push_urls[index % workers],
                     )
                 )
-            sim.add_room(RoomSpec(WARMUP, scenario=LivelyScenario(duration=3.0, battle=False), history_size=0))
+            sim.add_room(
+                RoomSpec(WARMUP, scenario=LivelyScenario(duration=3.0, battle=False), history_size=0)
+            )
             endpoints = sim.endpoints
-            print(json.dumps({"www": endpoints.www, "webcast": endpoints.webcast, "signer": endpoints.signer}))
+            print(
+                json.dumps({"www": endpoints.www, "webcast": endpoints.webcast, "signer": endpoints.signer})
+            )
             sys.stdout.flush()
             while True:
                 line: Optional[str] = await asyncio.to_thread(sys.stdin.readline)

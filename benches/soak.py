@@ -71,7 +71,7 @@ async def serve(rooms: int, rate: float, fault_every: float, seed: int) -> None:
     from pytiktoklive.simulator import LivelyScenario, Simulator
 
     rng = random.Random(seed)
-    emitted: Dict[str, "array.array[int]"] = {}
+    emitted: Dict[str, array.array[int]] = {}
     armed: Dict[str, int] = collections.Counter()
     async with Simulator(builtin_rooms=False, seed=seed) as sim:
         made = sim.add_rooms(
@@ -84,7 +84,7 @@ async def serve(rooms: int, rate: float, fault_every: float, seed: int) -> None:
             ids = emitted[room.username] = array.array("q")
             original = room.emit
 
-            def emit(outgoing: Any, original: Any = original, ids: "array.array[int]" = ids) -> Any:
+            def emit(outgoing: Any, original: Any = original, ids: array.array[int] = ids) -> Any:
                 entry = original(outgoing)
                 ids.append(entry.msg_id)
                 return entry
@@ -162,7 +162,7 @@ async def soak(arguments: argparse.Namespace) -> Dict[str, Any]:
     child = Child(arguments)
     try:
         endpoints = Endpoints(**child.ask())
-        delivered: Dict[str, "array.array[int]"] = collections.defaultdict(lambda: array.array("q"))
+        delivered: Dict[str, array.array[int]] = collections.defaultdict(lambda: array.array("q"))
         samples: List[List[float]] = []
         errors: List[str] = []
         async with TikTok(endpoints, idle_timeout=arguments.idle_timeout) as tiktok:

@@ -65,7 +65,14 @@ def main() -> None:
         for frame in frames:
             events += decode(frame)
     cpu = time.process_time() - began
-    print(json.dumps({"decode_events_per_cpu_second": round(events / cpu, 1), "version": TikTokLive.__version__ if hasattr(TikTokLive, "__version__") else ""}))
+    print(
+        json.dumps(
+            {
+                "decode_events_per_cpu_second": round(events / cpu, 1),
+                "version": TikTokLive.__version__ if hasattr(TikTokLive, "__version__") else "",
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -73,7 +73,9 @@ async def test_a_silent_server_is_still_noticed() -> None:
         room.faults.stall_after(0)
         async with Recorder(sim, idle_timeout=IDLE) as client:
             live = await guarded(client.tiktok.track_user(room.username, fetch_gift_info=False))
-            await guarded(sim.wait_until(lambda: live.stats["reconnects"] >= 1), "the stalled room reconnecting")
+            await guarded(
+                sim.wait_until(lambda: live.stats["reconnects"] >= 1), "the stalled room reconnecting"
+            )
             assert any(f"no frame for {IDLE:g}s" in warning for warning in client.warnings)
             room.end()
             events, error = await collect(live)
@@ -87,7 +89,10 @@ async def test_the_budget_bounds_all_rooms_together_and_wakes_them() -> None:
     budget = BufferBudget(40)
     buffers = [EventBuffer(100, reporter=Reporter(), label=f"room {n}", budget=budget) for n in range(4)]
     made = [
-        [Event(method="WebcastChatMessage", msg_id=1000 * room + n, room_id=room, create_time=0) for n in range(60)]
+        [
+            Event(method="WebcastChatMessage", msg_id=1000 * room + n, room_id=room, create_time=0)
+            for n in range(60)
+        ]
         for room in range(4)
     ]
 

@@ -281,4 +281,3 @@ class EventBuffer:
             self._budget._release(dropped)
         self._wake_writer()
         return dropped
-

@@ -111,7 +111,7 @@ class _IdleWheel:
             self._handle = None
 
 
-_wheels: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _IdleWheel]" = weakref.WeakKeyDictionary()
+_wheels: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _IdleWheel] = weakref.WeakKeyDictionary()
 
 
 def _wheel() -> _IdleWheel:
@@ -254,7 +254,9 @@ async def run_websocket(
         await _flush(connection, protocol)
         reporter.info("%s: connected to the websocket", label)
         heartbeats = asyncio.ensure_future(_send_heartbeats(connection, protocol))
-        watchdog = _IdleWatchdog(connection, options.idle_timeout) if options.idle_timeout is not None else None
+        watchdog = (
+            _IdleWatchdog(connection, options.idle_timeout) if options.idle_timeout is not None else None
+        )
         try:
             while True:
                 # Room for a frame's events first: a full buffer pauses reading here, where the

@@ -106,7 +106,7 @@ class LiveGroup:
             live._group = self
             self._running.add(live)
             buffer = live._buffer
-            buffer.listener = lambda live=live: self._mark_ready(live)  # type: ignore[misc]
+            buffer.listener = lambda live=live: self._mark_ready(live)
             if len(buffer) or buffer.closed:
                 self._mark_ready(live)
 
