@@ -40,6 +40,10 @@ def test_end_to_end(benchmark: Any, rooms: int, rate: float) -> None:
     if benchmark.disabled:
         pytest.skip("end-to-end runs take a minute each: pass --benchmark-enable")
     import e2e
+    from busy_room import CAPTURES, captured_messages
+
+    if captured_messages() is None:
+        pytest.skip(f"no captures at {CAPTURES}: the load generator serves real captured messages")
 
     def one_run() -> Dict[str, Any]:
         return asyncio.run(e2e.run(rooms, rate, 2, WARMUP, SECONDS, None, 1.0, False))
