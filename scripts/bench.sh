@@ -74,10 +74,13 @@ BENCH_ARGS=(--benchmark-enable --benchmark-max-time="$BENCH_MAX_TIME" --benchmar
 if [ "$WHAT" = all ] || [ "$WHAT" = all+soak ] || [ "$WHAT" = decode ]; then
     log "decoding: pytiktoklive (Rust core, no-objects path, pure Python)"
     run timeout 600 $VPY -m pytest benches/test_decode.py "${BENCH_ARGS[@]}" \
-        --benchmark-json="$OUT/decode-ours.json"
+        --benchmark-json="$OUT/decode-ours.json" || echo "(a decode benchmark failed; the others go on)"
     log "decoding: TikTokLive $($BPY -c 'import importlib.metadata as m; print(m.version("TikTokLive"))')"
+    # Two rounds: one takes ~10-40 s (TikTokLive decodes ~100-600 events/s). Its teardown sometimes
+    # reports an exception TikTokLive ignores ('cls_name'); the timings are written all the same.
     run timeout 900 $BPY -m pytest benches/test_decode_tiktoklive.py "${BENCH_ARGS[@]}" \
-        --benchmark-json="$OUT/decode-tiktoklive.json"
+        --benchmark-min-rounds=2 -p no:unraisableexception \
+        --benchmark-json="$OUT/decode-tiktoklive.json" || echo "(the TikTokLive benchmark failed)"
 fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = all+soak ] || [ "$WHAT" = e2e ]; then
