@@ -10,6 +10,7 @@ Prints one JSON object: events per CPU-second.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import sys
 import time
@@ -69,7 +70,7 @@ def main() -> None:
         json.dumps(
             {
                 "decode_events_per_cpu_second": round(events / cpu, 1),
-                "version": TikTokLive.__version__ if hasattr(TikTokLive, "__version__") else "",
+                "version": importlib.metadata.version("TikTokLive"),
             }
         )
     )
