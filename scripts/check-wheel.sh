@@ -8,8 +8,9 @@
 #                                                # a full release build of the Rust core)
 #
 # Interpreters are found as python3.X on PATH, else under $PYENV_ROOT/versions; missing ones are skipped
-# with a message. Python 3.9 has no simulator (betterproto2 needs 3.10), so its client polls a simulator
-# served by one of the newer venvs. Needs network access (or a pip cache) for the wheel's dependencies.
+# with a message. Every version runs the simulator and follows a LIVE over the websocket (the Rust core
+# encodes; the plain wheel has no betterproto2). Needs network access (or a pip cache) for the wheel's
+# dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -24,9 +25,7 @@ done
 
 log() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/check-wheel.XXXXXX")
-SIM_PID=""
 cleanup() {
-    if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -81,7 +80,7 @@ if "Requires-Python: >=3.9" not in metadata:
 members = {m.split("/", 1)[1] for m in tarfile.open(sdist).getnames() if "/" in m}
 for required in [
     "pyproject.toml", "Cargo.toml", "Cargo.lock", "README.md", "LICENSE", "rust/lib.rs",
-    "rust/generated/webcast.rs", "python/pytiktoklive/__init__.py", "python/pytiktoklive/_core.pyi",
+    "rust/generated/webcast.rs", "rust/generated/webcast.fds", "python/pytiktoklive/__init__.py", "python/pytiktoklive/_core.pyi",
     "python/pytiktoklive/py.typed",
 ]:
     if required not in members:
@@ -114,7 +113,7 @@ CAPTURE_ARGS=()
 if [ -f "$CAPTURE" ]; then CAPTURE_ARGS=(--capture "$CAPTURE"); else echo "no real capture at $CAPTURE: the smoke checks use a hand-made frame only"; fi
 
 declare -A RESULT
-SIM_VENV=""
+NEWEST=""
 FAILED=0
 cat >"$WORK/pytest.ini" <<'EOF'
 [pytest]
@@ -126,7 +125,6 @@ from pytiktoklive import TikTok
 
 
 async def test_fixture(tiktok_simulator):
-    # Python 3.9: the plugin's stand-in fixture skips (no simulator), and pytest itself still starts.
     async with TikTok(tiktok_simulator.endpoints) as tiktok:
         live = await tiktok.track_user("demo_user")
         assert len([event async for event in live.events]) > 20
@@ -134,38 +132,27 @@ EOF
 
 # Called in `if` conditions, where set -e does not apply: every step says `|| return 1`.
 install_and_smoke() {  # minor version, interpreter
-    local minor=$1 python=$2 venv="$WORK/venv3.$1" sim_args=() events status=0
+    local minor=$1 python=$2 venv="$WORK/venv3.$1" events
     log "Python 3.$minor ($python)"
     "$python" -m venv "$venv" || return 1
     timeout 300 "$venv/bin/pip" install -q "$WHEEL" || return 1
     "$venv/bin/pytiktoklive" --version || return 1
-    if [ "$minor" -lt 10 ] && [ -n "$SIM_VENV" ]; then
-        "$SIM_VENV/bin/python" -m pytiktoklive.simulator --port 0 --speed 5 --load-rooms 1 >"$WORK/sim.out" 2>&1 &
-        SIM_PID=$!
-        for _ in $(seq 100); do grep -q 'listening on' "$WORK/sim.out" && break; sleep 0.1; done
-        sim_args=(--sim-url "$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$WORK/sim.out")")
-    fi
     (cd "$WORK" && timeout 120 "$venv/bin/python" "$ROOT/scripts/smoke_wheel.py" \
-        ${CAPTURE_ARGS[@]+"${CAPTURE_ARGS[@]}"} ${sim_args[@]+"${sim_args[@]}"}) || status=1
-    if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; SIM_PID=""; fi
-    [ "$status" = 0 ] || return 1
-    if [ "$minor" -ge 10 ]; then
-        events=$(cd "$WORK" && timeout 60 "$venv/bin/pytiktoklive" --sim --speed 20 watch demo_user --json \
-            | grep -c '^{"type"') || true
-        echo "  cli: pytiktoklive --sim --speed 20 watch demo_user --json printed ${events:-0} events"
-        [ "${events:-0}" -ge 20 ] || return 1
-    fi
+        ${CAPTURE_ARGS[@]+"${CAPTURE_ARGS[@]}"}) || return 1
+    events=$(cd "$WORK" && timeout 60 "$venv/bin/pytiktoklive" --sim --speed 20 watch demo_user --json \
+        | grep -c '^{"type"') || true
+    echo "  cli: pytiktoklive --sim --speed 20 watch demo_user --json printed ${events:-0} events"
+    [ "${events:-0}" -ge 20 ] || return 1
 }
 
 # pytest imports every installed plugin at start-up, in every project of the environment.
-check_plugin() {  # minor version: pytest starts; the fixture runs (>= 3.10) or skips (3.9)
+check_plugin() {  # minor version: pytest starts and the fixture runs
     local minor=$1 venv="$WORK/venv3.$1"
     log "Python 3.$minor: the pytest11 plugin"
     timeout 300 "$venv/bin/pip" install -q pytest pytest-asyncio || return 1
     (cd "$WORK" && timeout 120 "$venv/bin/python" -m pytest -q -p no:cacheprovider -rs test_plugin.py)
 }
 
-# Newest first: a >= 3.10 venv then serves the simulator for the 3.9 client.
 for minor in 13 12 11 10 9; do
     if ! python=$(find_python "$minor"); then
         echo "Python 3.$minor: not found, skipped"
@@ -174,15 +161,15 @@ for minor in 13 12 11 10 9; do
     fi
     if install_and_smoke "$minor" "$python"; then
         RESULT[$minor]="ok"
-        if [ -z "$SIM_VENV" ] && [ "$minor" -ge 10 ]; then SIM_VENV="$WORK/venv3.$minor"; fi
+        if [ -z "$NEWEST" ]; then NEWEST=$minor; fi
     else
         RESULT[$minor]="FAILED"
         FAILED=1
     fi
 done
 
-# The plugin on the oldest Python (no simulator there) and on the newest.
-for minor in 9 "${SIM_VENV##*venv3.}"; do
+# The plugin on the oldest Python and on the newest.
+for minor in 9 "$NEWEST"; do
     [ -n "$minor" ] && [ "${RESULT[$minor]:-}" = "ok" ] || continue
     if check_plugin "$minor"; then
         RESULT[$minor]="ok (+ pytest plugin)"

@@ -217,7 +217,7 @@ async def _tiktok(args: argparse.Namespace) -> AsyncIterator[TikTok]:
     try:
         from pytiktoklive.simulator import Simulator
     except ImportError as exc:
-        raise CommandError(f"--sim needs Python >= 3.10 and betterproto2 ({exc})") from exc
+        raise CommandError(f"--sim: the simulator did not import ({exc})") from exc
     if not args.proxy:
         # Loopback traffic must not go to a proxy of the environment (HTTP(S)_PROXY…).
         no_proxy = os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or ""
@@ -467,7 +467,7 @@ def _simulate(args: argparse.Namespace) -> int:
     try:
         from pytiktoklive.simulator import run_simulator
     except ImportError as exc:
-        raise CommandError(f"the simulator needs Python >= 3.10 and betterproto2 ({exc})") from exc
+        raise CommandError(f"the simulator did not import ({exc})") from exc
 
     def say(text: str) -> None:
         print(text, flush=True)  # a pipe (a supervisor, a test) must see the URLs at once

@@ -21,12 +21,10 @@ endpoints are configuration, nothing else changes.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Union
 
 import httpx
 
-from pytiktoklive import _frames
 from pytiktoklive._buffer import DEFAULT_BUFFER_BUDGET, BufferBudget, EventBuffer, check_overflow
 from pytiktoklive._discovery import Discovery
 from pytiktoklive._http import DEFAULT_USER_AGENT, TikTokHTTP
@@ -50,7 +48,6 @@ from pytiktoklive._signing import SignerLike, SignServer, as_signer
 from pytiktoklive._websocket import WebsocketOptions
 from pytiktoklive.config import Endpoints
 from pytiktoklive.errors import (
-    ConnectionFailedError,
     InvalidUsernameError,
     RateLimitError,
     RequestError,
@@ -59,6 +56,7 @@ from pytiktoklive.errors import (
 )
 from pytiktoklive.feed import Feed
 from pytiktoklive.group import LiveGroup
+from pytiktoklive.limits import DEFAULT_HTTP_LIMITS, HTTPLimits
 from pytiktoklive.live import Live
 from pytiktoklive.models import GiftInfo, PriceList, RoomInfo, UserInfo
 
@@ -94,7 +92,11 @@ class TikTok:
             login); sent as TikTok's session cookies, never logged.
         http_client: an ``httpx.AsyncClient`` to use (its own proxy settings then apply to HTTP).
         user_agent: the browser User-Agent to present.
-        timeout: seconds for each HTTP request and websocket handshake.
+        timeout: seconds for each HTTP request as a whole (connect, headers, body and redirects:
+            a server sending a byte a second cannot stretch it) and each websocket handshake.
+        limits: :class:`~pytiktoklive.limits.HTTPLimits`: the most bytes each kind of HTTP answer
+            may take (pages, JSON, ``im/fetch``, sign server; counted after decompression), the
+            redirects followed, and the size above which bodies are parsed off the event loop.
         params: extra query parameters for WebCast requests (e.g. another ``tz_name``).
         reconnect: the :class:`ReconnectPolicy` of every room.
         websocket / polling: the transports rooms may use.
@@ -104,7 +106,8 @@ class TikTok:
             behind (about 2-3 KB per event; see the README's "Memory").
         overflow: ``"block"`` (stop reading until the consumer catches up) or ``"error"``.
         idle_timeout: seconds without any websocket frame before reconnecting.
-        dedup_window: message ids each room remembers to drop repeats.
+        dedup_window: message ids each room remembers to drop repeats (8 bytes each; see
+            :class:`~pytiktoklive._protocol.RecentIds`).
     """
 
     def __init__(
@@ -123,6 +126,7 @@ class TikTok:
         http_client: Optional[httpx.AsyncClient] = None,
         user_agent: str = DEFAULT_USER_AGENT,
         timeout: float = 10.0,
+        limits: HTTPLimits = DEFAULT_HTTP_LIMITS,
         params: Optional[Mapping[str, str]] = None,
         reconnect: ReconnectPolicy = DEFAULT_RECONNECT,
         websocket: bool = True,
@@ -147,6 +151,9 @@ class TikTok:
                 raise ValueError("sign_api_key goes with a sign server URL, not with a signer object")
             signer = SignServer(signer or endpoints.signer, api_key=sign_api_key)
         self._signer = as_signer(signer, endpoints.signer)
+        if self._signer is not None:
+            self._signer.limits = limits
+            self._signer.deadline = timeout
         if insecure and verify is not None:
             raise ValueError("pass either verify (trust this CA) or insecure=True (verify nothing), not both")
         self._verify = verify_context(verify)
@@ -166,6 +173,8 @@ class TikTok:
             user_agent=user_agent,
             extra_params=params,
             log_requests=log_requests,
+            limits=limits,
+            deadline=timeout,
         )
         if session_id:
             self._set_session_cookies(session_id)
@@ -374,15 +383,6 @@ class TikTok:
         first_events = protocol.events_received()
         if not process_initial_events:
             first_events = []  # their ids are remembered all the same, so they never come back
-        if settings.websocket and protocol.websocket_offered:
-            try:
-                _frames.require_frame_encoder()
-            except ConnectionFailedError as exc:
-                if not settings.polling:
-                    raise  # fail here, clearly, where outbound frames cannot be encoded
-                # Python 3.9 (no betterproto2): every event still arrives, by HTTP polling.
-                self._reporter.warn("%s: polling instead of the websocket: %s", label, exc)
-                settings = dataclasses.replace(settings, websocket=False)
         buffer = EventBuffer(
             capacity, overflow=overflow, reporter=self._reporter, label=label, budget=self._buffer_budget
         )
