@@ -327,9 +327,14 @@ class Discovery:
         next_max_time = extra.get("max_time")
         return items, bool(extra.get("has_more")), next_max_time if isinstance(next_max_time, int) else 0
 
-    async def first_fetch(self, room_id: int, signer: Optional[Signer]) -> bytes:
-        """The room's first ``im/fetch`` (signed): its body carries the cursor and push server."""
-        response = await self.http.webcast("im/fetch/", {"room_id": str(room_id)}, signer=signer)
+    async def first_fetch(
+        self, room_id: int, signer: Optional[Signer], resume: Optional[Mapping[str, str]] = None
+    ) -> bytes:
+        """The room's first ``im/fetch`` (signed): its body carries the cursor and push server.
+        ``resume``: the cursor / internal_ext to resume from (a room taken over from another tracker)."""
+        response = await self.http.webcast(
+            "im/fetch/", {**(resume or {}), "room_id": str(room_id)}, signer=signer
+        )
         if not response.content:
             # TikTok's answer to a fetch it does not trust. Without a cursor nothing can be
             # resumed, so polling on would ask the same question for ever.

@@ -32,8 +32,9 @@ last one delivered; anything received afterwards is ignored.
 from __future__ import annotations
 
 import array
+import collections
 import urllib.parse
-from typing import Dict, List, Mapping, Optional
+from typing import Deque, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from pytiktoklive import _frames
 from pytiktoklive.decoding import (
@@ -64,6 +65,8 @@ DEFAULT_HEARTBEAT_INTERVAL = 10.0
 _MIN_INTERVAL = 0.05
 _MAX_FETCH_INTERVAL = 30.0
 _MAX_HEARTBEAT_INTERVAL = 60.0
+# Resume points remembered for a consumer that lags behind (older ones are only less precise).
+_BATCH_ENDS_KEPT = 256
 
 
 # Fibonacci hashing: message ids are spread over the table whatever bits of them vary.
@@ -237,11 +240,17 @@ class WebcastProtocol:
         self.batches_received = 0
         self.duplicates_dropped = 0
         self.skipped_messages = 0
+        #: Events handed out so far, and after each batch (newest last, bounded): (events handed
+        #: out, cursor, internal_ext). A consumer that has taken that many events can resume from
+        #: that cursor without losing any (:meth:`Live.resume_point`).
+        self.events_delivered = 0
+        self.batch_ends: Deque[Tuple[int, str, str]] = collections.deque(maxlen=_BATCH_ENDS_KEPT)
 
         self._heartbeat_from_result: Optional[float] = None
         self._heartbeat_from_handshake: Optional[float] = None
         self._heartbeat_seq = 0
         self._seen = RecentIds(dedup_window)
+        self.dedup_window = dedup_window
         # The decoder's limits (see pytiktoklive.decoding): a frame beyond them is a DecodeError.
         self._limits = {
             "max_inflated_size": max_inflated_size,
@@ -295,6 +304,16 @@ class WebcastProtocol:
         params["compress"] = "gzip"
         encoded = urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
         return urllib.parse.urlunsplit((scheme, netloc, path, encoded, ""))
+
+    def resume(self, cursor: str, internal_ext: str, seen_msg_ids: Iterable[int] = ()) -> None:
+        """Start from a resume point saved by another tracker (before the first fetch): its
+        cursor and internal_ext, and the ids of the events it already delivered (dropped if sent again)."""
+        self.cursor = cursor
+        self.internal_ext = internal_ext
+        for msg_id in seen_msg_ids:
+            if msg_id:
+                self._seen.add(int(msg_id))
+        self.batch_ends.append((self.events_delivered, cursor, internal_ext))
 
     # ------------------------------------------------------------------ input
 
@@ -377,6 +396,8 @@ class WebcastProtocol:
                 self.duplicates_dropped += 1
                 continue
             self._events.append(event)
+            self.events_delivered += 1
             if isinstance(event, ControlEvent) and event.ended:
                 self.ended = True
                 break
+        self.batch_ends.append((self.events_delivered, self.cursor, self.internal_ext))

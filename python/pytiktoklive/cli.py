@@ -7,6 +7,7 @@
     pytiktoklive record USER [-o PATH] [--quality hd] [--format hls] [--duration 60]
     pytiktoklive info USER | gifts USER | feed | prices
     pytiktoklive simulate [--port 8080]       # serve the simulator for other programs
+    pytiktoklive fleet worker|add|remove|list|status|tail   # many workers on Redis (pytiktoklive.fleet)
 
 Every command takes ``--sim`` (talk to a simulator started in this process instead of
 TikTok; ``--speed`` plays it faster), ``--proxy URL`` and ``--debug``. Errors print one
@@ -625,6 +626,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--tls", action="store_true", help="serve HTTPS and WSS with a throw-away CA (its file is printed)"
     )
+    from pytiktoklive.fleet.cli import add_fleet_command  # the fleet's own module (needs redis only to run)
+
+    add_fleet_command(commands, common)
     return parser
 
 
@@ -668,6 +672,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.command == "simulate":
             return _simulate(args)
+        if args.command == "fleet":
+            from pytiktoklive.fleet.cli import run_fleet
+
+            return run_fleet(args)
         return asyncio.run(_run(args, out, err))
     except KeyboardInterrupt:
         err.print("Interrupted.", style="dim")

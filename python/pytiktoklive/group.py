@@ -165,6 +165,7 @@ class LiveGroup:
                     await asyncio.sleep(0)
                     continue
                 event = buffer.take_nowait()
+                live._taken(event)
                 self._burst += 1
                 if not len(buffer) and not buffer.closed:
                     ready.popleft()

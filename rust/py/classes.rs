@@ -21,13 +21,13 @@ pub struct RecordClass<const N: usize> {
     alloc: ffi::allocfunc,
     /// Interned slot names, in `cls._fields` order.
     names: [Py<PyString>; N],
-    /// Where each slot lives in an instance, in bytes from its start, when [`slot_offsets`]
+    /// Where each slot lives in an instance, in pointers from its start, when [`slot_offsets`]
     /// found them: then a slot is filled by a pointer store (what the slot descriptor's
     /// `__set__` does) instead of a `setattr` by name.
     offsets: Option<[usize; N]>,
 }
 
-/// The byte offset of every slot of `class` in its instances, found by filling a probe
+/// The offset of every slot of `class` in its instances (in pointers), found by filling a probe
 /// instance through the descriptors with `N` distinct objects and looking for them in its
 /// memory (`__basicsize__` bytes). `None` when a slot is not found exactly once: then
 /// instances are filled by name.
@@ -53,14 +53,14 @@ fn slot_offsets<const N: usize>(
     let mut offsets = [0usize; N];
     for (offset_slot, marker) in offsets.iter_mut().zip(&markers) {
         let mut found = None;
-        for offset in (0..basic_size).step_by(word) {
-            // SAFETY: `offset` is within the instance's `__basicsize__` bytes, word aligned.
-            let stored = unsafe { *probe.as_ptr().cast::<u8>().add(offset).cast::<*mut ffi::PyObject>() };
+        for index in 0..basic_size / word {
+            // SAFETY: `index` pointers are within the instance's `__basicsize__` bytes.
+            let stored = unsafe { *probe.as_ptr().cast::<*mut ffi::PyObject>().add(index) };
             if stored == marker.as_ptr() {
                 if found.is_some() {
                     return Ok(None);
                 }
-                found = Some(offset);
+                found = Some(index);
             }
         }
         match found {
@@ -115,7 +115,7 @@ impl<const N: usize> RecordClass<N> {
                 // `slot_offsets`), still null in a fresh instance; it takes a new reference,
                 // exactly as the slot descriptor's `__set__` would store it.
                 unsafe {
-                    *object.as_ptr().cast::<u8>().add(offset).cast::<*mut ffi::PyObject>() = value.clone().into_ptr();
+                    *object.as_ptr().cast::<*mut ffi::PyObject>().add(offset) = value.clone().into_ptr();
                 }
             }
             return Ok(object);

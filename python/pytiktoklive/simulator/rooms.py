@@ -330,6 +330,10 @@ class SimRoom:
             f"messages={len(self.log)})"
         )
 
+    def continue_ids_from(self, previous: SimRoom) -> None:
+        """Number messages on from ``previous`` (the same user's last LIVE)."""
+        self._msg_ids = max(self._msg_ids, previous._msg_ids)
+
     # ------------------------------------------------------------------ state
 
     @property
