@@ -1,25 +1,34 @@
-"""End-to-end benchmark: N simulated rooms over real websockets into one client process.
+"""End-to-end benchmark: N rooms of pre-encoded real frames over real websockets into one client.
 
 ::
 
-    python benches/e2e.py --rooms 100 --rate 1 --warmup 10 --seconds 30 [--json-out FILE]
+    python benches/e2e.py --rooms 1000 --rate 0 --warmup 10 --seconds 30 [--json-out FILE]
 
-A child process (``sim_server.py``) serves ``N`` endless lively rooms; this process tracks
-them all with :meth:`TikTok.track_many` and consumes the merged stream (``async for live,
-event in group``), as an application would. After every room is connected and a warm-up,
-it measures for ``--seconds``:
+The load generator (``loadgen.py``, child processes: the simulator for discovery and the
+signed first fetch, ``--workers`` push processes for the frames) serves ``N`` rooms; this
+process tracks them all with :meth:`TikTok.track_many` (its default concurrency) and
+consumes the merged stream (``async for live, event in group``), as an application would.
+``--rate 0`` saturates: every room sends as fast as the client reads, so the client is the
+limit and every room's buffer fills. One run reports, in one JSON object:
 
-* events/s delivered to the consumer (and the rate the simulator emitted in the same window);
-* CPU seconds of this process per 10,000 events (``time.process_time``: all its threads);
-* memory per room: resident set size once every room is running minus before tracking (after
-  one warm-up room was tracked and closed), / N;
-* added latency: consumer wall clock minus the event's ``create_time`` (the simulator stamps
-  ``Common.create_time`` in ms when the room emits the message), p50 / p99 / max. It covers the
-  simulator's send path, loopback, decoding, the room's buffer and the group's queue;
-  ``client_latency`` is the part inside the client: consumer clock minus the moment the
-  websocket reader handed the event's frame to the protocol (instrumented below).
-* the 1-minute load average before and after: the machine is shared, so read the numbers
-  with it.
+* ``setup_seconds``: ``track_many`` (page, ``room/info``, signed first ``im/fetch`` per room);
+  ``connect_seconds``: until every room's websocket is open (the generator counts them). The
+  push processes send nothing until then, so connecting is measured on its own;
+* ``events_per_second`` delivered to the consumer in the window, and
+  ``events_per_cpu_second``: per CPU-second of this process (``time.process_time``);
+* ``decode_events_per_cpu_second``: :func:`pytiktoklive.decode_frame` alone on the same frames
+  (as the push processes send them), measured in this process right after the window, and
+  ``e2e_over_decode``, the ratio of the two (the machine's load cancels out, mostly);
+* memory: resident set size with every room running minus before tracking (after one
+  warm-up room was tracked and closed), per room (``kib_per_room``), with the events then
+  buffered; ``bytes_per_event``: Python memory of decoded events (tracemalloc);
+* latency: consumer wall clock minus the moment a push process wrote the frame (the msg_id
+  carries it, see ``loadgen.sent_ms``), p50 / p99; under saturation this is queueing;
+* reconnects and duplicates dropped over all rooms (both should be 0), and the 1-minute
+  load average before and after: the machine is shared, so read the numbers with it.
+
+``--tiktoklive`` also runs TikTokLive 7.x's decoder on the same frames in ``.venv-bench``
+(``tiktoklive_decode.py``) for a side-by-side events-per-CPU-second figure.
 
 Measurements only: nothing here asserts a duration. Prints one JSON object.
 """
@@ -28,40 +37,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import gc
 import json
 import os
 import resource
 import subprocess
 import sys
 import time
+import tracemalloc
 from pathlib import Path
-from typing import IO, Any, Dict, List, Tuple
+from typing import IO, Any, Dict, List, Optional
 
-from pytiktoklive import TikTok
-from pytiktoklive._protocol import WebcastProtocol
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from loadgen import PREFIX, WARMUP, decode_frames, load_templates, sent_ms
+from pytiktoklive import TikTok, decode_frame
 from pytiktoklive.config import Endpoints
 from pytiktoklive.decoding import backend
 
 HERE = Path(__file__).resolve().parent
-PREFIX = "load_user"
-
-#: (room id, msg_id) -> wall clock (s) when the websocket reader handed the frame to the protocol.
-arrivals: Dict[Tuple[int, int], float] = {}
-_receive_frame = WebcastProtocol.receive_frame
-
-
-def _timed_receive_frame(protocol: WebcastProtocol, data: bytes) -> None:
-    """Bench-only instrumentation: remember when each event's frame arrived, to split the
-    latency into "before the client had the bytes" and "inside the client"."""
-    arrived = time.time()
-    pending: List[Any] = getattr(protocol, "_events", [])
-    already = len(pending)
-    _receive_frame(protocol, data)
-    for event in getattr(protocol, "_events", [])[already:]:
-        arrivals[(protocol.room_id, event.msg_id)] = arrived
-
-
-WebcastProtocol.receive_frame = _timed_receive_frame  # type: ignore[method-assign]
+REPO = HERE.parent
 
 
 def rss_bytes() -> int:
@@ -73,18 +69,38 @@ def rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+class GCTimer:
+    """CPU seconds the cyclic garbage collector took (``gc.callbacks``), for the report."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.by_generation = [[0, 0.0], [0, 0.0], [0, 0.0]]  # collections, CPU seconds
+        self._began = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: Dict[str, Any]) -> None:
+        if phase == "start":
+            self._began = time.process_time()
+        else:
+            took = time.process_time() - self._began
+            self.seconds += took
+            entry = self.by_generation[info["generation"]]
+            entry[0] += 1
+            entry[1] = round(entry[1] + took, 3)
+
+
 def percentile(ordered: List[float], fraction: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-class SimProcess:
-    """The simulator child process and its stdin/stdout command channel."""
+class LoadGen:
+    """The load generator's processes and their stdin/stdout command channel."""
 
-    def __init__(self, rooms: int, rate: float, heartbeat_duration: int) -> None:
-        command = [sys.executable, str(HERE / "sim_server.py"), "--rooms", str(rooms), "--rate", str(rate)]
-        command += ["--heartbeat-duration", str(heartbeat_duration)]
+    def __init__(self, rooms: int, rate: float, workers: int) -> None:
+        command = [sys.executable, str(HERE / "loadgen.py"), "--rooms", str(rooms), "--rate", str(rate)]
+        command += ["--workers", str(workers)]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.endpoints = Endpoints(**self._read())
 
@@ -92,15 +108,18 @@ class SimProcess:
         stdout: IO[str] = self.process.stdout  # type: ignore[assignment]
         line = stdout.readline()
         if not line:
-            raise RuntimeError(f"the simulator process exited ({self.process.wait()})")
+            raise RuntimeError(f"the load generator exited ({self.process.wait()})")
         parsed: Dict[str, Any] = json.loads(line)
         return parsed
 
-    def stats(self) -> Dict[str, Any]:
+    def ask(self, command: str) -> Dict[str, Any]:
         stdin: IO[str] = self.process.stdin  # type: ignore[assignment]
-        stdin.write("stats\n")
+        stdin.write(command + "\n")
         stdin.flush()
         return self._read()
+
+    def stats(self) -> Dict[str, Any]:
+        return self.ask("stats")
 
     def close(self) -> None:
         try:
@@ -112,134 +131,207 @@ class SimProcess:
             self.process.kill()
             self.process.wait()
         finally:
-            if self.process.stdout is not None:  # else a ResourceWarning when run under pytest
+            if self.process.stdout is not None:
                 self.process.stdout.close()
 
 
+def decode_only(frames: List[bytes], seconds: float) -> Dict[str, Any]:
+    """The decoder alone over ``frames``: events per CPU-second, and bytes per decoded event."""
+    for frame in frames:  # warm-up: class set-up, caches
+        decode_frame(frame)
+    events = 0
+    began = time.process_time()
+    while time.process_time() - began < seconds:
+        for frame in frames:
+            events += len(decode_frame(frame).events)
+    cpu = time.process_time() - began
+    gc.collect()
+    tracemalloc.start()
+    kept = [decode_frame(frame).events for frame in frames]
+    size, _peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    count = sum(map(len, kept))
+    del kept
+    return {
+        "decode_events_per_cpu_second": round(events / cpu, 1),
+        "bytes_per_event": round(size / count),
+        "frame_wire_bytes": round(sum(map(len, frames)) / len(frames)),
+        "events_per_frame": round(count / len(frames), 1),
+    }
+
+
+def tiktoklive_decode(frames: List[bytes], seconds: float) -> Optional[Dict[str, Any]]:
+    """TikTokLive's decoder on the same frames, in ``.venv-bench`` (None if that venv is absent)."""
+    python = REPO / ".venv-bench" / "bin" / "python"
+    if not python.exists():
+        return None
+    payload = b"".join(len(frame).to_bytes(4, "big") + frame for frame in frames)
+    done = subprocess.run(
+        [str(python), str(HERE / "tiktoklive_decode.py"), "--seconds", str(seconds)],
+        input=payload,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.decode(errors="replace")[-300:]}
+    parsed: Dict[str, Any] = json.loads(done.stdout)
+    return parsed
+
+
 async def run(
-    rooms: int, rate: float, warmup: float, seconds: float, concurrency: int, heartbeat_duration: int
+    rooms: int,
+    rate: float,
+    workers: int,
+    warmup: float,
+    seconds: float,
+    concurrency: Optional[int],
+    decode_seconds: float,
+    with_tiktoklive: bool,
+    profile: Optional[Path] = None,
 ) -> Dict[str, Any]:
-    sim = SimProcess(rooms, rate, heartbeat_duration)
+    templates = load_templates()
+    frames = decode_frames(templates, 64)
+    gen = LoadGen(rooms, rate, workers)
     try:
         names = [f"{PREFIX}{index}" for index in range(rooms)]
-        async with TikTok(sim.endpoints) as tiktok:
+        async with TikTok(gen.endpoints) as tiktok:
             # Track, read and close one room first, so that lazy imports, the HTTP connection
             # pool and the decoder's class checks are not counted as the rooms' memory.
-            async with await tiktok.track_user("warmup_user", fetch_gift_info=False) as warm:
+            async with await tiktok.track_user(WARMUP, fetch_gift_info=False) as warm:
                 await warm.events.__anext__()
+            gc.collect()
             rss_before = rss_bytes()
+            opened_before = gen.stats()["connections"]
             setup_began = time.perf_counter()
+            extra = {} if concurrency is None else {"concurrency": concurrency}
             group = await tiktok.track_many(
-                names, concurrency=concurrency, fetch_gift_info=False, process_initial_events=False
+                names, fetch_gift_info=False, process_initial_events=False, **extra
             )
             setup_seconds = time.perf_counter() - setup_began
             counted = 0
             measuring = False
-            lag_ms = float("inf")  # consumer clock - create_time of the last event
-            latencies: List[float] = []  # consumer clock - create_time (ms)
-            in_client: List[float] = []  # consumer clock - frame arrival (ms)
+            latencies: List[float] = []
+            lag_ms = float("inf")
 
             async def consume() -> None:
                 nonlocal counted, lag_ms
-                async for live, event in group:
+                async for _live, event in group:
                     counted += 1
-                    arrived = arrivals.pop((live.room_id, event.msg_id), None)
-                    now = time.time()
-                    if event.create_time:
-                        lag_ms = now * 1000.0 - event.create_time
-                    if measuring:
-                        if event.create_time:
-                            latencies.append(now * 1000.0 - event.create_time)
-                        if arrived is not None:
-                            in_client.append((now - arrived) * 1000.0)
+                    sent = sent_ms(event.msg_id)
+                    if sent:
+                        lag_ms = time.time() * 1000.0 - sent
+                        if measuring:
+                            latencies.append(lag_ms)
 
             consumer = asyncio.ensure_future(consume())
-            # Events buffered while the other rooms were being set up drain first: measure
-            # from when the consumer has caught up (lag under a second), or give up waiting.
-            warmup_began = time.perf_counter()
+            connect_seconds: Optional[float] = None
+            while time.perf_counter() - setup_began < setup_seconds + 120.0:
+                stats = await asyncio.to_thread(gen.stats)
+                if stats["connections"] - opened_before >= len(group.lives):
+                    connect_seconds = time.perf_counter() - setup_began
+                    break
+                await asyncio.sleep(0.1)
+            await asyncio.to_thread(gen.ask, "go")
             await asyncio.sleep(warmup)
-            while lag_ms > 1000.0 and time.perf_counter() - warmup_began < warmup + 120.0:
-                await asyncio.sleep(0.5)
-            warmup_seconds = time.perf_counter() - warmup_began
-            caught_up = lag_ms <= 1000.0
-            sim_before = await asyncio.to_thread(sim.stats)
+            gen_before = await asyncio.to_thread(gen.stats)
             load_before = os.getloadavg()[0]
+            gc_timer = GCTimer()
             count_before, cpu_before, wall_before = counted, time.process_time(), time.perf_counter()
             measuring = True
+            if profile is not None:
+                profiler = cProfile.Profile(time.process_time)  # CPU time: the machine is shared
+                profiler.enable()
             await asyncio.sleep(seconds)
+            if profile is not None:
+                profiler.disable()
+                profiler.dump_stats(str(profile))
             measuring = False
             count_after, cpu_after, wall_after = counted, time.process_time(), time.perf_counter()
-            sim_after = await asyncio.to_thread(sim.stats)
+            gc.callbacks.remove(gc_timer._callback)
+            gen_after = await asyncio.to_thread(gen.stats)
             rss_running = rss_bytes()
+            buffered = sum(len(live._buffer) for live in group.lives.values())
+            reconnects = sum(live.stats["reconnects"] for live in group.lives.values())
+            duplicates = sum(live.stats["duplicates_dropped"] for live in group.lives.values())
             consumer.cancel()
             await asyncio.gather(consumer, return_exceptions=True)
             await group.close()
-        events = count_after - count_before
-        wall = wall_after - wall_before
-        cpu = cpu_after - cpu_before
-        latencies.sort()
-        in_client.sort()
-        sim_wall = sim_after["wall"] - sim_before["wall"]
-        return {
-            "rooms": rooms,
-            "tracked": len(group.lives),
-            "failed": len(group.failures),
-            "failure_sample": sorted({repr(error)[:200] for error in group.failures.values()})[:3],
-            "rate": rate,
-            "decoder": backend(),
-            "heartbeat_duration": heartbeat_duration,
-            "setup_seconds": round(setup_seconds, 2),
-            "warmup_seconds": round(warmup_seconds, 1),
-            "caught_up": caught_up,
-            "window_seconds": round(wall, 2),
-            "events": events,
-            "events_per_second": round(events / wall, 1),
-            "emitted_per_second": round((sim_after["emitted"] - sim_before["emitted"]) / sim_wall, 1),
-            "sent_per_second": round((sim_after["sent"] - sim_before["sent"]) / sim_wall, 1),
-            "frames_per_second": round((sim_after["frames"] - sim_before["frames"]) / sim_wall, 1),
-            "client_cpu_seconds": round(cpu, 3),
-            "client_cpu_percent": round(100.0 * cpu / wall, 1),
-            "cpu_ms_per_10k_events": round(1000.0 * cpu / events * 10_000, 1) if events else None,
-            "sim_cpu_percent": round(
-                100.0 * (sim_after["cpu_seconds"] - sim_before["cpu_seconds"]) / sim_wall, 1
-            ),
-            "rss_mib_before": round(rss_before / 2**20, 1),
-            "rss_mib_running": round(rss_running / 2**20, 1),
-            "kib_per_room": round((rss_running - rss_before) / 1024 / rooms, 1),
-            "latency_ms_p50": round(percentile(latencies, 0.50), 1),
-            "latency_ms_p99": round(percentile(latencies, 0.99), 1),
-            "latency_ms_max": round(latencies[-1], 1) if latencies else None,
-            "client_latency_ms_p50": round(percentile(in_client, 0.50), 2),
-            "client_latency_ms_p99": round(percentile(in_client, 0.99), 2),
-            "loadavg_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-        }
     finally:
-        sim.close()
+        gen.close()
+    events = count_after - count_before
+    wall = wall_after - wall_before
+    cpu = cpu_after - cpu_before
+    latencies.sort()
+    gen_wall = gen_after["wall"] - gen_before["wall"]
+    push_cpu = sum(gen_after["push_cpu_seconds"]) - sum(gen_before["push_cpu_seconds"])
+    result: Dict[str, Any] = {
+        "rooms": rooms,
+        "tracked": len(group.lives),
+        "failed": len(group.failures),
+        "failure_sample": sorted({repr(error)[:200] for error in group.failures.values()})[:3],
+        "rate": rate,
+        "workers": workers,
+        "decoder": backend(),
+        "setup_seconds": round(setup_seconds, 2),
+        "connect_seconds": round(connect_seconds, 2) if connect_seconds is not None else None,
+        "window_seconds": round(wall, 2),
+        "events": events,
+        "events_per_second": round(events / wall, 1),
+        "events_per_cpu_second": round(events / cpu, 1) if cpu else None,
+        "client_cpu_percent": round(100.0 * cpu / wall, 1),
+        "gc_cpu_percent_of_client": round(100.0 * gc_timer.seconds / cpu, 1) if cpu else None,
+        "gc_collections_by_generation": gc_timer.by_generation,
+        "gc_tracked_objects": len(gc.get_objects()),
+        "sent_per_second": round((gen_after["messages"] - gen_before["messages"]) / gen_wall, 1),
+        "acks_per_second": round((gen_after["acks"] - gen_before["acks"]) / gen_wall, 1),
+        "push_cpu_percent": round(100.0 * push_cpu / gen_wall, 1),
+        "rss_mib_before": round(rss_before / 2**20, 1),
+        "rss_mib_running": round(rss_running / 2**20, 1),
+        "kib_per_room": round((rss_running - rss_before) / 1024 / rooms, 1),
+        "buffered_events": buffered,
+        "latency_ms_p50": round(percentile(latencies, 0.50), 1),
+        "latency_ms_p99": round(percentile(latencies, 0.99), 1),
+        "reconnects": reconnects,
+        "duplicates_dropped": duplicates,
+        "loadavg_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+    }
+    result.update(decode_only(frames, decode_seconds))
+    if result["events_per_cpu_second"]:
+        result["e2e_over_decode"] = round(
+            result["events_per_cpu_second"] / result["decode_events_per_cpu_second"], 3
+        )
+    if with_tiktoklive:
+        result["tiktoklive"] = tiktoklive_decode(frames, decode_seconds)
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rooms", type=int, default=1)
-    parser.add_argument("--rate", type=float, default=1.0, help="LivelyScenario rate (~8 messages/s at 1)")
-    parser.add_argument("--warmup", type=float, default=10.0, help="seconds after setup before measuring")
-    parser.add_argument("--seconds", type=float, default=30.0, help="length of the measurement window")
-    parser.add_argument("--concurrency", type=int, default=16, help="track_many's concurrent room look-ups")
+    parser.add_argument("--rate", type=float, default=0.0, help="messages/s per room; 0: saturate")
+    parser.add_argument("--workers", type=int, default=2, help="push processes of the load generator")
     parser.add_argument(
-        "--heartbeat-duration",
-        type=int,
-        default=15,
-        help="FetchResult.heartbeat_duration of the simulated rooms (the client reads it as ms)",
+        "--warmup", type=float, default=10.0, help="seconds after connecting before measuring"
     )
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of the measurement window")
+    parser.add_argument("--concurrency", type=int, help="track_many's concurrency (default: its own)")
+    parser.add_argument("--decode-seconds", type=float, default=3.0, help="CPU seconds of decode-only")
+    parser.add_argument("--tiktoklive", action="store_true", help="TikTokLive's decoder too (.venv-bench)")
+    parser.add_argument("--profile", type=Path, help="cProfile the measurement window into this file")
     parser.add_argument("--json-out", type=Path, help="append the result as one JSON line to this file")
     arguments = parser.parse_args()
     result = asyncio.run(
         run(
             arguments.rooms,
             arguments.rate,
+            arguments.workers,
             arguments.warmup,
             arguments.seconds,
             arguments.concurrency,
-            arguments.heartbeat_duration,
+            arguments.decode_seconds,
+            arguments.tiktoklive,
+            arguments.profile,
         )
     )
     line = json.dumps(result)

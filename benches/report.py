@@ -7,7 +7,8 @@
 
 ``--decode`` files are pytest-benchmark ``--benchmark-json`` outputs of ``test_decode*.py``
 (each test decodes all of the busy room's frames per round; ``extra_info`` holds the sizes);
-``--e2e`` is the JSON-lines file ``e2e.py --json-out`` appends to.
+``--e2e`` is the JSON-lines file ``e2e.py --json-out`` appends to, ``--soak`` the one of
+``soak.py --json-out``.
 """
 
 from __future__ import annotations
@@ -110,47 +111,60 @@ def e2e_rows(file: Path) -> List[str]:
     if not runs:
         return ["(no end-to-end results)"]
     lines = [
-        "| rooms | rate / room | decoder | emitted ev/s (sim) | delivered ev/s | frames/s | client CPU "
-        "| CPU ms / 10k events | memory / room | latency p50 / p99 (create → consumer) "
-        "| in the client p50 / p99 | sim CPU | load avg |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| rooms | sent / room | delivered ev/s | client CPU | ev per CPU-s | decode-only ev per CPU-s "
+        "| **e2e / decode** | GC share | memory / room (buffered events) | latency p50 / p99 "
+        "| track_many / all connected | reconnects | TikTokLive decode ev per CPU-s | load avg |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         tracked = f"{run['tracked']}" + (f" ({run['failed']} failed)" if run["failed"] else "")
-        decoder = run["decoder"] + ("" if run["heartbeat_duration"] == 10000 else ", hb 15 ms*")
-        per_room = run["emitted_per_second"] / max(run["rooms"], 1)
-        cpu_per_10k = run["cpu_ms_per_10k_events"]
+        rate = "saturated" if not run["rate"] else f"{run['rate']:g} ev/s"
+        tiktoklive = run.get("tiktoklive") or {}
+        theirs = tiktoklive.get("decode_events_per_cpu_second")
         lines.append(
-            f"| {tracked} | {per_room:,.1f} ev/s | {decoder} | {run['emitted_per_second']:,.0f} "
-            f"| {run['events_per_second']:,.0f} | {run['frames_per_second']:,.0f} "
-            f"| {run['client_cpu_percent']:.0f} % "
-            f"| {cpu_per_10k:,.0f} | {run['kib_per_room']:,.0f} KiB "
-            f"| {run['latency_ms_p50']:.1f} / {run['latency_ms_p99']:.1f} ms "
-            f"| {run['client_latency_ms_p50']:.2f} / {run['client_latency_ms_p99']:.2f} ms "
-            f"| {run['sim_cpu_percent']:.0f} % | {run['loadavg_1min'][0]:.1f} |"
+            f"| {tracked} | {rate} | {run['events_per_second']:,.0f} | {run['client_cpu_percent']:.0f} % "
+            f"| {run['events_per_cpu_second']:,.0f} | {run['decode_events_per_cpu_second']:,.0f} "
+            f"| **{run.get('e2e_over_decode', float('nan')):.2f}** "
+            f"| {run.get('gc_cpu_percent_of_client', float('nan')):.0f} % "
+            f"| {run['kib_per_room']:,.0f} KiB ({run['buffered_events']:,}) "
+            f"| {run['latency_ms_p50']:,.1f} / {run['latency_ms_p99']:,.1f} ms "
+            f"| {run['setup_seconds']:.1f} / {run['connect_seconds'] or float('nan'):.1f} s "
+            f"| {run['reconnects']} | {f'{theirs:,.0f}' if theirs else '—'} "
+            f"| {run['loadavg_1min'][0]:.1f} |"
         )
     first = runs[0]
     lines += [
         "",
-        "Per run: a simulator child process serves the rooms (LivelyScenario, one frame per emitted "
-        "batch); the client tracks them with `track_many(concurrency=16, fetch_gift_info=False, "
-        "process_initial_events=False)` and consumes `async for live, event in group`; after a warm-up "
-        f"(until the consumer has caught up) it measures a {first['window_seconds']:.0f} s window. "
-        "Set-up times (all rooms connected): "
-        + ", ".join(f"{run['rooms']} room(s) {run['setup_seconds']:.1f} s" for run in runs)
-        + ". CPU and memory are the client process's alone (`time.process_time`, RSS delta after a "
-        "warm-up room); latency is consumer wall clock minus `create_time`, which the simulator stamps "
-        "when the room emits the message, so it includes the simulator's own send queue; \"in the "
-        'client" starts when the websocket reader hands the frame to the protocol.',
+        "Per run (`benches/e2e.py`): the load generator (`benches/loadgen.py`: the simulator for pages, "
+        "`room/info`, the signer and the signed first `im/fetch`; two push processes for the websockets) "
+        f"serves pre-encoded real frames ({first['events_per_frame']:.0f} captured messages each, "
+        f"{first['frame_wire_bytes']:,} bytes on the wire, fresh msg_ids per send); the client tracks the "
+        "rooms with `track_many(fetch_gift_info=False, process_initial_events=False)` at its default "
+        'concurrency and consumes `async for live, event in group`. "ev per CPU-s" is events per '
+        'CPU-second of the client process in the measurement window; "decode-only" is '
+        "`decode_frame` alone on the same frames, in the same process, right after; their ratio is the "
+        "figure to read (the machine's load cancels out, mostly). Memory: RSS with every room running "
+        "minus before tracking, per room, with the events then buffered (the client's buffer budget). "
+        "Latency: consumer clock minus the push process's send time (carried in the msg_id); under "
+        "saturation it is queueing. Connecting is measured while the push processes hold their frames.",
     ]
-    if any(run["heartbeat_duration"] != 10000 for run in runs):
-        lines += [
-            "",
-            "\\* hb 15 ms: rooms send `heartbeat_duration` 15 (the simulator's default, a real frame's "
-            "value); the client takes it as milliseconds and heartbeats every 50 ms per room, because "
-            "`WebcastProtocol.connection_opened()` clears the handshake's `ping-interval` (10 s) that "
-            "`_websocket.py` applied just before. Other rows use 10000 to measure without that bug.",
-        ]
+    return lines
+
+
+def soak_rows(file: Path) -> List[str]:
+    runs = [json.loads(line) for line in file.read_text().splitlines() if line.strip()]
+    lines = [
+        "| rooms | minutes | faults armed | emitted | delivered | lost | duplicated | reconnects "
+        "| RSS after warm-up: first → last (max) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        lines.append(
+            f"| {run['rooms']} | {run['minutes']:g} | {sum(run['faults_armed'].values())} "
+            f"| {run['emitted']:,} | {run['delivered']:,} | {run['lost']} | {run['duplicated']} "
+            f"| {run['reconnects']} | {run['rss_mib_after_warmup_first']} → "
+            f"{run['rss_mib_after_warmup_last']} MiB ({run['rss_mib_after_warmup_max']}) |"
+        )
     return lines
 
 
@@ -158,14 +172,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--decode", type=Path, action="append", default=[])
     parser.add_argument("--e2e", type=Path)
+    parser.add_argument("--soak", type=Path)
     parser.add_argument("--command", action="append", default=[], help="a command that made the data")
     parser.add_argument("--out", type=Path, required=True)
     arguments = parser.parse_args()
     lines = ["# pytiktoklive benchmarks", "", "## Machine", "", *machine(), ""]
     lines += ["## Decoding: busy-room frames to event objects", "", *decode_rows(arguments.decode), ""]
     if arguments.e2e is not None and arguments.e2e.exists():
-        lines += ["## End to end: simulated rooms over real websockets into one process", ""]
+        lines += ["## End to end: pre-encoded real frames over real websockets into one process", ""]
         lines += [*e2e_rows(arguments.e2e), ""]
+    if arguments.soak is not None and arguments.soak.exists():
+        lines += ["## Soak: rooms under random faults, every message exactly once", ""]
+        lines += [*soak_rows(arguments.soak), ""]
     if arguments.command:
         lines += ["## Commands", "", "```", *arguments.command, "```", ""]
     arguments.out.parent.mkdir(parents=True, exist_ok=True)

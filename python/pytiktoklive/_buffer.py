@@ -13,21 +13,40 @@ buffer is full, the overflow policy decides:
   (for programs that would rather fail loudly than fall behind).
 
 Events are never dropped silently.
+
+Memory is bounded twice: each room holds at most ``capacity`` events, and all
+the rooms of one client together at most the client's :class:`BufferBudget`
+(``TikTok(buffer_budget=...)``), so a thousand saturated rooms cost the budget,
+not a thousand full buffers. A room waiting for the budget pauses like a room
+whose own buffer is full.
+
+The hand-off is per frame, not per event: the reader waits for room before it
+reads the next frame (:meth:`EventBuffer.wait_writable`) and hands over a frame's
+events at once (:meth:`EventBuffer.put_many`); the consumer takes events without
+awaiting while any are buffered (:meth:`EventBuffer.take_nowait`). A listener
+(the :class:`~pytiktoklive.group.LiveGroup` of the room) is told when a buffer
+becomes readable, instead of one forwarding task per room.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-from typing import Deque, Optional
+from typing import Callable, Deque, Iterable, Optional, Sequence
 
 from pytiktoklive._log import Reporter
 from pytiktoklive.errors import BackpressureError
 from pytiktoklive.events import Event
 
-__all__ = ["OVERFLOW_POLICIES", "EventBuffer", "check_overflow"]
+__all__ = ["DEFAULT_BUFFER_BUDGET", "OVERFLOW_POLICIES", "BufferBudget", "EventBuffer", "check_overflow"]
 
 OVERFLOW_POLICIES = ("block", "error")
+
+#: Events all the rooms of one client may hold together (see README, "Memory"): about
+#: 2-3 KB each once decoded, so ~20 MB however many rooms fall behind.
+DEFAULT_BUFFER_BUDGET = 8192
+# Free events that wake one more room waiting for the budget (about a busy frame's worth).
+_WAKE_BATCH = 32
 
 
 def check_overflow(overflow: str) -> None:
@@ -36,10 +55,52 @@ def check_overflow(overflow: str) -> None:
         raise ValueError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}, not {overflow!r}")
 
 
+class BufferBudget:
+    """Events held by all the buffers sharing it, at most ``limit``; wakes the buffers that
+    waited for it as events are taken."""
+
+    __slots__ = ("limit", "used", "_waiting")
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("the buffer budget must be at least 1 event")
+        self.limit = limit
+        self.used = 0
+        self._waiting: Deque[EventBuffer] = collections.deque()
+
+    @property
+    def free(self) -> int:
+        return self.limit - self.used
+
+    def _wait(self, buffer: EventBuffer) -> None:
+        if not buffer._budget_queued:
+            buffer._budget_queued = True
+            self._waiting.append(buffer)
+
+    def _release(self, count: int) -> None:
+        self.used -= count
+        # Wake waiting rooms in batches (one per ~frame of free space), not one per event taken:
+        # a woken room reads a whole frame.
+        free = self.limit - self.used
+        if self._waiting and free >= min(_WAKE_BATCH, self.limit):
+            for _ in range(max(1, free // _WAKE_BATCH)):
+                if not self._waiting:
+                    break
+                self._waiting.popleft()._budget_available()
+
+
 class EventBuffer:
     """A closable FIFO of at most ``capacity`` events, for one producer and one consumer."""
 
-    def __init__(self, capacity: int, *, overflow: str = "block", reporter: Reporter, label: str) -> None:
+    def __init__(
+        self,
+        capacity: int,
+        *,
+        overflow: str = "block",
+        reporter: Reporter,
+        label: str,
+        budget: Optional[BufferBudget] = None,
+    ) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         check_overflow(overflow)
@@ -47,13 +108,16 @@ class EventBuffer:
         self.overflow = overflow
         self._reporter = reporter
         self._label = label
+        self._budget = budget
         self._items: Deque[Event] = collections.deque()
-        self._readable = asyncio.Event()
-        self._writable = asyncio.Event()
-        self._writable.set()
+        self._readable: Optional[asyncio.Future[None]] = None
+        self._writable: Optional[asyncio.Future[None]] = None
         self._closed = False
         self._error: Optional[BaseException] = None
         self._stalled_since: Optional[float] = None
+        self._budget_queued = False
+        #: Called (no arguments) when the buffer goes from empty to non-empty, and when it closes.
+        self.listener: Optional[Callable[[], None]] = None
         #: How many times the producer had to wait for the consumer.
         self.stalls = 0
         #: The most events ever held at once.
@@ -66,51 +130,139 @@ class EventBuffer:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def exhausted(self) -> bool:
+        """Closed and every event taken: the consumer's next take ends the stream."""
+        return self._closed and not self._items
+
+    # ------------------------------------------------------------------ producer
+
+    def _room(self) -> int:
+        room = self.capacity - len(self._items)
+        if self._budget is not None:
+            room = min(room, self._budget.free)
+        return room
+
+    def _can_read(self) -> bool:
+        """Room for another frame: one event of the room's own capacity, and (when the budget is
+        scarce) about a frame's worth of the budget, so that a reader seldom holds a decoded
+        frame it cannot hand over."""
+        if len(self._items) >= self.capacity:
+            return False
+        budget = self._budget
+        return budget is None or budget.free >= min(_WAKE_BATCH, budget.limit)
+
+    async def wait_writable(self) -> bool:
+        """Wait until another frame's events may be read (see :meth:`_can_read`). False if the
+        buffer was closed."""
+        while not self._closed and not self._can_read():
+            await self._wait_for_room()
+        return not self._closed
+
+    async def _wait_for_room(self) -> None:
+        if len(self._items) >= self.capacity and self.overflow == "error":
+            error = BackpressureError(
+                f"{self._label}: the consumer fell behind by {len(self._items)} events (overflow='error')"
+            )
+            self.close(error)
+            raise error
+        if self._stalled_since is None:
+            self._stalled_since = asyncio.get_running_loop().time()
+            self.stalls += 1
+            self._reporter.warn(
+                "%s: the consumer is slow, %d events are waiting; pausing reads until it catches up",
+                self._label,
+                len(self._items),
+            )
+        waiter = self._writable = asyncio.get_running_loop().create_future()
+        if self._budget is not None and len(self._items) < self.capacity:
+            self._budget._wait(self)
+        try:
+            await waiter
+        finally:
+            self._writable = None
+
     async def put(self, event: Event) -> bool:
         """Append ``event``, waiting while the buffer is full. False if the buffer was closed."""
-        while len(self._items) >= self.capacity and not self._closed:
-            if self.overflow == "error":
-                error = BackpressureError(
-                    f"{self._label}: the consumer fell behind by {len(self._items)} events (overflow='error')"
-                )
-                self.close(error)
-                raise error
-            if self._stalled_since is None:
-                self._stalled_since = asyncio.get_running_loop().time()
-                self.stalls += 1
-                self._reporter.warn(
-                    "%s: the consumer is slow, %d events are waiting; pausing reads until it catches up",
-                    self._label,
-                    len(self._items),
-                )
-            self._writable.clear()
-            await self._writable.wait()
-        if self._closed:
-            return False
-        self._items.append(event)
-        self.high_water = max(self.high_water, len(self._items))
-        self._readable.set()
-        return True
+        return await self.put_many((event,))
+
+    async def put_many(self, events: Sequence[Event]) -> bool:
+        """Append ``events`` in order, waiting whenever the buffer (or the budget) is full.
+        False if the buffer was closed before all were taken in."""
+        start = 0
+        while start < len(events):
+            while not self._closed and self._room() <= 0:
+                await self._wait_for_room()
+            if self._closed:
+                return False
+            end = start + self._room()
+            self._append(events[start:end] if start or end < len(events) else events)
+            start = end
+        return not self._closed
+
+    def _append(self, events: Iterable[Event]) -> None:
+        was_empty = not self._items
+        before = len(self._items)
+        self._items.extend(events)
+        added = len(self._items) - before
+        if self._budget is not None:
+            self._budget.used += added
+        if len(self._items) > self.high_water:
+            self.high_water = len(self._items)
+        if was_empty and added:
+            self._wake_reader()
+
+    def _wake_reader(self) -> None:
+        if self._readable is not None and not self._readable.done():
+            self._readable.set_result(None)
+        if self.listener is not None:
+            self.listener()
+
+    def _wake_writer(self) -> None:
+        if self._writable is not None and not self._writable.done():
+            self._writable.set_result(None)
+
+    def _budget_available(self) -> None:
+        self._budget_queued = False
+        self._wake_writer()
+
+    # ------------------------------------------------------------------ consumer
+
+    def take_nowait(self) -> Event:
+        """The oldest event; IndexError when none is buffered (see :attr:`exhausted`)."""
+        event = self._items.popleft()
+        if self._budget is not None:
+            self._budget._release(1)
+        if self._writable is not None:
+            self._wake_writer()
+        if self._stalled_since is not None and len(self._items) <= self.capacity // 2:
+            waited = asyncio.get_running_loop().time() - self._stalled_since
+            self._stalled_since = None
+            self._reporter.info("%s: the consumer caught up after %.1fs; reading again", self._label, waited)
+        return event
+
+    def raise_end(self) -> None:
+        """At the end of the stream: raise the error the buffer was closed with (once), else
+        StopAsyncIteration."""
+        if self._error is not None:
+            error, self._error = self._error, None  # raise it once
+            raise error
+        raise StopAsyncIteration
 
     async def get(self) -> Event:
         """Take the oldest event, waiting for one. At the end: StopAsyncIteration, or the error
         the buffer was closed with (after every buffered event was taken)."""
         while not self._items:
             if self._closed:
-                if self._error is not None:
-                    error, self._error = self._error, None  # raise it once
-                    raise error
-                raise StopAsyncIteration
-            self._readable.clear()
-            await self._readable.wait()
-        event = self._items.popleft()
-        if len(self._items) < self.capacity:
-            self._writable.set()
-        if self._stalled_since is not None and len(self._items) <= self.capacity // 2:
-            waited = asyncio.get_running_loop().time() - self._stalled_since
-            self._stalled_since = None
-            self._reporter.info("%s: the consumer caught up after %.1fs; reading again", self._label, waited)
-        return event
+                self.raise_end()
+            waiter = self._readable = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._readable = None
+        return self.take_nowait()
+
+    # ------------------------------------------------------------------ closing
 
     def close(self, error: Optional[BaseException] = None) -> None:
         """No more events will come. The consumer still gets those buffered, then ``error`` if any."""
@@ -118,12 +270,14 @@ class EventBuffer:
             return
         self._closed = True
         self._error = error
-        self._readable.set()
-        self._writable.set()
+        self._wake_reader()
+        self._wake_writer()
 
     def discard(self) -> int:
         """Drop every buffered event (the room was closed by its owner); return how many."""
         dropped = len(self._items)
         self._items.clear()
-        self._writable.set()
+        if self._budget is not None and dropped:
+            self._budget._release(dropped)
+        self._wake_writer()
         return dropped

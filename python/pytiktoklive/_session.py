@@ -98,9 +98,7 @@ class RoomSession:
         self.reconnects = 0
 
     async def _deliver(self, events: List[Event]) -> None:
-        for event in events:
-            if not await self.buffer.put(event):
-                return  # closed by its owner
+        await self.buffer.put_many(events)  # one hand-off per frame; False: closed by its owner
 
     async def run(self, first_events: List[Event]) -> None:
         """The room task's body. Never raises except on cancellation: errors end the buffer."""
@@ -139,6 +137,7 @@ class RoomSession:
                         self._deliver,
                         self.reporter,
                         self.label,
+                        wait_for_room=self.buffer.wait_writable,
                     )
                 else:
                     # Right after the first fetch, wait one interval; after a failure or a

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import weakref
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
@@ -35,6 +36,13 @@ from pytiktoklive.events import Event
 __all__ = ["ConnectionDropped", "WebsocketOptions", "run_websocket"]
 
 Deliver = Callable[[List[Event]], Awaitable[None]]
+
+
+#: Websocket messages read from the socket but not yet by the room (websockets' ``max_queue``).
+_MAX_QUEUED_FRAMES = 2
+#: Bytes one socket read may take (asyncio's default is 256 KiB). Everything read is parsed into
+#: frames at once, so this bounds what a paused room holds besides its queued frames.
+_READ_CHUNK = 32 * 1024
 
 
 class ConnectionDropped(Exception):
@@ -59,29 +67,96 @@ class WebsocketOptions:
     max_frame_size: int = 16 * 1024 * 1024
 
 
+class _IdleWheel:
+    """The idle watchdogs of every connection on one event loop, checked by one timer.
+
+    One ``call_later`` per loop every :attr:`TICK` seconds instead of a timer per frame per
+    connection (a heap push and a cancel for each of thousands of frames a second). Each
+    tick also measures how late it ran: time the loop could not run callbacks at all (a
+    blocking handler, a starved loop) is :attr:`lost`, and it does not count as silence
+    from the server, whose frames may be sitting unread in the socket meanwhile.
+    """
+
+    TICK = 0.25
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._armed: Dict[_IdleWatchdog, None] = {}
+        self._handle: Optional[asyncio.TimerHandle] = None
+        self._due = 0.0
+        #: Seconds the loop was starved (ticks later than one extra tick), since the wheel began.
+        self.lost = 0.0
+
+    def arm(self, watchdog: _IdleWatchdog) -> None:
+        self._armed[watchdog] = None
+        if self._handle is None:
+            self._due = self._loop.time() + self.TICK
+            self._handle = self._loop.call_at(self._due, self._tick)
+
+    def disarm(self, watchdog: _IdleWatchdog) -> None:
+        self._armed.pop(watchdog, None)
+
+    def _tick(self) -> None:
+        now = self._loop.time()
+        late = now - self._due
+        if late > self.TICK:
+            self.lost += late - self.TICK
+        for watchdog in [w for w in self._armed if w.idle(now) >= w.seconds]:
+            self._armed.pop(watchdog, None)
+            watchdog.fire()
+        if self._armed:
+            self._due = now + self.TICK
+            self._handle = self._loop.call_at(self._due, self._tick)
+        else:
+            self._handle = None
+
+
+_wheels: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _IdleWheel] = weakref.WeakKeyDictionary()
+
+
+def _wheel() -> _IdleWheel:
+    loop = asyncio.get_running_loop()
+    wheel = _wheels.get(loop)
+    if wheel is None:
+        wheel = _wheels[loop] = _IdleWheel(loop)
+    return wheel
+
+
 class _IdleWatchdog:
     """Aborts the connection when no frame arrives within ``seconds`` of arming.
 
-    Armed only around ``recv()``: time spent waiting for a slow consumer is not
-    silence from the server. (Not ``asyncio.wait_for``: before Python 3.12 it can
-    swallow a cancellation that races with a frame, and then ``Live.close()`` hangs.)
+    Armed only around ``recv()``: time spent waiting for a slow consumer (backpressure) is not
+    silence from the server, nor is time the event loop was starved (see :class:`_IdleWheel`).
+    (Not ``asyncio.wait_for``: before Python 3.12 it can swallow a cancellation that races with
+    a frame, and then ``Live.close()`` hangs.)
     """
 
-    __slots__ = ("_handle", "fired")
+    __slots__ = ("__weakref__", "_armed_at", "_connection", "_lost_at", "_wheel", "fired", "seconds")
 
-    def __init__(self, connection: ClientConnection, seconds: Optional[float]) -> None:
+    def __init__(self, connection: ClientConnection, seconds: float) -> None:
         self.fired = False
-        self._handle: Optional[asyncio.TimerHandle] = None
-        if seconds is not None:
-            self._handle = asyncio.get_running_loop().call_later(seconds, self._fire, connection)
+        self.seconds = seconds
+        self._connection = connection
+        self._wheel = _wheel()
+        self._armed_at = 0.0
+        self._lost_at = 0.0
 
-    def _fire(self, connection: ClientConnection) -> None:
+    def arm(self) -> None:
+        wheel = self._wheel
+        self._armed_at = wheel._loop.time()
+        self._lost_at = wheel.lost
+        wheel.arm(self)
+
+    def disarm(self) -> None:
+        self._wheel.disarm(self)
+
+    def idle(self, now: float) -> float:
+        """Seconds since arming during which the loop was running (starvation left out)."""
+        return now - self._armed_at - (self._wheel.lost - self._lost_at)
+
+    def fire(self) -> None:
         self.fired = True
-        connection.transport.abort()  # recv() then raises ConnectionClosed
-
-    def cancel(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
+        self._connection.transport.abort()  # recv() then raises ConnectionClosed
 
 
 async def _flush(connection: ClientConnection, protocol: WebcastProtocol) -> None:
@@ -118,6 +193,9 @@ async def _open(url: str, options: WebsocketOptions) -> ClientConnection:
             open_timeout=options.open_timeout,
             close_timeout=2,
             max_size=options.max_frame_size,
+            # Frames read ahead of the reader: few, since a paused room should cost little memory
+            # (~15 KB a busy frame); the kernel's socket buffer holds the rest.
+            max_queue=_MAX_QUEUED_FRAMES,
             **proxy_tls,
         )
     except InvalidStatus as exc:
@@ -151,10 +229,14 @@ async def run_websocket(
     deliver: Deliver,
     reporter: Reporter,
     label: str,
+    *,
+    wait_for_room: Optional[Callable[[], Awaitable[bool]]] = None,
 ) -> None:
     """Run one websocket connection to ``url``.
 
-    Returns when the live has ended; raises when the connection is lost or refused.
+    ``wait_for_room`` (the room buffer's ``wait_writable``) is awaited before each frame is
+    read; once it returns False (the room was closed) this raises ``CancelledError``. Returns
+    when the live has ended; raises when the connection is lost or refused.
     """
     reporter.debug("%s: connecting to %s", label, url)
     connection = await _open(url, options)
@@ -164,23 +246,36 @@ async def run_websocket(
         )
         # Opening resets the per-connection state (the previous handshake's interval among it),
         # so this connection's options come after it.
+        if hasattr(connection.transport, "max_size"):  # asyncio's selector transports (CPython)
+            connection.transport.max_size = _READ_CHUNK
         protocol.connection_opened()
         if handshake_options:
             protocol.apply_handshake_options(handshake_options)
         await _flush(connection, protocol)
         reporter.info("%s: connected to the websocket", label)
         heartbeats = asyncio.ensure_future(_send_heartbeats(connection, protocol))
+        watchdog = (
+            _IdleWatchdog(connection, options.idle_timeout) if options.idle_timeout is not None else None
+        )
         try:
             while True:
-                watchdog = _IdleWatchdog(connection, options.idle_timeout)
+                # Room for a frame's events first: a full buffer pauses reading here, where the
+                # watchdog is not armed (the server is not silent, the consumer is slow).
+                if wait_for_room is not None and not await wait_for_room():
+                    # Closed by its owner, who is cancelling this task: go as a cancellation
+                    # would (not as the end of the LIVE).
+                    raise asyncio.CancelledError
+                if watchdog is not None:
+                    watchdog.arm()
                 try:
                     message = await connection.recv()
                 except ConnectionClosed as exc:
-                    if watchdog.fired:
+                    if watchdog is not None and watchdog.fired:
                         raise ConnectionDropped(f"no frame for {options.idle_timeout:g}s") from None
                     raise ConnectionDropped(f"the push server closed the connection ({exc})") from exc
                 finally:
-                    watchdog.cancel()
+                    if watchdog is not None:
+                        watchdog.disarm()
                 data = message.encode() if isinstance(message, str) else message
                 try:
                     protocol.receive_frame(data)
@@ -199,6 +294,12 @@ async def run_websocket(
                     await deliver(events)
                 if protocol.ended:
                     return
+        except asyncio.CancelledError:
+            # The room is being closed: no closing handshake. It could not complete anyway while
+            # reading is paused (a full queue), and a second cancellation would then interrupt
+            # it and leave the socket open.
+            connection.transport.abort()
+            raise
         finally:
             heartbeats.cancel()
             await asyncio.gather(heartbeats, return_exceptions=True)

@@ -28,7 +28,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Union
 
 import httpx
 
-from pytiktoklive._buffer import EventBuffer, check_overflow
+from pytiktoklive._buffer import DEFAULT_BUFFER_BUDGET, BufferBudget, EventBuffer, check_overflow
 from pytiktoklive._discovery import Discovery
 from pytiktoklive._http import DEFAULT_USER_AGENT, TikTokHTTP
 from pytiktoklive._log import ErrorHandler, MessageHandler, Reporter, redact_third_party_logs
@@ -129,6 +129,9 @@ class TikTok:
         reconnect: the :class:`ReconnectPolicy` of every room.
         websocket / polling: the transports rooms may use.
         max_buffered_events: events each room holds for a slow consumer before it stops reading.
+        buffer_budget: events all the rooms of this client hold together, at most (a room waiting
+            for it pauses like a room whose buffer is full): bounds memory however many rooms fall
+            behind (about 2-3 KB per event; see the README's "Memory").
         overflow: ``"block"`` (stop reading until the consumer catches up) or ``"error"``.
         idle_timeout: seconds without any websocket frame before reconnecting.
         dedup_window: message ids each room remembers to drop repeats (8 bytes each; see
@@ -159,6 +162,7 @@ class TikTok:
         websocket: bool = True,
         polling: bool = True,
         max_buffered_events: int = 1000,
+        buffer_budget: int = DEFAULT_BUFFER_BUDGET,
         overflow: str = "block",
         idle_timeout: Optional[float] = 60.0,
         dedup_window: int = 2048,
@@ -168,6 +172,7 @@ class TikTok:
         check_overflow(overflow)
         if max_buffered_events < 1:
             raise ValueError("max_buffered_events must be at least 1")
+        budget = BufferBudget(buffer_budget)  # refuses a budget under 1
         endpoints = Endpoints.from_env() if endpoints is None else endpoints
         self.endpoints = endpoints
         # Everything that can refuse the arguments runs before the HTTP client exists.
@@ -209,6 +214,7 @@ class TikTok:
             self.set_session(session_id, tt_target_idc)
         self._settings = SessionSettings(websocket=websocket, polling=polling, reconnect=reconnect)
         self._max_buffered_events = max_buffered_events
+        self._buffer_budget = budget
         self._overflow = overflow
         self._idle_timeout = idle_timeout
         self._dedup_window = dedup_window
@@ -536,7 +542,9 @@ class TikTok:
         dropped: int,
         resume: Optional[ResumePoint],
     ) -> Live:
-        buffer = EventBuffer(capacity, overflow=overflow, reporter=self._reporter, label=label)
+        buffer = EventBuffer(
+            capacity, overflow=overflow, reporter=self._reporter, label=label, budget=self._buffer_budget
+        )
         session = RoomSession(
             protocol,
             buffer,
@@ -602,8 +610,9 @@ class TikTok:
         At most ``concurrency`` rooms are being looked up at a time (TikTok rate-limits
         bursts; a rate-limited lookup waits and retries). Users who cannot be tracked
         (offline, unknown, blocked…) end up in ``group.failures`` instead of failing the call.
-        Each room buffers at most ``max_buffered_events`` events and the merged stream
-        ``group_buffer``: memory stays bounded however many rooms there are. ``options``
+        Each room buffers at most ``max_buffered_events`` events and
+        the client's ``buffer_budget`` all rooms together: memory stays bounded however many rooms
+        there are (``group_buffer`` is accepted and unused: the merged stream holds nothing). ``options``
         are those of :meth:`track_room`; ``fetch_gift_info=False`` saves a large
         ``gift/list`` download per room. With it on, every room is still asked for its own list
         (the API is per room), but rooms answering the same list share one copy in memory

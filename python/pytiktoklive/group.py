@@ -1,9 +1,12 @@
 """Many rooms at once: :class:`LiveGroup`, made by :meth:`TikTok.track_many`.
 
 Iterating a group yields ``(live, event)`` pairs from all its rooms as they
-arrive. Each room keeps its own bounded buffer and the merged stream has a
-bound too, so a slow consumer slows every room's reading (and says so in the
-log) instead of growing memory or dropping events. A room that fails is
+arrive. Each room keeps its own bounded buffer (and the client's buffer budget
+bounds them all), so a slow consumer slows every room's reading (and says so in
+the log) instead of growing memory or dropping events. The group reads the
+rooms' buffers itself: a room whose buffer becomes readable is queued once, and
+the consumer takes its events without a task, queue or future per event (at
+most ``_BURST`` in a row from one room, so a busy room cannot starve the others). A room that fails is
 reported to the error handler and left out; the others go on. Breaking out of
 ``async for`` and iterating again later continues where it stopped.
 """
@@ -11,7 +14,8 @@ reported to the error handler and left out; the others go on. Breaking out of
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Callable, Dict, List, Mapping, Optional, Tuple, Type
+import collections
+from typing import Any, AsyncIterator, Callable, Deque, Dict, Mapping, Optional, Set, Tuple, Type
 
 from pytiktoklive._log import Reporter
 from pytiktoklive.events import Event
@@ -20,7 +24,10 @@ from pytiktoklive.streaks import GiftStreak
 
 __all__ = ["LiveGroup"]
 
-_Item = Tuple[Live, Optional[Event]]
+#: Events taken from one room in a row before the next ready room gets its turn.
+_BURST = 64
+#: Events handed out without suspending, at most, before the consumer lets the loop run.
+_YIELD_EVERY = 256
 
 
 class _GroupIterator:
@@ -48,16 +55,21 @@ class LiveGroup:
         failures: Mapping[str, BaseException],
         *,
         reporter: Reporter,
-        capacity: int,
+        capacity: int = 0,
     ) -> None:
+        """``capacity`` (``track_many(group_buffer=...)``) is accepted for compatibility: the
+        merged stream no longer holds events of its own, only the rooms' buffers do."""
         self.lives: Dict[str, Live] = dict(lives)
         self.failures: Dict[str, BaseException] = dict(failures)
         self._reporter = reporter
-        self._capacity = capacity
         self._consuming = False
-        self._queue: Optional[asyncio.Queue[_Item]] = None
-        self._running = 0
-        self._forwarders: List[asyncio.Task[None]] = []
+        self._started = False
+        self._ready: Deque[Live] = collections.deque()
+        self._queued: Set[Live] = set()
+        self._running: Set[Live] = set()
+        self._burst = 0
+        self._unyielded = 0
+        self._wakeup: Optional[asyncio.Future[None]] = None
 
     def __len__(self) -> int:
         return len(self.lives)
@@ -83,25 +95,38 @@ class LiveGroup:
     def __aiter__(self) -> AsyncIterator[Tuple[Live, Event]]:
         return _GroupIterator(self)
 
-    def _start(self) -> asyncio.Queue[_Item]:
-        """Start one forwarder per room (once): it moves the room's events into the merged queue."""
-        if self._queue is None:
-            self._queue = asyncio.Queue(self._capacity)
-            self._running = len(self.lives)
-            self._forwarders = [
-                asyncio.ensure_future(self._forward(live, self._queue)) for live in self.lives.values()
-            ]
-        return self._queue
+    def _start(self) -> None:
+        """Take over every room's buffer (once): its listener queues the room when it has events."""
+        if self._started:
+            return
+        self._started = True
+        for live in self.lives.values():
+            if live._group is not None or live._iterating:
+                raise RuntimeError(f"{live!r} is already being consumed elsewhere")
+            live._group = self
+            self._running.add(live)
+            buffer = live._buffer
+            buffer.listener = lambda live=live: self._mark_ready(live)
+            if len(buffer) or buffer.closed:
+                self._mark_ready(live)
 
-    async def _forward(self, live: Live, queue: asyncio.Queue[_Item]) -> None:
+    def _mark_ready(self, live: Live) -> None:
+        if live not in self._queued:
+            self._queued.add(live)
+            self._ready.append(live)
+        wakeup = self._wakeup
+        if wakeup is not None and not wakeup.done():
+            wakeup.set_result(None)
+
+    def _finish(self, live: Live) -> None:
+        """The room's buffer is closed and empty: report its error, if any, once."""
+        self._running.discard(live)
         try:
-            async for event in live:
-                await queue.put((live, event))  # waits while the merged stream is full: backpressure
-        except asyncio.CancelledError:
-            raise  # the group is closing: no end marker, nobody reads any more
+            live._buffer.raise_end()
+        except StopAsyncIteration:
+            pass
         except Exception as exc:
             self._reporter.error(exc)
-        await queue.put((live, None))
 
     async def _next(self) -> Tuple[Live, Event]:
         # A plain __anext__ (not an async generator): breaking out of `async for` and
@@ -110,14 +135,48 @@ class LiveGroup:
             raise RuntimeError("this group's events are already being consumed")
         self._consuming = True
         try:
-            queue = self._start()
-            while self._running:
-                live, event = await queue.get()
-                if event is None:
-                    self._running -= 1
-                else:
-                    return live, event
-            raise StopAsyncIteration
+            self._start()
+            ready = self._ready
+            while True:
+                if not ready:
+                    if not self._running:
+                        raise StopAsyncIteration
+                    self._unyielded = 0
+                    self._wakeup = asyncio.get_running_loop().create_future()
+                    try:
+                        await self._wakeup
+                    finally:
+                        self._wakeup = None
+                    continue
+                live = ready[0]
+                buffer = live._buffer
+                if not len(buffer):
+                    ready.popleft()
+                    self._queued.discard(live)
+                    self._burst = 0
+                    if buffer.closed and live in self._running:
+                        self._finish(live)
+                    continue
+                self._unyielded += 1
+                if self._unyielded >= _YIELD_EVERY:
+                    # Taking buffered events never suspends: let the readers (and every timer)
+                    # run now and then, or a long backlog would freeze the loop while it drains.
+                    self._unyielded = 0
+                    await asyncio.sleep(0)
+                    continue
+                event = buffer.take_nowait()
+                live._taken(event)
+                self._burst += 1
+                if not len(buffer) and not buffer.closed:
+                    ready.popleft()
+                    self._queued.discard(live)
+                    self._burst = 0
+                elif self._burst >= _BURST:
+                    ready.rotate(-1)
+                    self._burst = 0
+                if live._handlers:
+                    await live._dispatch(event)
+                return live, event
         finally:
             self._consuming = False
 
@@ -128,11 +187,13 @@ class LiveGroup:
 
     async def close(self) -> None:
         """Close every room of the group."""
-        for task in self._forwarders:
-            task.cancel()
         await asyncio.gather(*(live.close() for live in self.lives.values()))
-        await asyncio.gather(*self._forwarders, return_exceptions=True)
-        self._running = 0  # an iteration after close() ends at once
+        self._running.clear()  # an iteration after close() ends at once
+        self._ready.clear()
+        self._queued.clear()
+        wakeup = self._wakeup
+        if wakeup is not None and not wakeup.done():
+            wakeup.set_result(None)
 
     @property
     def ended(self) -> bool:

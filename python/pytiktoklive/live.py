@@ -58,6 +58,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Handler", "Live", "ResumePoint"]
 
+#: Events handed out without suspending, at most, before the consumer lets the loop run.
+_YIELD_EVERY = 256
+
 E = TypeVar("E", bound=Event)
 #: A sync or async function of one event.
 Handler = Callable[[E], Any]
@@ -141,6 +144,9 @@ class Live:
         self._task: Optional[asyncio.Task[None]] = None
         self._iterating = False
         self._closed = False
+        #: The LiveGroup that consumes this room's events, if any (it reads the buffer itself).
+        self._group: Optional[object] = None
+        self._unyielded = 0
         # resume_point(): the last cursor at which every event the protocol handed out had been
         # consumed, and the ids of the latest consumed events (the protocol's dedup window).
         self._consumed = 0
@@ -256,17 +262,38 @@ class Live:
             raise RuntimeError(
                 f"{self!r}: another task is already consuming its events (one consumer per room)"
             )
+        if self._group is not None:
+            raise RuntimeError(f"{self!r}: its group consumes its events (iterate the group)")
+        buffer = self._buffer
+        self._unyielded += 1
+        if len(buffer) and self._unyielded < _YIELD_EVERY:  # under load: no await, no future
+            event = buffer.take_nowait()
+            self._taken(event)
+            if self._handlers:
+                self._iterating = True
+                try:
+                    await self._dispatch(event)
+                finally:
+                    self._iterating = False
+            return event
+        self._unyielded = 0  # get() suspends when it waits, and at least once here otherwise
         self._iterating = True
         try:
-            event = await self._buffer.get()  # StopAsyncIteration at the end
-            self._consumed += 1
-            if event.msg_id:
-                self._consumed_ids.append(event.msg_id)
-            self._note_safe_point()
+            if len(buffer):
+                await asyncio.sleep(0)  # a long backlog must not freeze the loop while it drains
+            event = await buffer.get()  # StopAsyncIteration at the end
+            self._taken(event)
             await self._dispatch(event)
             return event
         finally:
             self._iterating = False
+
+    def _taken(self, event: Event) -> None:
+        """Count an event handed to the consumer (by the iteration or by the room's group)."""
+        self._consumed += 1
+        if event.msg_id:
+            self._consumed_ids.append(event.msg_id)
+        self._note_safe_point()
 
     def _note_safe_point(self) -> None:
         # The latest batch end the consumer has reached: resuming from its cursor loses nothing.

@@ -90,6 +90,9 @@ class RoomSpec:
       client to acknowledge the last frames (or to leave) before it closes the connection.
     * ``viewers`` — the audience at the start (0: a seeded number).
     * ``in_feed`` — the room is listed by ``feed`` while it is live.
+    * ``push_server`` — the websocket URL ``im/fetch`` hands out for this room ("": the
+      simulator's own). Load generators point rooms at push servers of their own
+      (``benches/loadgen.py``) while the simulator still answers every HTTP request.
     """
 
     username: str
@@ -116,6 +119,7 @@ class RoomSpec:
     end_grace: float = 10.0
     viewers: int = 0
     in_feed: bool = True
+    push_server: str = ""
 
     def __post_init__(self) -> None:
         if self.page_style not in ("universal", "sigi"):

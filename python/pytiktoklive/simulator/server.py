@@ -646,7 +646,7 @@ class Simulator:
             now_ms=now_ms,
             fetch_interval_ms=room.spec.fetch_interval_ms,
             heartbeat_duration=room.spec.heartbeat_duration,
-            push_server=self.push_url if websocket else "",
+            push_server=(room.spec.push_server or self.push_url) if websocket else "",
             route_params=route_params_of(room, end) if websocket else {},
             is_first=first,
         )
