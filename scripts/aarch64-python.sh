@@ -44,4 +44,9 @@ if [ "${1:-}" = --print-sysroot ]; then
     echo "$SYSROOT"
     exit 0
 fi
-exec qemu-aarch64-static -L "$SYSROOT" "$PYTHON" "$@"
+# Without binfmt_misc (containers) the kernel cannot run an aarch64 binary, so sys.executable (from argv[0])
+# is this x86_64 wrapper beside python3.11: subprocesses of sys.executable then come back through qemu.
+WRAPPER=$SYSROOT/usr/bin/python3.11-qemu
+printf '#!/bin/sh\nexec qemu-aarch64-static -L %q -0 %q %q "$@"\n' "$SYSROOT" "$WRAPPER" "$PYTHON" >"$WRAPPER"
+chmod +x "$WRAPPER"
+exec qemu-aarch64-static -L "$SYSROOT" -0 "$WRAPPER" "$PYTHON" "$@"

@@ -133,7 +133,11 @@ def check_wheel(wheel: Path, target: str) -> None:
     metadata = archive.read(f"{info}/METADATA").decode()
     check("Requires-Python: >=3.9" in metadata, "METADATA: Requires-Python >=3.9")
     # betterproto2 only with the [pure] extra: TikTokLive 7 pins another version, both must install.
-    betterproto2 = [line for line in metadata.splitlines() if line.startswith("Requires-Dist: betterproto2")]
+    betterproto2 = [
+        line
+        for line in metadata.splitlines()
+        if re.match(r"Requires-Dist: betterproto2\s*[;<>=!~\[]", line)  # not betterproto2-compiler
+    ]
     check(
         all("extra == 'pure'" in line or 'extra == "pure"' in line for line in betterproto2),
         f"METADATA: betterproto2 only in the [pure] extra ({betterproto2})",
