@@ -110,7 +110,9 @@ def push_frame(payload: bytes, *, payload_type: str = "msg", gzip_header: bool =
 
 
 def captures_root() -> Path:
-    return Path(os.environ.get("PYTIKTOKLIVE_CAPTURES", REPO.parent / "shared" / "captures")) / JW
+    """The full capture set when present, else the sample shipped in the package (same layout)."""
+    full = Path(os.environ.get("PYTIKTOKLIVE_CAPTURES", REPO.parent / "shared" / "captures")) / JW
+    return full if full.is_dir() else REPO / "python" / "pytiktoklive" / "sample_captures" / JW
 
 
 def one_message_per_method(root: Path) -> Dict[str, bytes]:

@@ -63,7 +63,9 @@ for required in [
     "pytiktoklive/__init__.py", "pytiktoklive/events.py", "pytiktoklive/_pytest_plugin.py",
     "pytiktoklive/_proto/__init__.py", "pytiktoklive/_proto/webcast/__init__.py",
     "pytiktoklive/simulator/__init__.py", "pytiktoklive/simulator/pytest_plugin.py",
-    "pytiktoklive/compat/__init__.py",
+    "pytiktoklive/compat/__init__.py", "pytiktoklive/samples.py", "pytiktoklive/sample_captures/MANIFEST.md",
+    "pytiktoklive/sample_captures/jwdeveloper_TikTokLiveJava/_repaired/WebcastWebsocketMessage.repaired.bin",
+    "pytiktoklive/sample_captures/jwdeveloper_TikTokLiveJava/Tools-EventsCollector/src/main/resources/sample.json",
 ]:
     if required not in names:
         problems.append(f"wheel lacks {required}")
@@ -110,6 +112,8 @@ find_python() {
 }
 
 CAPTURE=${CAPTURES_DIR:-$ROOT/../shared/captures}/jwdeveloper_TikTokLiveJava/_repaired/WebcastWebsocketMessage.repaired.bin
+# Without the full set, the copy shipped in the package (pytiktoklive.samples.SAMPLE_FRAME).
+[ -f "$CAPTURE" ] || CAPTURE=$ROOT/python/pytiktoklive/sample_captures/jwdeveloper_TikTokLiveJava/_repaired/WebcastWebsocketMessage.repaired.bin
 CAPTURE_ARGS=()
 if [ -f "$CAPTURE" ]; then CAPTURE_ARGS=(--capture "$CAPTURE"); else echo "no real capture at $CAPTURE: the smoke checks use a hand-made frame only"; fi
 

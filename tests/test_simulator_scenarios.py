@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 from typing import Any, Dict, List
 
 import httpx
@@ -17,7 +18,7 @@ import pytest
 pytest.importorskip("betterproto2", reason="the simulator needs betterproto2 (Python >= 3.10)")
 
 from pytiktoklive.decoding import decode_message
-from pytiktoklive.events import ControlEvent, GiftEvent
+from pytiktoklive.events import METHOD_EVENT_TYPES, ControlEvent, GiftEvent, PollEvent, UnknownEvent
 from pytiktoklive.simulator import (
     LivelyScenario,
     MessageFactory,
@@ -28,7 +29,9 @@ from pytiktoklive.simulator import (
     SimRoom,
     Simulator,
 )
-from pytiktoklive.simulator.captures import find_captures
+from pytiktoklive.samples import SAMPLE_CAPTURES
+from pytiktoklive.simulator import captures as captures_module
+from pytiktoklive.simulator.captures import find_captures, load_gift_list, load_messages
 from pytiktoklive.simulator.runner import describe
 from pytiktoklive.simulator.testing import connect_push, fetch
 
@@ -36,7 +39,10 @@ pytestmark = pytest.mark.skipif(sys.version_info < (3, 10), reason="the simulato
 
 #: Fields that carry the wall clock, the only thing a seed does not fix (the banner's JSON
 #: document has its own clock fields, and its raw text ``json`` carries them too).
-CLOCK_FIELDS = {"create_time", "timestamp", "json", "activity_time", "create_at", "now_millis"}
+CLOCK_FIELDS = {
+    "create_time", "timestamp", "json", "activity_time", "create_at", "now_millis",
+    "start_time", "end_time", "unpack_at",  # a poll's, a treasure box's
+}  # fmt: skip
 #: Messages every lively room sends besides the viewer actions.
 SCAFFOLDING = {
     "RoomMessage", "WebcastLiveIntroMessage", "WebcastRoomUserSeqMessage", "WebcastInRoomBannerMessage",
@@ -82,6 +88,22 @@ async def test_a_seed_always_makes_the_same_room() -> None:
     assert first[-1]["method"] == "WebcastControlMessage" and first[-1]["action"] == 3
 
 
+async def test_the_demo_room_plays_every_event_type_the_decoder_knows() -> None:
+    async with Simulator(speed=200.0) as sim:
+        room = sim.room("demo_user")
+        room.start()
+        await room.wait_ended()
+        events = [decode_message(entry.method, entry.payload, entry.msg_id) for entry in room.log]
+    played = {type(event) for event in events}
+    assert set(METHOD_EVENT_TYPES.values()) <= played, set(METHOD_EVENT_TYPES.values()) - played
+    assert not any(isinstance(event, UnknownEvent) for event in events)
+    # Each through its own wire method (the notices through RoomMessage and WebcastBottomMessage).
+    methods = {entry.method for entry in room.log}
+    assert {"RoomMessage", "WebcastBottomMessage", "WebcastSubNotifyMessage", "WebcastBarrageMessage"} <= methods
+    polls = [event for event in events if isinstance(event, PollEvent)]
+    assert [poll.status for poll in polls] == [0, 2, 1] and len({poll.poll_id for poll in polls}) == 1
+
+
 async def test_a_room_seed_overrides_the_simulator_seed() -> None:
     one = await play(RoomSpec("pinned", seed=5), seed=1)
     two = await play(RoomSpec("pinned", seed=5), seed=2)
@@ -96,7 +118,7 @@ async def test_rate_scales_the_number_of_messages() -> None:
 
 async def test_mix_chooses_the_viewer_actions() -> None:
     gifts_only = await play(
-        RoomSpec("gifts", scenario=LivelyScenario(duration=10.0, mix={"gift": 1}, battle=False))
+        RoomSpec("gifts", scenario=LivelyScenario(duration=10.0, mix={"gift": 1}, battle=False, extras=False))
     )
     methods = Counter(message["method"] for message in gifts_only)
     assert set(methods) - SCAFFOLDING == {"WebcastGiftMessage"}
@@ -168,7 +190,6 @@ async def test_messages_can_be_emitted_by_hand() -> None:
     assert [entry.msg_id for entry in room.log] == sorted(entry.msg_id for entry in room.log)
 
 
-@pytest.mark.skipif(find_captures() is None, reason="no captures (../shared/captures)")
 async def test_the_replay_room_sends_every_captured_message_byte_for_byte() -> None:
     replay = ReplayScenario(duration=1.0)
     async with Simulator(builtin_rooms=False, speed=20.0) as sim:
@@ -177,15 +198,31 @@ async def test_the_replay_room_sends_every_captured_message_byte_for_byte() -> N
         await room.wait_ended()
     sent = [(entry.method, entry.payload) for entry in room.log]
     assert sent == [(message.method, message.payload) for message in replay.messages]
-    assert len(sent) > 2_000
+    assert len({method for method, _ in sent}) >= 77  # every captured type, full set or sample
     last = decode_message(room.log[-1].method, room.log[-1].payload)
     assert isinstance(last, ControlEvent) and last.action in (3, 4)
 
 
-@pytest.mark.skipif(find_captures() is None, reason="no captures (../shared/captures)")
 async def test_the_builtin_replay_room_exists_with_captures() -> None:
     async with Simulator() as sim:
         assert isinstance(sim.room("replay_user").spec.scenario, ReplayScenario)
+
+
+def test_without_the_full_captures_the_shipped_sample_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("PYTIKTOKLIVE_CAPTURES", str(empty))  # an empty directory is passed over
+    monkeypatch.setattr(captures_module, "_REPO_CAPTURES", tmp_path / "missing")
+    assert find_captures() == SAMPLE_CAPTURES
+    messages = load_messages(SAMPLE_CAPTURES)
+    assert len({message.payload for message in messages}) == len(messages) > 250  # deduplicated
+    assert len({message.method for message in messages}) >= 77
+    assert load_gift_list(SAMPLE_CAPTURES) is not None
+    assert find_captures(tmp_path / "missing") is None  # explicit and missing: no captures
+    size = sum(path.stat().st_size for path in SAMPLE_CAPTURES.rglob("*") if path.is_file())
+    assert size < 1_500_000
 
 
 # --------------------------------------------------------------------------- many rooms

@@ -26,7 +26,7 @@ from typing import Any, Dict, Mapping, Optional
 import httpx
 
 from pytiktoklive._log import Reporter
-from pytiktoklive._proxy import certificate_problem
+from pytiktoklive._proxy import ProxySettings, certificate_problem, http_proxy_for, shown_proxy
 from pytiktoklive._redact import redact
 from pytiktoklive._retry import parse_retry_after
 from pytiktoklive._signing import Signer
@@ -134,6 +134,8 @@ class TikTokHTTP:
         if extra_params:
             self.params.update(extra_params)
         self.headers = default_headers(user_agent, endpoints.www)
+        #: The proxies of ``client`` (None: unknown, a client of the user's); named in failures.
+        self.proxies: Optional[ProxySettings] = None
         #: The User-Agent a signer signed for: the websocket presents it too.
         self.signed_user_agent: Optional[str] = None
 
@@ -156,18 +158,16 @@ class TikTokHTTP:
             response = await self.client.send(request)
         except httpx.HTTPError as exc:
             shown_url = redact(str(request.url))
+            # A failing proxy is the usual cause when one is set: say which.
+            proxy = http_proxy_for(self.proxies, str(request.url)) if self.proxies else None
+            request_to = f"request to {shown_url}" + (f" through the proxy {shown_proxy(proxy)}" if proxy else "")
             if isinstance(exc, httpx.TimeoutException):
-                raise RequestError(f"{error_prefix}request to {shown_url} timed out", url=shown_url) from exc
+                raise RequestError(f"{error_prefix}{request_to} timed out", url=shown_url) from exc
             problem = certificate_problem(exc)
             if problem is not None:
-                raise TLSVerificationError(
-                    f"{error_prefix}request to {shown_url} failed: {problem}", url=shown_url
-                ) from exc
+                raise TLSVerificationError(f"{error_prefix}{request_to} failed: {problem}", url=shown_url) from exc
             reason = redact(str(exc)) or type(exc).__name__
-            raise RequestError(
-                f"{error_prefix}request to {shown_url} failed: {reason}",
-                url=shown_url,
-            ) from exc
+            raise RequestError(f"{error_prefix}{request_to} failed: {reason}", url=shown_url) from exc
         if response.status_code < 400 and not self.log_requests:
             return response  # the usual case: no message needs the redacted URL (~0.1 ms to build)
         shown_url = redact(str(request.url))

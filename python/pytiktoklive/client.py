@@ -162,6 +162,8 @@ class TikTok:
             extra_params=params,
             log_requests=log_requests,
         )
+        if self._owns_client:
+            self._http.proxies = self._proxies
         if session_id:
             self._set_session_cookies(session_id)
         self._discovery = Discovery(self._http)
@@ -237,6 +239,7 @@ class TikTok:
         old = self._http.client
         self._retired_clients.append(old)  # closed with the client: requests may still be in flight
         self._http.client = build_http_client(self._proxies, timeout=self._timeout, cookies=old.cookies)
+        self._http.proxies = self._proxies
 
     def _set_session_cookies(self, session_id: str) -> None:
         """TikTok's three session cookies, for the web and WebCast hosts (their parent domain)."""

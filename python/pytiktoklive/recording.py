@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS",
+    "LEVELS",
     "QUALITIES",
     "ProgressCallback",
     "Recording",
@@ -75,6 +76,7 @@ __all__ = [
     "find_ffmpeg",
     "output_path",
     "pick_stream_url",
+    "quality_level",
     "record_stream",
 ]
 
@@ -99,6 +101,10 @@ _RANKS = {
     "origin": 5,
     "origion": 5,
 }
+
+#: The one vocabulary of quality levels pytiktoklive shows, lowest first: TikTok's SDK keys.
+#: TikTok's other names map onto them (SD1 → ld, SD2 → sd, HD1 → hd, FULL_HD1 → uhd, ORIGION → origin).
+LEVELS = ("ld", "sd", "hd", "uhd", "origin")
 
 #: A file or directory name.
 StrPath = Union[str, "os.PathLike[str]"]
@@ -168,6 +174,13 @@ def _check_format(format: str) -> None:
 
 def _rank(name: str) -> int:
     return _RANKS.get(name.lower(), 0)
+
+
+def quality_level(name: str) -> str:
+    """The level (one of :data:`LEVELS`) of a quality name of either vocabulary (``"HD1"`` → ``"hd"``);
+    a name of neither is returned as it is."""
+    rank = _rank(name)
+    return LEVELS[rank - 1] if rank else name
 
 
 def pick_stream_url(urls: StreamURLs, quality: str = "best", format: str = "flv") -> Tuple[str, str]:

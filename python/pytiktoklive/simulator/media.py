@@ -5,26 +5,31 @@ to an HLS playlist with MPEG-TS segments. The files are made on first use
 into a cache directory (shared by every simulator of the machine, rebuilt
 only when missing) and then served from memory. Without ffmpeg there is no
 stream, and :meth:`TestMedia.load` says why.
+
+A LIVE's FLV stream never ends by itself: :class:`FlvLoop` plays the few seconds
+of video over and over, each pass with its timestamps moved on, so the simulator
+can serve it at real-time pace for as long as the LIVE lasts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Union
+from typing import Dict, Iterator, List, Optional, Tuple, Union
 
-__all__ = ["FPS", "HEIGHT", "SECONDS", "WIDTH", "MediaFiles", "TestMedia"]
+__all__ = ["FPS", "HEIGHT", "SECONDS", "WIDTH", "FlvLoop", "MediaFiles", "TestMedia"]
 
 WIDTH = 320
 HEIGHT = 240
 SECONDS = 4
 FPS = 25
 # Bump when the files change, so stale caches are not served.
-_VERSION = "v1"
+_VERSION = "v2"
 _FFMPEG_TIMEOUT = 60.0
 
 
@@ -35,6 +40,68 @@ class MediaFiles:
     flv: bytes
     playlist: bytes
     segments: Dict[str, bytes]
+
+
+# FLV: a 9-byte header and a 4-byte PreviousTagSize0, then tags of an 11-byte header
+# (type, 3-byte size, 3-byte timestamp + 1 extended byte, 3-byte stream id), the data and
+# a 4-byte PreviousTagSize.
+_FLV_START = 13
+_TAG_HEADER = 11
+_AUDIO, _VIDEO, _SCRIPT = 8, 9, 18
+
+
+def _is_sequence_header(kind: int, data: bytes) -> bool:
+    """An AVC or AAC decoder configuration (sent once, before any frame)."""
+    if kind == _VIDEO:
+        return len(data) > 1 and data[0] & 0x0F == 7 and data[1] == 0
+    if kind == _AUDIO:
+        return len(data) > 1 and data[0] >> 4 == 10 and data[1] == 0
+    return kind == _SCRIPT
+
+
+@dataclass(frozen=True)
+class FlvLoop:
+    """An FLV file as an endless live stream: :attr:`head` once (file header, metadata,
+    decoder configurations), then the media tags of :meth:`tags` for ever."""
+
+    head: bytes
+    #: ``(timestamp in ms, tag with its PreviousTagSize)`` of every media tag of one pass.
+    media: Tuple[Tuple[int, bytes], ...]
+    #: Length of one pass in ms: the next pass's timestamps are this much later.
+    period_ms: int
+
+    @classmethod
+    def parse(cls, flv: bytes) -> FlvLoop:
+        if flv[:3] != b"FLV" or len(flv) < _FLV_START:
+            raise ValueError("not an FLV file")
+        head = bytearray(flv[:_FLV_START])
+        media: List[Tuple[int, bytes]] = []
+        position = _FLV_START
+        while position + _TAG_HEADER <= len(flv):
+            kind = flv[position] & 0x1F
+            size = int.from_bytes(flv[position + 1 : position + 4], "big")
+            end = position + _TAG_HEADER + size + 4
+            if end > len(flv):
+                break
+            tag = flv[position:end]
+            timestamp = int.from_bytes(tag[4:7], "big") | tag[7] << 24
+            if _is_sequence_header(kind, tag[_TAG_HEADER : _TAG_HEADER + 2]):
+                head += tag
+            else:
+                media.append((timestamp, tag))
+            position = end
+        if not media:
+            raise ValueError("the FLV file holds no media")
+        last = max(timestamp for timestamp, _ in media)
+        return cls(bytes(head), tuple(media), max(SECONDS * 1000, last + 1000 // FPS))
+
+    def tags(self) -> Iterator[Tuple[int, bytes]]:
+        """``(timestamp in ms, tag)`` of every media tag, pass after pass, timestamps rising."""
+        for lap in itertools.count():
+            shift = lap * self.period_ms
+            for timestamp, tag in self.media:
+                moved = timestamp + shift
+                yield moved, tag[:4] + (moved & 0xFFFFFF).to_bytes(3, "big") + bytes([moved >> 24 & 0xFF]) + tag[8:]
 
 
 def _default_cache_dir() -> Path:
@@ -100,6 +167,9 @@ async def _generate(ffmpeg: str, directory: Path) -> None:
             *_sources(),
             *(video or ["-c:v", "flv1"]),
             *audio,
+            # A LIVE's FLV announces no duration (it would say 4 s while the loop plays on).
+            "-flvflags",
+            "no_duration_filesize",
             "-f",
             "flv",
             str(directory / "stream.flv"),

@@ -31,7 +31,8 @@ def describe(sim: Simulator) -> str:
     for room in shown:
         state = "live" if room.live else "ended"
         transport = "websocket" if room.spec.websocket else "polling only"
-        lines.append(f"    @{room.username:<14} room {room.room_id}  {state}, {transport}")
+        again = ", live again when it ends" if room.spec.loop else ""
+        lines.append(f"    @{room.username:<14} room {room.room_id}  {state}, {transport}{again}")
     if len(sim.rooms) > len(shown):
         lines.append(f"    … and {len(sim.rooms) - len(shown)} more")
     lines.append(f"  e.g. {endpoints.www}/@demo_user/live")
@@ -49,13 +50,16 @@ async def run_simulator(
     media_dir: Optional[Path] = None,
     load_rooms: int = 0,
     tls: bool = False,
+    loop: bool = True,
     print_function: Callable[[str], None] = print,
     ready: Optional[Callable[[Simulator], None]] = None,
 ) -> None:
     """Serve a simulator with the built-in rooms until cancelled.
 
-    ``load_rooms`` adds that many endless lively rooms (``load_user0``, …) for
-    load tests; ``tls`` serves HTTPS and WSS with a throw-away CA. Prints where it listens;
+    ``loop`` (default on): a built-in room whose LIVE ends goes live again at once, in a new
+    room, so program after program finds it live. ``load_rooms`` adds that many endless
+    lively rooms (``load_user0``, …) for load tests; ``tls`` serves HTTPS and WSS with a
+    throw-away CA. Prints where it listens;
     ``ready`` is called with the running simulator (the CLI uses it to start watching a room
     in the same process).
     """
@@ -67,6 +71,7 @@ async def run_simulator(
         captures_dir=captures_dir,
         media_dir=media_dir,
         tls=tls,
+        loop=loop,
     ) as sim:
         if load_rooms:
             from pytiktoklive.simulator.scenarios import LivelyScenario
@@ -88,6 +93,7 @@ def run(
     media_dir: Optional[Path] = None,
     load_rooms: int = 0,
     tls: bool = False,
+    loop: bool = True,
     print_function: Callable[[str], None] = print,
 ) -> None:
     """Serve the simulator on ``host:port`` until Ctrl-C, printing its URLs first (blocking).
@@ -106,6 +112,7 @@ def run(
                 media_dir=media_dir,
                 load_rooms=load_rooms,
                 tls=tls,
+                loop=loop,
                 print_function=print_function,
             )
         )

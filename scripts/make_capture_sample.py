@@ -1,0 +1,79 @@
+"""Rebuild the compact sample of real captures shipped in the package, from the full set.
+
+    python scripts/make_capture_sample.py [FULL_CAPTURES_DIR]   # default ../shared/captures
+
+The sample (``python/pytiktoklive/sample_captures``) keeps the full set's layout,
+so every loader (simulator, tests, Rust tests) reads either directory the same way:
+
+* every message type of the event-collector dumps, up to ``PER_METHOD`` unique messages
+  each (spread over their sizes, smallest to largest), in one dump ``sample.json``;
+* the six single-message fixtures, the charset-corrupted PushFrame and its repaired copy;
+* the newest ``webcast/gift/list/`` answer.
+
+Deterministic: the same full set gives the same bytes. Its MANIFEST.md is written by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Dict, List
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "python" / "pytiktoklive" / "sample_captures" / "jwdeveloper_TikTokLiveJava"
+COLLECTOR = "Tools-EventsCollector/src/main/resources"
+RESOURCES = "Client/src/test/resources"
+FIXTURES = (
+    "LikeMessage.bin",
+    "MessageWebcastChatMessage.bin",
+    "MessageWebcastGiftMessage.bin",
+    "MessageWebcastImDeleteMessage.bin",
+    "MessageWebcastSocialMessage.bin",
+    "WebcastMemberMessage.bin",
+    "WebcastWebsocketMessage.bin",
+)
+REPAIRED = "_repaired/WebcastWebsocketMessage.repaired.bin"
+GIFT_LIST = "Tools/src/main/resources/gifts/official/official_05_01_2024.json"
+PER_METHOD = 4
+
+
+def _spread(records: List[Dict[str, Any]], count: int) -> List[Dict[str, Any]]:
+    """``count`` records spread evenly over the list (by size), first and last included."""
+    if len(records) <= count:
+        return records
+    last = len(records) - 1
+    return [records[round(index * last / (count - 1))] for index in range(count)]
+
+
+def main(argv: List[str]) -> int:
+    full = Path(argv[0]) if argv else REPO.parent / "shared" / "captures"
+    root = full / "jwdeveloper_TikTokLiveJava"
+    if not root.is_dir():
+        print(f"no full captures at {full}", file=sys.stderr)
+        return 1
+    unique: Dict[str, Dict[str, Dict[str, Any]]] = {}
+    for dump in sorted(root.glob(f"**/{COLLECTOR}/*.json")):
+        for method, records in json.loads(dump.read_text(encoding="utf-8")).items():
+            for record in records:
+                unique.setdefault(method, {}).setdefault(record["eventData"], record)
+    sample = {
+        method: _spread(sorted(records.values(), key=lambda record: (len(record["eventData"]), record["eventData"])), PER_METHOD)
+        for method, records in sorted(unique.items())
+    }
+    (SAMPLE / COLLECTOR).mkdir(parents=True, exist_ok=True)
+    (SAMPLE / COLLECTOR / "sample.json").write_text(
+        json.dumps(sample, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
+    for relative in (*(f"{RESOURCES}/{name}" for name in FIXTURES), REPAIRED, GIFT_LIST):
+        (SAMPLE / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(root / relative, SAMPLE / relative)
+    messages = sum(len(records) for records in sample.values())
+    size = sum(path.stat().st_size for path in SAMPLE.rglob("*") if path.is_file())
+    print(f"{len(sample)} message types, {messages} collector messages, {size:,} bytes in {SAMPLE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
