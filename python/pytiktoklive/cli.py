@@ -416,9 +416,11 @@ async def _record(args: argparse.Namespace, tiktok: TikTok, out: Console, err: C
                     )
                 except FileExistsError:
                     raise CommandError(f"{args.output} already exists (add --overwrite to replace it)") from None
-        except asyncio.CancelledError:  # Ctrl-C: ffmpeg has finished the file
-            if saved and saved[0].size:
-                err.print(f"Stopped; {_size(saved[0].size)} recorded in {saved[0].path}")
+        except asyncio.CancelledError:  # Ctrl-C: ffmpeg has finished the file (or removed an empty one)
+            if saved and saved[0].path.exists():
+                err.print(f"Stopped; {_size(saved[0].path.stat().st_size)} recorded in {saved[0].path}")
+            else:
+                err.print("Stopped before any video arrived: nothing was saved.")
             raise
         finally:
             reader.cancel()

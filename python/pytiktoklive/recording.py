@@ -116,6 +116,11 @@ _TERMINATE_GRACE = 5.0
 _READ_TIMEOUT = 20.0
 # How often a recording checks whether its LIVE has ended.
 _LIVE_CHECK_INTERVAL = 0.5
+# A recording no larger than this with no time recorded holds container headers only (an FLV
+# header with its metadata is ~420 bytes; a single video frame is larger).
+_HEADERS_ONLY_SIZE = 4096
+# Seconds an interrupted recording waits for ffmpeg's last progress report.
+_LAST_PROGRESS_WAIT = 1.0
 # Lines of ffmpeg's standard error kept for error messages.
 _STDERR_LINES = 20
 
@@ -211,7 +216,7 @@ def pick_stream_url(urls: StreamURLs, quality: str = "best", format: str = "flv"
         for name, url in candidates.items():
             if _rank(name) == _rank(wanted):
                 return name, url
-    offered = ", ".join(sorted(candidates, key=_rank))
+    offered = ", ".join(dict.fromkeys(quality_level(name) for name in sorted(candidates, key=_rank)))
     raise StreamURLNotFoundError(
         f"the room offers no {format.upper()} stream in quality {quality!r} (offered: {offered})"
     )
@@ -464,6 +469,10 @@ async def _record(
             except asyncio.CancelledError:  # cancelled again: no more patience
                 process.kill()
                 raise
+        # Interrupted (Ctrl-C) before any video came: leave no file of headers only behind.
+        with contextlib.suppress(BaseException):  # ffmpeg has exited: its last progress block is due
+            await asyncio.wait_for(asyncio.shield(progress), _LAST_PROGRESS_WAIT)
+        _discard_without_media(path, state)
         raise
     finally:
         for task in (*stoppers, progress, errors):
@@ -487,7 +496,24 @@ async def _record(
         raise DownloadError(
             "ffmpeg recorded nothing" + (f": {tail[-1]}" if tail else ""), stderr_tail=stderr_tail
         )
+    if _discard_without_media(path, state):
+        raise DownloadError(
+            f"no video was recorded ({reason} before the stream sent any); the empty {path.name} was removed",
+            stderr_tail=stderr_tail,
+        )
     return Recording(path, url, size, state.duration, reason, quality)
+
+
+def _discard_without_media(path: Path, state: _State) -> bool:
+    """Remove a recording that holds container headers only (no video, no audio: ffmpeg
+    reported no time recorded and the file is header-sized); True if removed."""
+    try:
+        if state.duration <= 0 and path.stat().st_size <= _HEADERS_ONLY_SIZE:
+            path.unlink()
+            return True
+    except FileNotFoundError:
+        pass
+    return False
 
 
 def _discard_if_empty(path: Path) -> bool:

@@ -45,7 +45,7 @@ from pytiktoklive.simulator.faults import Faults, HTTPFault
 from pytiktoklive.simulator.fetch import encode_fetch_result
 from pytiktoklive.simulator.gifts import GiftCatalogue, generated_gift_list
 from pytiktoklive.simulator.http import HTTPRequest, html_response, json_response, response
-from pytiktoklive.simulator.media import FlvLoop, MediaFiles, TestMedia
+from pytiktoklive.simulator.media import FlvLoop, HlsLoop, MediaFiles, TestMedia
 from pytiktoklive.simulator.push import MALFORMED_FRAME, PushServer, route_params_of
 from pytiktoklive.simulator.rooms import RoomSpec, Signal, SimRoom, World, epoch_ms
 from pytiktoklive.simulator.scenarios import LivelyScenario, ReplayScenario
@@ -63,6 +63,9 @@ _ENDED_LIVES_KEPT = 4
 _STREAM_LEAD = 1.0
 # A stream client with this many bytes waiting to be sent has stopped reading: it is let go.
 _STREAM_BACKLOG = 8 << 20
+# Segments a live HLS playlist lists.
+_HLS_WINDOW = 4
+_LIVE_SEGMENT = re.compile(r"^live(\d{1,9})\.ts$")
 # Seconds a finished stream's last bytes get to reach the client before the socket is dropped.
 _STREAM_CLOSE_GRACE = 5.0
 # Requests remembered in Simulator.requests.
@@ -205,6 +208,9 @@ class Simulator:
         self.requests: Deque[RequestRecord] = collections.deque(maxlen=_REQUEST_LOG)
         self.media = TestMedia(media_dir)
         self._flv_loop: Optional[Tuple[MediaFiles, FlvLoop]] = None
+        self._hls_loop: Optional[Tuple[MediaFiles, HlsLoop]] = None
+        #: When each stream's live HLS began (its first playlist request), by stream id.
+        self._hls_started: Dict[int, float] = {}
         builtin = builtin_specs(self.captures_dir, loop=loop) if builtin_rooms else []
         self._specs: List[RoomSpec] = [*builtin, *rooms]
         self._rooms: List[SimRoom] = []
@@ -617,12 +623,29 @@ class Simulator:
                     self._flv_loop = (media, FlvLoop.parse(media.flv))
                 return await self._stream_live_flv(connection, room, self._flv_loop[1])
             return response(200, media.flv, "video/x-flv")
-        if name == "index.m3u8":
-            return response(200, media.playlist, "application/vnd.apple.mpegurl")
+        if name == "index.m3u8" or _LIVE_SEGMENT.match(name):
+            return self._live_hls(room, media, name)
         segment = media.segments.get(name)
         if segment is None:
             return response(404, b"no such segment\n")
         return response(200, bytes(segment), "video/mp2t")
+
+    def _live_hls(self, room: SimRoom, media: MediaFiles, name: str) -> Response:
+        """The live HLS stream: a sliding playlist of ``live{n}.ts`` segments, the looping test
+        video at real-time pace from the room's first playlist request on."""
+        if self._hls_loop is None or self._hls_loop[0] is not media:
+            self._hls_loop = (media, HlsLoop.parse(media.playlist, media.segments))
+        hls = self._hls_loop[1]
+        now = asyncio.get_running_loop().time()
+        elapsed = now - self._hls_started.setdefault(room.stream_id, now)
+        if name == "index.m3u8":
+            playlist = hls.playlist(elapsed, lead=_STREAM_LEAD, window=_HLS_WINDOW, ended=False)
+            return response(200, playlist, "application/vnd.apple.mpegurl")
+        match = _LIVE_SEGMENT.match(name)
+        index = int(match.group(1)) if match else -1
+        if not 0 <= index or hls.start_of(index + 1) > elapsed + _STREAM_LEAD:
+            return response(404, b"no such segment (yet)\n")
+        return response(200, hls.segment(index), "video/mp2t")
 
     async def _stream_live_flv(self, connection: ServerConnection, room: SimRoom, flv: FlvLoop) -> Response:
         """Send the looping test video at real-time pace until the LIVE ends (or the client
