@@ -299,3 +299,53 @@ def test_python_dash_m_serves_until_interrupted() -> None:
                 process.communicate()
     assert process.returncode == 0, errors
     assert "Traceback" not in errors
+
+
+# --------------------------------------------------------------------------- looping rooms
+
+
+async def test_a_looping_room_goes_live_again_in_a_new_room() -> None:
+    from pytiktoklive import TikTok
+
+    spec = RoomSpec("looper", scenario=LivelyScenario(duration=2.0), loop=True)
+    async with Simulator([spec], builtin_rooms=False, speed=10.0) as sim, TikTok(sim.endpoints) as tiktok:
+        first = sim.room("looper")
+        async with await tiktok.track_user("looper") as live:
+            assert live.room_id == first.room_id
+            assert [event async for event in live.events]  # until the LIVE's end
+        assert live.ended and first.ended
+        second = sim.room("looper")  # the user's newest LIVE
+        assert second is not first and second.room_id != first.room_id and second.live
+        assert sim.room(first.room_id) is first  # the ended one is still known by id
+        async with await tiktok.track_user("looper") as again:
+            assert again.room_id == second.room_id
+            events = [event async for event in again.events]
+        assert isinstance(events[-1], ControlEvent) and events[-1].ended
+        feed = await tiktok.new_feed().next()
+        assert [stream.room_id for stream in feed] == [sim.room("looper").room_id]  # always a live room
+
+
+async def test_without_loop_a_room_plays_once() -> None:
+    async with Simulator(speed=50.0) as sim:
+        demo = sim.room("demo_user")
+        assert not demo.spec.loop
+        demo.start()
+        await demo.wait_ended()
+        assert sim.room("demo_user") is demo and demo.ended
+    async with Simulator(speed=50.0, loop=True) as sim:
+        assert {room.username for room in sim.rooms if room.spec.loop} >= {"demo_user", "polling_user"}
+
+
+async def test_a_looping_room_keeps_only_its_last_ended_lives() -> None:
+    spec = RoomSpec("brief", scenario=ScriptedScenario([(0.0, lambda f: f.control(3))]), loop=True)
+    async with Simulator([spec], builtin_rooms=False) as sim:
+        ended = []
+        for _ in range(8):
+            room = sim.room("brief")
+            room.start()
+            await room.wait_ended()
+            ended.append(room)
+        assert len(sim.rooms) == 5  # the live one and the last four ended ones
+        assert sim.room(ended[-1].room_id) is ended[-1]
+        with pytest.raises(KeyError):
+            sim.room(ended[0].room_id)

@@ -367,6 +367,9 @@ async def _watch(args: argparse.Namespace, tiktok: TikTok, out: Console, err: Co
 
 async def _record(args: argparse.Namespace, tiktok: TikTok, out: Console, err: Console) -> int:
     find_ffmpeg()  # before anything else, the most likely thing to be missing
+    taken = f"{args.output} already exists (add --overwrite to replace it)"
+    if args.output and not args.overwrite and Path(args.output).is_file():
+        raise CommandError(taken)  # said before the room is joined and "Recording…" shown
     live = await tiktok.track_user(args.user)
     async with live:
         quality, _ = pick_stream_url(live.info.stream_urls, args.quality, args.format)
@@ -414,8 +417,8 @@ async def _record(args: argparse.Namespace, tiktok: TikTok, out: Console, err: C
                         on_progress=update,
                         overwrite=args.overwrite,
                     )
-                except FileExistsError:
-                    raise CommandError(f"{args.output} already exists (add --overwrite to replace it)") from None
+                except FileExistsError:  # made meanwhile
+                    raise CommandError(taken) from None
         except asyncio.CancelledError:  # Ctrl-C: ffmpeg has finished the file (or removed an empty one)
             if saved and saved[0].path.exists():
                 err.print(f"Stopped; {_size(saved[0].path.stat().st_size)} recorded in {saved[0].path}")
