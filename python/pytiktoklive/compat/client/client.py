@@ -134,7 +134,7 @@ class TikTokLiveClient:
     the rest is accepted, unused).
 
     pytiktoklive extensions (keyword-only): ``endpoints`` (e.g. a simulator's
-    ``sim.endpoints``) and any :class:`pytiktoklive.TikTok` option (``reconnect=``,
+    ``sim.endpoints``; by default :meth:`Endpoints.from_env`, as for :class:`pytiktoklive.TikTok`) and any :class:`pytiktoklive.TikTok` option (``reconnect=``,
     ``debug=``, ``polling=``…).
     """
 
@@ -148,7 +148,7 @@ class TikTokLiveClient:
         ws_kwargs: Optional[Mapping[str, Any]] = None,
         is_user_id: Optional[bool] = False,
         *,
-        endpoints: Endpoints = TIKTOK,
+        endpoints: Optional[Endpoints] = None,
         **tiktok_options: Any,
     ) -> None:
         self._unique_id = self.parse_unique_id(unique_id)
@@ -156,7 +156,8 @@ class TikTokLiveClient:
         self.platform = platform
         self.ignore_broken_payload = False  # TikTokLive's knobs: pytiktoklive logs skipped messages itself
         self.parse_error_ignorelist: List[str] = []
-        self._endpoints = endpoints
+        # As pytiktoklive's TikTok(): real TikTok unless PYTIKTOKLIVE_ENDPOINT & co. say otherwise.
+        self._endpoints = Endpoints.from_env() if endpoints is None else endpoints
         self._web_proxy = _proxy_url(web_proxy)
         self._ws_proxy = _proxy_url(ws_proxy if ws_proxy is not None else (ws_kwargs or {}).get("proxy"))
         self._tiktok_options = self._options(dict(web_kwargs or {}), tiktok_options)
