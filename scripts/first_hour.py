@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import List, Tuple
 
 REPO = Path(__file__).resolve().parents[1]
 HANG_GUARD = 240.0
@@ -89,7 +89,7 @@ def command_line_section(readme: str, out_dir: Path) -> List[str]:
         if "--json" in comment:
             commands.append(shlex.join([*words, "--json"]))
         also = re.search(r"also: (.*?)(?:\(|$)", comment)
-        for other in (also.group(1).split(",") if also else []):
+        for other in also.group(1).split(",") if also else []:
             commands.append(shlex.join(["pytiktoklive", *other.replace("USER", "demo_user").split()]))
     return commands
 
@@ -140,7 +140,9 @@ class Runner:
 
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bin", type=Path, default=Path(sys.executable).parent, help="a venv's bin directory")
+    parser.add_argument(
+        "--bin", type=Path, default=Path(sys.executable).parent, help="a venv's bin directory"
+    )
     bin_dir = parser.parse_args(argv).bin.resolve()
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     port = str(free_port())
@@ -152,7 +154,8 @@ def main(argv: List[str]) -> int:
         assert simulator.stdout is not None
         banner = simulator.stdout.readline()
         if "listening on" not in banner:
-            print(f"FAIL the simulator did not start: {banner}{simulator.stderr.read() if simulator.stderr else ''}")
+            errors = simulator.stderr.read() if simulator.stderr else ""
+            print(f"FAIL the simulator did not start: {banner}{errors}")
             return 1
         with tempfile.TemporaryDirectory(prefix="first-hour-") as work:
             runner = Runner(bin_dir, endpoint, Path(work))

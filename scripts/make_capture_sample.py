@@ -59,7 +59,10 @@ def main(argv: List[str]) -> int:
             for record in records:
                 unique.setdefault(method, {}).setdefault(record["eventData"], record)
     sample = {
-        method: _spread(sorted(records.values(), key=lambda record: (len(record["eventData"]), record["eventData"])), PER_METHOD)
+        method: _spread(
+            sorted(records.values(), key=lambda record: (len(record["eventData"]), record["eventData"])),
+            PER_METHOD,
+        )
         for method, records in sorted(unique.items())
     }
     (SAMPLE / COLLECTOR).mkdir(parents=True, exist_ok=True)

@@ -245,7 +245,7 @@ def test_ctrl_c_stops_a_recording_and_keeps_the_video(tmp_path: Path) -> None:
             subprocess.run(["sleep", "0.5"], check=True)
             deadline -= 1
         process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=60)
+        _, stderr = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
@@ -261,7 +261,10 @@ def test_record_to_an_existing_file_names_the_flag(tmp_path: Path) -> None:
     target.write_bytes(b"mine")
     result = run("record", "--sim", "demo_user", "-o", str(target))
     assert result.returncode == 1
-    assert result.stderr.strip() == f"pytiktoklive: error: {target} already exists (add --overwrite to replace it)"
+    assert (
+        result.stderr.strip()
+        == f"pytiktoklive: error: {target} already exists (add --overwrite to replace it)"
+    )
     assert target.read_bytes() == b"mine"
 
 
@@ -442,7 +445,9 @@ def test_the_rarer_events_have_readable_lines() -> None:
             description="Roses", sub_goals=(SubGoal(type=1, progress=7, target=50),), contributor=ana
         ),
         "poll     Next? [votes] A 2, B 1": PollEvent(
-            title="Next?", status=2, options=(PollOption(index=0, text="A", votes=2), PollOption(index=1, text="B", votes=1))
+            title="Next?",
+            status=2,
+            options=(PollOption(index=0, text="A", votes=2), PollOption(index=1, text="B", votes=1)),
         ),
         "pinned   Ana @ana: hi": RoomPinEvent(user=ana, text="hi"),
         "join     123456 joined": UnauthorizedMemberEvent(nickname="123456", label="{0:user} joined"),

@@ -350,7 +350,7 @@ async def test_a_recording_stopped_before_any_video_leaves_no_file(
 ) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().call_later(3.0, stop.set)
-    with pytest.raises(DownloadError, match="recorded nothing|no video was recorded"):
+    with pytest.raises(DownloadError, match=r"recorded nothing|no video was recorded"):
         await record_stream(headers_only_stream.url, tmp_path / "live.flv", stop=stop)
     assert list(tmp_path.iterdir()) == []
 

@@ -121,13 +121,13 @@ def pes_timestamps(segment: bytes) -> List[int]:
         packet = segment[offset : offset + 188]
         control = packet[3] >> 4 & 3
         start = 4 + (1 + packet[4] if control & 2 else 0)
-        if packet[1] & 0x40 and control & 1 and packet[start : start + 3] == b"\x00\x00\x01":
-            if packet[start + 7] & 0x80 and packet[start + 3] >= 0xBC:
-                at = start + 9
-                stamps.append(
-                    (packet[at] >> 1 & 7) << 30 | packet[at + 1] << 22 | (packet[at + 2] >> 1) << 15
-                    | packet[at + 3] << 7 | packet[at + 4] >> 1
-                )  # fmt: skip
+        pes_start = packet[1] & 0x40 and control & 1 and packet[start : start + 3] == b"\x00\x00\x01"
+        if pes_start and packet[start + 7] & 0x80 and packet[start + 3] >= 0xBC:
+            at = start + 9
+            stamps.append(
+                (packet[at] >> 1 & 7) << 30 | packet[at + 1] << 22 | (packet[at + 2] >> 1) << 15
+                | packet[at + 3] << 7 | packet[at + 4] >> 1
+            )  # fmt: skip
     return stamps
 
 

@@ -19,6 +19,7 @@ pytest.importorskip("betterproto2", reason="the simulator needs betterproto2 (Py
 
 from pytiktoklive.decoding import decode_message
 from pytiktoklive.events import METHOD_EVENT_TYPES, ControlEvent, GiftEvent, PollEvent, UnknownEvent
+from pytiktoklive.samples import SAMPLE_CAPTURES
 from pytiktoklive.simulator import (
     LivelyScenario,
     MessageFactory,
@@ -29,7 +30,6 @@ from pytiktoklive.simulator import (
     SimRoom,
     Simulator,
 )
-from pytiktoklive.samples import SAMPLE_CAPTURES
 from pytiktoklive.simulator import captures as captures_module
 from pytiktoklive.simulator.captures import find_captures, load_gift_list, load_messages
 from pytiktoklive.simulator.runner import describe
@@ -99,7 +99,12 @@ async def test_the_demo_room_plays_every_event_type_the_decoder_knows() -> None:
     assert not any(isinstance(event, UnknownEvent) for event in events)
     # Each through its own wire method (the notices through RoomMessage and WebcastBottomMessage).
     methods = {entry.method for entry in room.log}
-    assert {"RoomMessage", "WebcastBottomMessage", "WebcastSubNotifyMessage", "WebcastBarrageMessage"} <= methods
+    assert {
+        "RoomMessage",
+        "WebcastBottomMessage",
+        "WebcastSubNotifyMessage",
+        "WebcastBarrageMessage",
+    } <= methods
     polls = [event for event in events if isinstance(event, PollEvent)]
     assert [poll.status for poll in polls] == [0, 2, 1] and len({poll.poll_id for poll in polls}) == 1
 

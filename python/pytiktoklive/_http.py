@@ -160,12 +160,16 @@ class TikTokHTTP:
             shown_url = redact(str(request.url))
             # A failing proxy is the usual cause when one is set: say which.
             proxy = http_proxy_for(self.proxies, str(request.url)) if self.proxies else None
-            request_to = f"request to {shown_url}" + (f" through the proxy {shown_proxy(proxy)}" if proxy else "")
+            request_to = f"request to {shown_url}" + (
+                f" through the proxy {shown_proxy(proxy)}" if proxy else ""
+            )
             if isinstance(exc, httpx.TimeoutException):
                 raise RequestError(f"{error_prefix}{request_to} timed out", url=shown_url) from exc
             problem = certificate_problem(exc)
             if problem is not None:
-                raise TLSVerificationError(f"{error_prefix}{request_to} failed: {problem}", url=shown_url) from exc
+                raise TLSVerificationError(
+                    f"{error_prefix}{request_to} failed: {problem}", url=shown_url
+                ) from exc
             reason = redact(str(exc)) or type(exc).__name__
             raise RequestError(f"{error_prefix}{request_to} failed: {reason}", url=shown_url) from exc
         if response.status_code < 400 and not self.log_requests:

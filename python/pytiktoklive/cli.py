@@ -405,9 +405,8 @@ async def _record(args: argparse.Namespace, tiktok: TikTok, out: Console, err: C
 
         try:
             with progress:
-                err.print(
-                    f"Recording @{live.username} ({args.format.upper()}, {quality_level(quality)}); Ctrl-C stops."
-                )
+                shown = f"{args.format.upper()}, {quality_level(quality)}"
+                err.print(f"Recording @{live.username} ({shown}); Ctrl-C stops.")
                 try:
                     recording = await live.download_stream(
                         args.output,
@@ -645,7 +644,9 @@ def _common_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     group.add_argument("--debug", action="store_true", help="log debug messages; show tracebacks of errors")
     group.add_argument(
-        "--no-color", action="store_true", help="print without colours (as does NO_COLOR=1 in the environment)"
+        "--no-color",
+        action="store_true",
+        help="print without colours (as does NO_COLOR=1 in the environment)",
     )
     return parser
 

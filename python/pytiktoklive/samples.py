@@ -23,4 +23,6 @@ __all__ = ["SAMPLE_CAPTURES", "SAMPLE_FRAME"]
 SAMPLE_CAPTURES = Path(__file__).resolve().parent / "sample_captures"
 #: A real WebCast ``PushFrame`` as it comes off the websocket (3,790 bytes): one
 #: ``WebcastLikeMessage`` (15 likes, 14,470 in total) of 2023-08-15.
-SAMPLE_FRAME = SAMPLE_CAPTURES / "jwdeveloper_TikTokLiveJava" / "_repaired" / "WebcastWebsocketMessage.repaired.bin"
+SAMPLE_FRAME = (
+    SAMPLE_CAPTURES / "jwdeveloper_TikTokLiveJava" / "_repaired" / "WebcastWebsocketMessage.repaired.bin"
+)

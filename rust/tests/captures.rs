@@ -77,10 +77,12 @@ fn collector_messages(root: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn every_collector_message_decodes() {
-    let Some((root, full)) = captures_with_kind() else { return };
+    let Some((root, full)) = captures_with_kind() else {
+        return;
+    };
     let messages = collector_messages(&root);
-    // The full set: 3,703 records (2,303 unique); the sample: 289 unique ones.
-    let (least_messages, least_known) = if full { (3000, 1500) } else { (289, 200) };
+    // The full set: 3,703 records (2,303 unique); the sample: 289 unique ones, 113 of known types.
+    let (least_messages, least_known) = if full { (3000, 1500) } else { (289, 110) };
     assert!(
         messages.len() >= least_messages,
         "only {} collector messages found",

@@ -540,7 +540,9 @@ class MessageFactory:
         """A subscriber emote sent in the chat."""
         user = user or self.viewer()
         emote_id = str(self.rng.randrange(7_000_000_000_000_000_000, 7_300_000_000_000_000_000))
-        image = pb.Image(url_list=[f"{self.image_base}/img/emote/{emote_id}.webp"], uri=f"webcast-va/{emote_id}")
+        image = pb.Image(
+            url_list=[f"{self.image_base}/img/emote/{emote_id}.webp"], uri=f"webcast-va/{emote_id}"
+        )
         return Draft(
             "WebcastEmoteChatMessage",
             pb.EmoteChatMessage(
@@ -608,7 +610,13 @@ class MessageFactory:
             "WebcastRankUpdateMessage",
             pb.RankUpdateMessage(
                 common=self._common("WebcastRankUpdateMessage"),
-                updates=[pb.RankUpdate(rank_type=8, owner_rank=rank, default_content=pb.Text(key=key, default_pattern=pattern))],
+                updates=[
+                    pb.RankUpdate(
+                        rank_type=8,
+                        owner_rank=rank,
+                        default_content=pb.Text(key=key, default_pattern=pattern),
+                    )
+                ],
                 group_type=1,
             ),
         )
@@ -621,13 +629,21 @@ class MessageFactory:
             pb.HourlyRankMessage(
                 common=self._common("WebcastHourlyRankMessage"),
                 data=pb.HourlyRankData(
-                    type=1, content=pb.Text(key=key, default_pattern=pattern), rank=rank or self.rng.randrange(1, 100)
+                    type=1,
+                    content=pb.Text(key=key, default_pattern=pattern),
+                    rank=rank or self.rng.randrange(1, 100),
                 ),
             ),
         )
 
     def goal_update(
-        self, goal_id: int, description: str, progress: int, target: int, contributor: Any = None, points: int = 0
+        self,
+        goal_id: int,
+        description: str,
+        progress: int,
+        target: int,
+        contributor: Any = None,
+        points: int = 0,
     ) -> Draft:
         """Progress of the host's LIVE goal (``points`` added by ``contributor``, when given)."""
         fields: Dict[str, Any] = {}
@@ -668,7 +684,11 @@ class MessageFactory:
         if status == 0:
             now_ms = int(time.time() * 1000)
             content["start_content"] = pb.PollStartContent(
-                start_time=now_ms, end_time=now_ms + 60_000, options=choices, title=title, operator=self.host_user()
+                start_time=now_ms,
+                end_time=now_ms + 60_000,
+                options=choices,
+                title=title,
+                operator=self.host_user(),
             )
         elif status == 1:
             content["end_content"] = pb.PollEndContent(options=choices)
@@ -677,7 +697,11 @@ class MessageFactory:
         return Draft(
             "WebcastPollMessage",
             pb.PollMessage(
-                common=self._common("WebcastPollMessage"), message_type=status, poll_id=poll_id, poll_kind=1, **content
+                common=self._common("WebcastPollMessage"),
+                message_type=status,
+                poll_id=poll_id,
+                poll_kind=1,
+                **content,
             ),
         )
 
@@ -717,7 +741,10 @@ class MessageFactory:
         return Draft(
             "WebcastLinkMessage",
             pb.LinkMessage(
-                common=self._common("WebcastLinkMessage"), message_type=message_type, linker_id=linker_id, scene=scene
+                common=self._common("WebcastLinkMessage"),
+                message_type=message_type,
+                linker_id=linker_id,
+                scene=scene,
             ),
         )
 

@@ -102,7 +102,10 @@ class FlvLoop:
             shift = lap * self.period_ms
             for timestamp, tag in self.media:
                 moved = timestamp + shift
-                yield moved, tag[:4] + (moved & 0xFFFFFF).to_bytes(3, "big") + bytes([moved >> 24 & 0xFF]) + tag[8:]
+                yield (
+                    moved,
+                    tag[:4] + (moved & 0xFFFFFF).to_bytes(3, "big") + bytes([moved >> 24 & 0xFF]) + tag[8:],
+                )
 
 
 # MPEG-TS: 188-byte packets; timestamps (PTS, DTS, the PCR's base) count a 90 kHz clock
@@ -112,7 +115,7 @@ _TS_CLOCK = 90_000
 _TS_WRAP = 1 << 33
 
 
-def _read_timestamp(data: bytes, at: int) -> int:
+def _read_timestamp(data: Union[bytes, bytearray], at: int) -> int:
     """A PES header's 5-byte PTS or DTS."""
     return (
         (data[at] >> 1 & 0x07) << 30
@@ -241,7 +244,12 @@ class HlsLoop:
             last += 1
         first = max(0, last - window + 1)
         target = max(1, int(-(-max(self.durations) // 1)))
-        lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{target}", f"#EXT-X-MEDIA-SEQUENCE:{first}"]
+        lines = [
+            "#EXTM3U",
+            "#EXT-X-VERSION:3",
+            f"#EXT-X-TARGETDURATION:{target}",
+            f"#EXT-X-MEDIA-SEQUENCE:{first}",
+        ]
         for index in range(first, last + 1):
             lines += [f"#EXTINF:{self.duration_of(index):.6f},", f"live{index}.ts"]
         if ended:

@@ -368,7 +368,11 @@ class Simulator:
 
     def _live_ended(self, room: SimRoom) -> None:
         """A looping room's LIVE ended: its user goes live again in a new room at once."""
-        if not room.spec.loop or self._closing.is_set() or self._by_name.get(room.username.lower()) is not room:
+        if (
+            not room.spec.loop
+            or self._closing.is_set()
+            or self._by_name.get(room.username.lower()) is not room
+        ):
             return
         self._add(room.spec, generation=room.generation + 1)
         # The ended LIVEs stay known by room id (status 4) for a while, not for ever.
@@ -512,7 +516,9 @@ class Simulator:
         room = self._by_name.get((username or "").lstrip("@").lower())
         if room is None and endpoint == "profile" and (username or "").isdigit():
             # TikTok also serves a profile at /@{numeric user id}: TikTokLive's is_user_id reads it.
-            room = next((each for each in reversed(self._rooms) if each.user_id == int(username or "0")), None)
+            room = next(
+                (each for each in reversed(self._rooms) if each.user_id == int(username or "0")), None
+            )
         if room is not None and room.username in self.faults.user_not_found:
             room = None
         if endpoint == "api-live":
@@ -643,7 +649,7 @@ class Simulator:
             return response(200, playlist, "application/vnd.apple.mpegurl")
         match = _LIVE_SEGMENT.match(name)
         index = int(match.group(1)) if match else -1
-        if not 0 <= index or hls.start_of(index + 1) > elapsed + _STREAM_LEAD:
+        if not index >= 0 or hls.start_of(index + 1) > elapsed + _STREAM_LEAD:
             return response(404, b"no such segment (yet)\n")
         return response(200, hls.segment(index), "video/mp2t")
 
