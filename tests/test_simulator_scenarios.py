@@ -218,8 +218,10 @@ def test_without_the_full_captures_the_shipped_sample_is_used(
 ) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    monkeypatch.setenv("PYTIKTOKLIVE_CAPTURES", str(empty))  # an empty directory is passed over
-    monkeypatch.setattr(captures_module, "_REPO_CAPTURES", tmp_path / "missing")
+    monkeypatch.setenv("PYTIKTOKLIVE_CAPTURES", str(empty))  # set and empty: as on a plain clone
+    assert find_captures() == SAMPLE_CAPTURES
+    monkeypatch.delenv("PYTIKTOKLIVE_CAPTURES")
+    monkeypatch.setattr(captures_module, "_REPO_CAPTURES", tmp_path / "missing")  # no neighbour
     assert find_captures() == SAMPLE_CAPTURES
     messages = load_messages(SAMPLE_CAPTURES)
     assert len({message.payload for message in messages}) == len(messages) > 250  # deduplicated

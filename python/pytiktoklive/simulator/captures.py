@@ -44,15 +44,17 @@ def _holds_files(directory: Path) -> bool:
 
 
 def find_captures(explicit: Optional[Path] = None) -> Optional[Path]:
-    """The captures directory: ``explicit``, else ``$PYTIKTOKLIVE_CAPTURES``, else the repository's
-    neighbour, else the shipped sample (:data:`SAMPLE_CAPTURES`); empty directories are passed
-    over. An explicit directory that is missing means "no captures" (None): that is how
-    tests run the simulator on generated data only."""
+    """The captures directory: ``explicit``, else ``$PYTIKTOKLIVE_CAPTURES`` when set (else the
+    repository's neighbour), else the shipped sample (:data:`SAMPLE_CAPTURES`): a missing or
+    empty directory is passed over, so ``PYTIKTOKLIVE_CAPTURES=/empty`` means "the sample", as
+    on a plain clone. An explicit directory that is missing means "no captures" (None): that
+    is how tests run the simulator on generated data only."""
     if explicit is not None:
         return Path(explicit) if Path(explicit).is_dir() else None
-    for candidate in (os.environ.get(_ENV), _REPO_CAPTURES, SAMPLE_CAPTURES):
-        if candidate and _holds_files(Path(candidate)):
-            return Path(candidate)
+    configured = os.environ.get(_ENV)
+    for candidate in (Path(configured) if configured else _REPO_CAPTURES, SAMPLE_CAPTURES):
+        if _holds_files(candidate):
+            return candidate
     return None
 
 
