@@ -60,7 +60,7 @@ Built-in rooms (``builtin_rooms=True``)
     ``RoomSpec(username, *, room_id=0, nickname="", title="", live=True,
     scenario=None, websocket=True, gzip=True, need_ack=True,
     page_style="universal"|"sigi", fetch_interval_ms=1000,
-    heartbeat_duration=15, ping_interval=10.0, history_size=20, seed=None,
+    heartbeat_duration=15, ping_interval=10.0, history_size=20, log_limit=5000, seed=None,
     speed=None, require_signature=False, age_restricted=False,
     heartbeat_timeout=40.0, close_on_missing_acks=None, viewers=0, in_feed=True, loop=False)``
     (each field is explained on :class:`RoomSpec`).

@@ -296,7 +296,13 @@ class PushServer:
             header = bytes([0x82, 127]) + len(payload).to_bytes(8, "big")
         raw = header + payload
         transport = connection.transport
-        transport.write(raw[: len(header) + len(payload) // 2])
+        if transport.is_closing():  # the client left first: nothing to cut
+            return
+        try:
+            transport.write(raw[: len(header) + len(payload) // 2])
+        except RuntimeError:  # the client half-closed meanwhile (write after write_eof)
+            transport.abort()
+            return
         # Let the half frame reach the socket before the connection is cut.
         while transport.get_write_buffer_size() and not transport.is_closing():
             await asyncio.sleep(0.01)

@@ -14,8 +14,9 @@ import hashlib
 import random
 import time
 import zlib
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Union, overload
 
 from pytiktoklive.simulator.factory import ENDING_ACTIONS, Draft, HostProfile, MessageFactory, RawMessage
 from pytiktoklive.simulator.faults import RoomFaults
@@ -26,6 +27,7 @@ from pytiktoklive.simulator.scenarios import LivelyScenario, Scenario, ScenarioC
 __all__ = [
     "HandshakeRecord",
     "LoggedMessage",
+    "MessageLog",
     "RoomSpec",
     "RoomStats",
     "Signal",
@@ -73,6 +75,9 @@ class RoomSpec:
       as they are (a real frame carried ``heartbeat_duration`` 15);
       ``ping_interval`` — seconds, sent in the handshake's ``Handshake-Options``.
     * ``history_size`` — how many recent messages a first fetch returns.
+    * ``log_limit`` — how many messages the room keeps for clients that resume
+      (older ones are forgotten, so an endless room's memory stays flat; a
+      client that comes back with an older cursor resumes at the oldest kept).
     * ``seed`` / ``speed`` — default to the simulator's.
     * ``require_signature`` — a first ``im/fetch`` without ``X-Bogus`` and
       ``_signature`` gets an empty body, as TikTok answers untrusted clients.
@@ -101,6 +106,7 @@ class RoomSpec:
     heartbeat_duration: int = 15
     ping_interval: float = 10.0
     history_size: int = 20
+    log_limit: int = 5_000
     seed: Optional[int] = None
     speed: Optional[float] = None
     require_signature: bool = False
@@ -116,6 +122,8 @@ class RoomSpec:
             raise ValueError("page_style must be 'universal' or 'sigi'")
         if not self.username:
             raise ValueError("a room needs a username")
+        if self.log_limit < max(1, self.history_size):
+            raise ValueError("log_limit must be at least history_size (and at least 1)")
 
 
 @dataclass(frozen=True)
@@ -129,25 +137,45 @@ class HandshakeRecord:
     accepted: bool
 
 
+class RecentList(List[Any]):
+    """A list that keeps only its newest ``limit`` items (stats of an endless room stay bounded).
+
+    ``dropped`` counts the items it has forgotten. Trimming is amortised: the list may hold
+    up to twice ``limit`` items between trims.
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        super().__init__()
+        self.limit = limit
+        self.dropped = 0
+
+    def append(self, item: Any) -> None:
+        super().append(item)
+        if len(self) > 2 * self.limit:
+            excess = len(self) - self.limit
+            del self[:excess]
+            self.dropped += excess
+
+
 @dataclass
 class RoomStats:
-    """What clients did to a room (for tests and benchmarks)."""
+    """What clients did to a room (for tests and benchmarks); the lists keep the newest 10,000 to 20,000."""
 
     first_fetches: int = 0
     polls: int = 0
     signed_fetches: int = 0
-    handshakes: List[HandshakeRecord] = field(default_factory=list)
+    handshakes: List[HandshakeRecord] = field(default_factory=RecentList)
     connections: int = 0
     open_connections: int = 0
     frames_sent: int = 0
     messages_sent: int = 0
     #: ``send_packet_seq_id`` of every heartbeat received.
-    heartbeats: List[int] = field(default_factory=list)
+    heartbeats: List[int] = field(default_factory=RecentList)
     heartbeats_answered: int = 0
     #: The ``im_enter_room`` frames received (decoded).
-    enter_room: List[Any] = field(default_factory=list)
+    enter_room: List[Any] = field(default_factory=RecentList)
     #: ``(log_id, payload)`` of every ack received.
-    acks: List[tuple[int, bytes]] = field(default_factory=list)
+    acks: List[tuple[int, bytes]] = field(default_factory=RecentList)
     #: Acks for a log id this room never sent, or sent twice.
     bad_acks: int = 0
     client_frames_undecodable: int = 0
@@ -164,6 +192,63 @@ class LoggedMessage:
     payload: bytes
     envelope: bytes
     ends_live: bool
+
+
+class MessageLog:
+    """A room's messages by absolute position, keeping only the newest ``limit``.
+
+    ``len(log)`` is the number of messages ever emitted (the position of the next
+    one); indexing and slicing take absolute positions; positions that were
+    forgotten are simply absent from a slice (``first_position`` says where the
+    kept ones start). Iterating yields the kept messages in order.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._entries: Deque[LoggedMessage] = deque()
+        self._first = 0
+
+    @property
+    def first_position(self) -> int:
+        """The position of the oldest message still kept."""
+        return self._first
+
+    def append(self, entry: LoggedMessage) -> None:
+        self._entries.append(entry)
+        if len(self._entries) > self.limit:
+            self._entries.popleft()
+            self._first += 1
+
+    def __len__(self) -> int:
+        return self._first + len(self._entries)
+
+    def __iter__(self) -> Iterator[LoggedMessage]:
+        return iter(self._entries)
+
+    def __bool__(self) -> bool:
+        return bool(self._entries)
+
+    @overload
+    def __getitem__(self, index: int) -> LoggedMessage: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> List[LoggedMessage]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Union[LoggedMessage, List[LoggedMessage]]:
+        total = len(self)
+        if isinstance(index, slice):
+            start, stop, step = index.indices(total)
+            if step != 1:
+                raise ValueError("a message log slices with step 1 only")
+            start = max(start, self._first)
+            if stop <= start:
+                return []
+            entries = self._entries
+            return [entries[position - self._first] for position in range(start, stop)]
+        position = index + total if index < 0 else index
+        if not self._first <= position < total:
+            raise IndexError(f"message {index} is not kept (kept: {self._first} to {total - 1})")
+        return self._entries[position - self._first]
 
 
 @dataclass
@@ -234,7 +319,7 @@ class SimRoom:
             gifts=world.gifts,
             image_base=world.base_url,
         )
-        self.log: List[LoggedMessage] = []
+        self.log = MessageLog(spec.log_limit)
         self._msg_ids = _MSG_ID_BASE + (number % 10**6) * 10**9
         self._grown = Signal()
         self._ended = asyncio.Event()
@@ -296,9 +381,11 @@ class SimRoom:
         for offset, outgoing in scenario.timeline(context):
             if ended_at is not None and offset > ended_at:
                 return  # the LIVE ended; messages at the very same moment still went out
-            delay = began + offset / self.speed - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            if ended_at is None:
+                # Yield even when behind schedule: a room that cannot keep up (a high speed, a
+                # busy machine) must not starve the push server and the other rooms. The
+                # messages of the LIVE's last moment go out together, as the LIVE ends.
+                await asyncio.sleep(max(began + offset / self.speed - loop.time(), 0))
             if self._stopped:
                 return
             if self.emit(outgoing).ends_live:
@@ -395,11 +482,14 @@ class SimRoom:
         if len(parts) < 2 or not parts[1].isdigit():
             return None
         position = int(parts[1]) - _CURSOR_ID_BASE
-        return position if 0 <= position <= len(self.log) else None
+        if not 0 <= position <= len(self.log):
+            return None
+        # A cursor older than the kept log resumes at the oldest message kept.
+        return max(position, self.log.first_position)
 
     def history_start(self) -> int:
         """Where a client without a cursor starts: the last ``history_size`` messages."""
-        return max(0, len(self.log) - self.spec.history_size)
+        return max(self.log.first_position, len(self.log) - self.spec.history_size)
 
     def internal_ext(self, cursor: str, seq: int, now_ms: int) -> str:
         """``internal_ext`` in TikTok's shape (it repeats the cursor as ``next_cursor``)."""
