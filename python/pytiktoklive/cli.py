@@ -135,7 +135,7 @@ def describe_event(event: ev.Event) -> Optional[Text]:
     if isinstance(event, ev.IntroEvent):
         return _line("intro", "dim", event.title)
     if isinstance(event, ev.RoomEvent):
-        return _line("notice", "dim", event.message)
+        return _line("notice", "dim", event.message) if event.message.strip() else None
     if isinstance(event, ev.RoomBannerEvent):
         return _line("banner", "dim", "in-room banner")
     if isinstance(event, ev.EnvelopeEvent):

@@ -99,8 +99,6 @@ _CAPTIONS = (
     "let me know in the chat where you are from",
     "we are going to start the next round now",
 )
-_BOTTOM = "Be kind and respectful in the chat"
-
 # Display texts of the real traffic: key -> English pattern ({0:user} is the first piece).
 JOIN_TEXT = ("live_room_enter_toast", "{0:user} joined")
 LIKE_TEXT = ("pm_mt_msg_viewer", "{0:user} liked the LIVE")
@@ -536,9 +534,56 @@ class MessageFactory:
     # ------------------------------------------------------------------ the rarer types
     # Shapes, display-text keys and values as in the real captures (sample_captures/).
 
+    def _subscriber(self, user: Any) -> Any:
+        """``user`` as a subscriber: a subscriber badge and a gifter-level badge, as real
+        senders of subscriber emotes have."""
+        level = self.rng.randrange(1, 40)
+        icon = pb.Image(url_list=[f"{self.image_base}/img/badge/grade_{level}.png"])
+        badges = [
+            pb.Badge(
+                display_type=1,
+                scene_type=4,
+                image=pb.ImageBadge(
+                    display_type=1,
+                    image=pb.Image(url_list=[f"{self.image_base}/img/badge/subs_badge_Lv1.png"]),
+                ),
+            ),
+            pb.Badge(
+                display_type=4,
+                scene_type=8,
+                privilege_log_extra=pb.PrivilegeLogExtra(level=str(level), privilege_id=str(7_000 + level)),
+                combine=pb.CombineBadge(display_type=1, icon=icon, str=str(level)),
+            ),
+        ]
+        return pb.User(
+            id=user.id,
+            nickname=user.nickname,
+            display_id=user.display_id,
+            sec_uid=user.sec_uid,
+            avatar_thumb=user.avatar_thumb,
+            follow_info=pb.FollowInfo(
+                following_count=user.follow_info.following_count,
+                follower_count=user.follow_info.follower_count,
+                follow_status=1,  # subscribers follow the host
+            ),
+            badge_list=badges,
+        )
+
+    @staticmethod
+    def _plain_user(user: Any) -> Any:
+        """A user without badges (as pinned messages carry them)."""
+        return pb.User(
+            id=user.id,
+            nickname=user.nickname,
+            display_id=user.display_id,
+            sec_uid=user.sec_uid,
+            avatar_thumb=user.avatar_thumb,
+            follow_info=user.follow_info,
+        )
+
     def emote_chat(self, user: Any = None) -> Draft:
         """A subscriber emote sent in the chat."""
-        user = user or self.viewer()
+        user = self._subscriber(user or self.viewer())
         emote_id = str(self.rng.randrange(7_000_000_000_000_000_000, 7_300_000_000_000_000_000))
         image = pb.Image(
             url_list=[f"{self.image_base}/img/emote/{emote_id}.webp"], uri=f"webcast-va/{emote_id}"
@@ -683,12 +728,9 @@ class MessageFactory:
         content: Dict[str, Any] = {}
         if status == 0:
             now_ms = int(time.time() * 1000)
+            host = pb.User(id=self.host.user_id, nickname=self.host.nickname, display_id=self.host.username)
             content["start_content"] = pb.PollStartContent(
-                start_time=now_ms,
-                end_time=now_ms + 60_000,
-                options=choices,
-                title=title,
-                operator=self.host_user(),
+                start_time=now_ms, end_time=now_ms + 60_000, options=choices, title=title, operator=host
             )
         elif status == 1:
             content["end_content"] = pb.PollEndContent(options=choices)
@@ -706,20 +748,23 @@ class MessageFactory:
         )
 
     def caption(self, text: Optional[str] = None) -> Draft:
-        """Live captions of what the host says."""
+        """Live captions of what the host says (real ones carry a room id but no create_time)."""
+        common = self._common("WebcastCaptionMessage")
+        common.room_id = self.room_id
         return Draft(
             "WebcastCaptionMessage",
             pb.CaptionMessage(
-                common=self._common("WebcastCaptionMessage"),
+                common=common,
                 timestamp_ms=int(time.time() * 1000),
                 duration_ms=self.rng.randrange(400, 3000),
                 content=[pb.CaptionContent(language="en", text=text or self.rng.choice(_CAPTIONS))],
             ),
+            stamp_room_and_time=False,
         )
 
     def pin(self, user: Any = None, text: Optional[str] = None) -> Draft:
         """The host pinned a viewer's chat message."""
-        user = user or self.viewer()
+        user = self._plain_user(user or self.viewer())
         pinned = pb.ChatMessage(
             common=pb.Common(
                 method="WebcastChatMessage",
@@ -781,11 +826,11 @@ class MessageFactory:
             ),
         )
 
-    def bottom(self, text: str = _BOTTOM) -> Draft:
-        """A notice at the bottom of the chat."""
+    def bottom(self) -> Draft:
+        """A notice at the bottom of the chat (real ones carry no text of their own)."""
         return Draft(
             "WebcastBottomMessage",
-            pb.BottomMessage(common=self._common("WebcastBottomMessage"), content=text, duration=5),
+            pb.BottomMessage(common=self._common("WebcastBottomMessage"), duration=5),
         )
 
     def unknown(self, method: str = "WebcastSimulatorUnknownMessage") -> Draft:
