@@ -80,7 +80,8 @@ def command_line_section(readme: str, out_dir: Path) -> List[str]:
     commands = []
     for line in code_blocks(section, "sh")[0].splitlines():
         command, _, comment = line.partition("#")
-        words = shlex.split(command.replace("USER...", "demo_user polling_user").replace("USER", "demo_user"))
+        filled = command.replace("USER...", "demo_user polling_user").replace("USER", "demo_user")
+        words = shlex.split(filled.replace(" DIR", f" {out_dir / 'frames'}"))
         if not words or words[1] == "simulate":  # the simulator is already running
             continue
         if words[1] == "record":

@@ -282,6 +282,24 @@ def test_info_piped_keeps_whole_urls_and_one_quality_vocabulary() -> None:
     assert rows["Qualities"].strip() == "ld, sd, hd, uhd, origin"
 
 
+def test_capture_saves_real_frames_that_decode(tmp_path: Path) -> None:
+    from pytiktoklive import decode_frame
+
+    result = run("capture", "--sim", "--speed", "20", "demo_user", "--frames", str(tmp_path / "all"))
+    assert result.returncode == 0, result.stderr
+    files = sorted((tmp_path / "all").iterdir())
+    assert len(files) > 5 and all(path.name.endswith("-push_frame.bin") for path in files)
+    events = [event for path in files for event in decode_frame(path.read_bytes()).events]
+    assert any(isinstance(event, ChatEvent) for event in events)
+    assert any(isinstance(event, ControlEvent) and event.ended for event in events)  # to the LIVE's end
+    assert f"Saved {len(files)} frames" in result.stdout and "the LIVE ended" in result.stdout
+    assert "pytiktoklive.decode_frame(open(" in result.stdout
+
+    few = run("capture", "--sim", "demo_user", "--frames", str(tmp_path / "few"), "--count", "3")
+    assert few.returncode == 0, few.stderr
+    assert len(list((tmp_path / "few").iterdir())) == 3 and "(--count 3 reached)" in few.stdout
+
+
 def test_record_without_ffmpeg(tmp_path: Path) -> None:
     result = run("record", "--sim", "demo_user", "-o", str(tmp_path), env={"PATH": str(tmp_path)})
     assert result.returncode == 1

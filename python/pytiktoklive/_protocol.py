@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import collections
 import urllib.parse
-from typing import Deque, Dict, List, Mapping, Optional, Set
+from typing import Callable, Deque, Dict, List, Mapping, Optional, Set
 
 from pytiktoklive import _frames
 from pytiktoklive.decoding import DEFAULT_MAX_INFLATED_SIZE, FetchResult, decode_fetch_result, decode_frame
@@ -137,6 +137,8 @@ class WebcastProtocol:
         max_inflated_size: int = DEFAULT_MAX_INFLATED_SIZE,
     ) -> None:
         self.room_id = room_id
+        #: Sees every frame's bytes before they are decoded (:meth:`pytiktoklive.Live.on_frame`).
+        self.frame_sink: Optional[Callable[[str, bytes], None]] = None
         #: Where to resume: the last cursor and internal_ext the server gave.
         self.cursor = ""
         self.internal_ext = ""
@@ -209,6 +211,8 @@ class WebcastProtocol:
 
     def receive_fetch_result(self, body: bytes) -> None:
         """Feed an ``im/fetch`` body. Raises :class:`~pytiktoklive.errors.DecodeError` if malformed."""
+        if self.frame_sink is not None:
+            self.frame_sink("fetch_result", body)
         result = decode_fetch_result(body, max_inflated_size=self._max_inflated_size)
         if not self.ended:
             self._absorb(result)
@@ -216,6 +220,8 @@ class WebcastProtocol:
     def receive_frame(self, data: bytes) -> None:
         """Feed one binary websocket message. Raises :class:`~pytiktoklive.errors.DecodeError`
         if malformed (the frame is then neither delivered nor acked)."""
+        if self.frame_sink is not None:
+            self.frame_sink("push_frame", data)
         result = decode_frame(data, max_inflated_size=self._max_inflated_size)
         self.frames_received += 1
         if self.ended or result.payload_type != "msg":

@@ -5,6 +5,7 @@
     pytiktoklive watch --sim demo_user        # the simulator's demo LIVE, events as they arrive
     pytiktoklive watch USER [USER...] --json  # one JSON object per line and event
     pytiktoklive record USER [-o PATH] [--quality hd] [--format hls] [--duration 60]
+    pytiktoklive capture USER --frames DIR     # the raw frames, one file each (bug reports)
     pytiktoklive info USER | gifts USER | feed | prices
     pytiktoklive simulate [--port 8080]       # serve the simulator for other programs
 
@@ -437,6 +438,56 @@ async def _record(args: argparse.Namespace, tiktok: TikTok, out: Console, err: C
     return 0
 
 
+async def _capture(args: argparse.Namespace, tiktok: TikTok, out: Console, err: Console) -> int:
+    directory: Path = args.frames
+    directory.mkdir(parents=True, exist_ok=True)
+    live = await tiktok.track_user(args.user)
+    saved: List[Path] = []
+    full = asyncio.Event()
+
+    def save(kind: str, data: bytes) -> None:
+        if len(saved) >= args.count:
+            return
+        path = directory / f"{live.room_id}-{len(saved) + 1:05d}-{kind}.bin"
+        path.write_bytes(data)
+        saved.append(path)
+        if len(saved) >= args.count:
+            full.set()
+
+    async def read() -> None:
+        async for _event in live:  # consuming the events keeps the frames coming
+            pass
+
+    async def until_full() -> None:
+        reader = asyncio.ensure_future(read())
+        waiter = asyncio.ensure_future(full.wait())
+        try:
+            await asyncio.wait({reader, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (reader, waiter):
+                task.cancel()
+            await asyncio.gather(reader, waiter, return_exceptions=True)
+
+    async with live:
+        live.on_frame(save)
+        err.print(_room_line(live))
+        err.print(f"Saving up to {args.count} frames in {directory}; Ctrl-C stops.", style="dim")
+        finished = await _until(args.duration, until_full)
+    size = sum(path.stat().st_size for path in saved)
+    why = "the LIVE ended" if live.ended else f"--count {args.count} reached" if full.is_set() else "stopped"
+    out.print(
+        f"Saved {len(saved)} frames ({_size(size)}) in {directory} ({why if finished else 'time is up'})"
+    )
+    if saved:
+        out.print(
+            f"Decode one: pytiktoklive.decode_frame(open({str(saved[0])!r}, 'rb').read())"
+            if saved[0].name.endswith("push_frame.bin")
+            else f"Decode one: pytiktoklive.decode_fetch_result(open({str(saved[0])!r}, 'rb').read())",
+            highlight=False,
+        )
+    return 0
+
+
 async def _info(args: argparse.Namespace, tiktok: TikTok, out: Console, err: Console) -> int:
     user = await tiktok.get_user_info(args.user)
     room: Optional[RoomInfo]
@@ -582,6 +633,7 @@ def _simulate(args: argparse.Namespace) -> int:
 _COMMANDS = {
     "watch": _watch,
     "record": _record,
+    "capture": _capture,
     "info": _info,
     "gifts": _gifts,
     "feed": _feed,
@@ -696,6 +748,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     record.add_argument("--duration", type=_positive, metavar="SECONDS", help="seconds of video to record")
     record.add_argument("--overwrite", action="store_true", help="replace an existing --output file")
+
+    capture = commands.add_parser(
+        "capture", parents=[common], help="save a LIVE's raw frames (for tests and bug reports)",
+        description="Save the raw bytes of a LIVE's frames as they arrive, one file each: websocket "
+        "PushFrames (*-push_frame.bin, for pytiktoklive.decode_frame) and polled im/fetch bodies "
+        "(*-fetch_result.bin, for decode_fetch_result). Stops when the LIVE ends, after --count "
+        "frames or --duration.",
+    )  # fmt: skip
+    capture.add_argument("user", metavar="USER")
+    capture.add_argument("--frames", type=Path, required=True, metavar="DIR", help="directory for the files")
+    capture.add_argument(
+        "--count", type=_count, default=100, help="save at most this many frames (default 100)"
+    )
+    capture.add_argument("--duration", type=_positive, metavar="SECONDS", help="stop after this long")
 
     info = commands.add_parser("info", parents=[common, json_option], help="a user's profile and LIVE room")
     info.add_argument("user", metavar="USER")
