@@ -123,7 +123,7 @@ async def test_rate_scales_the_number_of_messages() -> None:
 
 async def test_mix_chooses_the_viewer_actions() -> None:
     gifts_only = await play(
-        RoomSpec("gifts", scenario=LivelyScenario(duration=10.0, mix={"gift": 1}, battle=False, extras=False))
+        RoomSpec("gifts", scenario=LivelyScenario(duration=10.0, mix={"gift": 1}, battle=False))
     )
     methods = Counter(message["method"] for message in gifts_only)
     assert set(methods) - SCAFFOLDING == {"WebcastGiftMessage"}

@@ -109,26 +109,26 @@ class LivelyScenario(Scenario):
     banner; then chats, likes, joins, gift streaks (and single expensive
     gifts), follows, shares, questions and a viewer count every 2 s; a link-mic
     battle with army scores runs from 40 % to 75 % of the LIVE. With ``extras``
-    (default) the rarer types come once or twice each at set moments: an emote,
+    (as ``demo_user`` has it) the rarer types come once or twice each at set moments: an emote,
     a treasure box (envelope), a subscription and its announcement (barrage), a
     poll (start, votes, end), the LIVE goal's progress, daily and weekly ranks,
     captions, a pinned chat, a not-logged-in viewer, a moderator's deletion, a
     bottom notice, and with the battle the co-host link and multi-guest layer.
-    Each cycle holds every event class of :data:`pytiktoklive.events.METHOD_EVENT_TYPES`. With ``end``
+    Each cycle then holds every event class of :data:`pytiktoklive.events.METHOD_EVENT_TYPES`. With ``end``
     the LIVE ends after ``duration`` seconds with a control message (action 3);
     ``duration=None`` runs for ever (cycles of 30 s). ``unknown_messages``
     mixes in messages of a type no client knows.
 
     ``mix`` sets the relative weights of the viewer actions (``chat``, ``like``,
     ``join``, ``gift``, ``follow``, ``share``; default :data:`ACTION_WEIGHTS`);
-    actions left out never happen: ``mix={"gift": 1}`` with ``extras=False`` and
-    ``battle=False`` is a room of gifts only.
+    actions left out never happen: ``mix={"gift": 1}`` with ``battle=False`` is a room
+    of gifts only.
     """
 
     duration: Optional[float] = 18.0
     rate: float = 1.0
     battle: bool = True
-    extras: bool = True
+    extras: bool = False
     unknown_messages: bool = False
     end: bool = True
     mix: Optional[Mapping[str, float]] = None

@@ -105,7 +105,7 @@ def builtin_specs(captures: Optional[Path], *, loop: bool = False) -> List[RoomS
             "demo_user",
             nickname="Demo User",
             title="Simulated LIVE: every event type",
-            scenario=LivelyScenario(),
+            scenario=LivelyScenario(extras=True),
             loop=loop,
         ),
         RoomSpec("offline_user", nickname="Offline User", live=False),
