@@ -59,8 +59,10 @@ _MAX_FETCH = 100
 # Ended LIVEs of a looping room still answered by room id (status 4); older ones are forgotten.
 _ENDED_LIVES_KEPT = 4
 # A live FLV stream runs this many seconds ahead of real time (a CDN sends its cache of the
-# last GOP at once, so players start at once).
-_STREAM_LEAD = 1.0
+# last seconds at once, so players, and ffmpeg probing the stream, start at once).
+_STREAM_LEAD = 3.0
+# A live HLS playlist lists the segments complete this many seconds ahead of real time.
+_HLS_LEAD = 1.0
 # A stream client with this many bytes waiting to be sent has stopped reading: it is let go.
 _STREAM_BACKLOG = 8 << 20
 # Segments a live HLS playlist lists.
@@ -645,7 +647,7 @@ class Simulator:
         now = asyncio.get_running_loop().time()
         elapsed = now - self._hls_started.setdefault(room.stream_id, now)
         if name == "index.m3u8":
-            playlist = hls.playlist(elapsed, lead=_STREAM_LEAD, window=_HLS_WINDOW, ended=False)
+            playlist = hls.playlist(elapsed, lead=_HLS_LEAD, window=_HLS_WINDOW, ended=False)
             return response(200, playlist, "application/vnd.apple.mpegurl")
         match = _LIVE_SEGMENT.match(name)
         index = int(match.group(1)) if match else -1
