@@ -651,7 +651,7 @@ class Simulator:
             return response(200, playlist, "application/vnd.apple.mpegurl")
         match = _LIVE_SEGMENT.match(name)
         index = int(match.group(1)) if match else -1
-        if not index >= 0 or hls.start_of(index + 1) > elapsed + _STREAM_LEAD:
+        if not index >= 0 or hls.start_of(index + 1) > elapsed + _HLS_LEAD:
             return response(404, b"no such segment (yet)\n")
         return response(200, hls.segment(index), "video/mp2t")
 
