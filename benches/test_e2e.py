@@ -24,7 +24,6 @@ from typing import Any, Dict
 import pytest
 
 pytest.importorskip("pytiktoklive", reason="pytiktoklive is not installed in this venv")
-pytest.importorskip("betterproto2", reason="the simulator needs betterproto2 (Python >= 3.10)")
 
 WARMUP = float(os.environ.get("E2E_WARMUP", "5"))
 SECONDS = float(os.environ.get("E2E_SECONDS", "10"))

@@ -1,5 +1,9 @@
 """Write the fuzzers' seed corpora: real captures (when present) and a few synthetic frames.
 
+The synthetic ones include decode bombs just past the codec's default limits (10,001 empty
+messages, a user with 10,001 badges, 100,000+ objects in one frame, 10,001 frame headers;
+each a few hundred bytes of gzip) and the bad UTF-8 a batch must survive (a method, a cursor).
+
     python3 fuzz/seeds.py OUT_DIR
 
 writes ``OUT_DIR/decode_frame/*`` and ``OUT_DIR/decode_fetch_result/*``. The captures are
@@ -106,6 +110,33 @@ def push_frame(payload: bytes, *, payload_type: str = "msg", gzip_header: bool =
     )
 
 
+# -------------------------------------------------------------- decode bombs and bad UTF-8
+
+#: The codec's default limits (rust/codec/budget.rs, pytiktoklive.decoding).
+MAX_MESSAGES = MAX_REPEATED = 10_000
+MAX_OBJECTS = 100_000
+
+
+def chat_with_badges(count: int) -> bytes:
+    """A ``ChatMessage`` whose user (2) has ``count`` empty badges (``User.badge_list``, 64)."""
+    return bytes_field(2, bytes_field(64, b"") * count)
+
+
+def limit_seeds() -> List[bytes]:
+    """Fetch results (not gzipped) one step past each limit, and with bad UTF-8."""
+    over_objects = MAX_OBJECTS // MAX_REPEATED + 1
+    return [
+        bytes_field(1, b"") * (MAX_MESSAGES + 1),
+        fetch_result([envelope("WebcastChatMessage", chat_with_badges(MAX_REPEATED + 1), 1)]),
+        fetch_result(
+            [envelope("WebcastChatMessage", chat_with_badges(MAX_REPEATED), n) for n in range(over_objects)]
+        ),
+        # A method that is not UTF-8 (skips one message) and a cursor that is not (replaced).
+        bytes_field(1, bytes_field(1, b"Webcast\xffChat") + bytes_field(2, b"") + number_field(3, 7))
+        + bytes_field(2, b"17\xff0"),
+    ]
+
+
 # -------------------------------------------------------------- seeds
 
 
@@ -133,6 +164,12 @@ def seeds() -> Tuple[List[bytes], List[bytes]]:
         push_frame(b"", payload_type="hb"),
         push_frame(gzip.compress(results[-1]), gzip_header=True),
     ]
+    for body in limit_seeds():
+        packed = gzip.compress(body, compresslevel=9)
+        results.append(packed)
+        frames.append(push_frame(packed, gzip_header=True))
+    header = bytes_field(1, b"k") + bytes_field(2, b"v")
+    frames.append(bytes_field(5, header) * (MAX_REPEATED + 1) + push_frame(b""))
     root = captures_root()
     frame_file = root / REPAIRED_FRAME
     if frame_file.is_file():

@@ -3,6 +3,7 @@
 //! * [`webcast`]: the prost types generated from `proto/webcast/*.proto`
 //!   (`rust/generated/webcast.rs`, committed; `cargo test --test codegen` refreshes it).
 //! * [`codec`]: the sans-I/O decoder, plain Rust (`cargo test` runs it without Python).
+//! * [`encode`]: the encoder (client frames, and the schema tables the simulator encodes with).
 //! * `py` (feature `python`): the pyo3 boundary that turns the codec's values into the
 //!   Python classes of `pytiktoklive.events` and `pytiktoklive.decoding`.
 
@@ -14,9 +15,15 @@ pub mod webcast {
 }
 
 pub mod codec;
+pub mod encode;
 
 #[cfg(feature = "python")]
 mod py;
+
+/// mimalloc for the extension's own allocations (Python's objects keep Python's allocator).
+#[cfg(feature = "python")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The Rust decoding core of pytiktoklive: WebCast bytes in, events out.
 ///
@@ -24,6 +31,11 @@ mod py;
 #[cfg(feature = "python")]
 #[pyo3::pymodule]
 mod _core {
+    #[pymodule_export]
+    use crate::py::encode::{
+        decode_message_fields, encode_ack_frame, encode_enter_room_frame, encode_heartbeat_frame, encode_message,
+        message_defaults, message_names,
+    };
     #[pymodule_export]
     use crate::py::{count_frame_messages, decode_fetch_result, decode_frame, decode_message};
 

@@ -2,7 +2,8 @@
 # Benchmarks: decoding speed against TikTokLive, and end to end over the simulator.
 #
 #   bash scripts/bench.sh                       # everything (~10 minutes on 2 cores)
-#   bash scripts/bench.sh decode                # only the decoders
+#   bash scripts/bench.sh decode                # only the decoders (and the floor below)
+#   bash scripts/bench.sh floor                 # only decode_frame vs the gunzip floor (one run)
 #   bash scripts/bench.sh e2e                   # only the end-to-end runs
 #   BENCH_RESULTS=path/results.md bash scripts/bench.sh
 #
@@ -74,6 +75,23 @@ if [ "$WHAT" = all ] || [ "$WHAT" = decode ]; then
     log "decoding: TikTokLive $($BPY -c 'import importlib.metadata as m; print(m.version("TikTokLive"))')"
     run timeout 900 $BPY -m pytest benches/test_decode_tiktoklive.py "${BENCH_ARGS[@]}" \
         --benchmark-json="$OUT/decode-tiktoklive.json"
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = decode ] || [ "$WHAT" = floor ]; then
+    log "decoding vs the gunzip floor: decode_frame, Rust only, Python zlib, same frames, one run"
+    run timeout 600 $VPY -m pytest benches/test_decode_floor.py "${BENCH_ARGS[@]}" \
+        --benchmark-json="$OUT/decode-floor.json"
+    $VPY - "$OUT/decode-floor.json" <<'PY'
+import json, sys
+info = json.load(open(sys.argv[1]))["benchmarks"][0]["extra_info"]
+rates = info["events_per_second"]
+print(
+    f"decode_frame {rates['decode_frame']:,.0f} events/s, Rust only {rates['rust_only']:,.0f}, "
+    f"gunzip only (Python zlib) {rates['gunzip']:,.0f}: decode_frame = {info['ratio']:.2f} of the "
+    f"gunzip floor (Rust only {info['rust_only_ratio']:.2f}); {info['messages']} messages in "
+    f"{info['frames']} frames"
+)
+PY
 fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = e2e ]; then

@@ -1,102 +1,53 @@
 #!/usr/bin/env bash
-# Build the abi3 wheel and the sdist, check their contents, then install the wheel into a fresh venv
-# for every CPython 3.9..3.13 on this machine and smoke-check it there (scripts/smoke_wheel.py).
+# Install the built wheels where they run and smoke-check them there (scripts/smoke_wheel.py):
+#   * the x86_64 manylinux wheel into a fresh venv of every CPython 3.9..3.13 on this machine;
+#   * the aarch64 manylinux wheel on Debian's aarch64 CPython 3.11 under qemu-user (scripts/aarch64-python.sh);
+#   * the musllinux wheels' extension loaded by musl's dynamic loader (x86_64; aarch64 under qemu-user): there
+#     is no musl CPython here, so they are not run;
+#   * with --sdist-install, the sdist built from source by pip (cargo, no protoc) and then smoke-checked.
 #
-#   bash scripts/check-wheel.sh                  # dist files go to a temporary directory
-#   OUT=/tmp/dist bash scripts/check-wheel.sh    # keep them
-#   bash scripts/check-wheel.sh --sdist-install  # also build and install the sdist from source (slow:
-#                                                # a full release build of the Rust core)
+#   bash scripts/check-wheel.sh                      # builds the x86_64 wheel and the sdist into a temp dir
+#   bash scripts/check-wheel.sh --dist dist          # the wheels scripts/build-wheels.sh made into dist/
+#   bash scripts/check-wheel.sh --sdist-install      # also build and install the sdist (a full release build
+#                                                    # of the Rust core; its cargo target dir is cached)
 #
 # Interpreters are found as python3.X on PATH, else under $PYENV_ROOT/versions; missing ones are skipped
-# with a message. Python 3.9 has no simulator (betterproto2 needs 3.10), so its client polls a simulator
-# served by one of the newer venvs. Needs network access (or a pip cache) for the wheel's dependencies.
+# with a message. Every version runs the simulator and follows a LIVE over the websocket (the Rust core
+# encodes; the plain wheel has no betterproto2). Needs network access (or a pip cache) for the wheel's
+# dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+CACHE=${PYTIKTOKLIVE_CACHE:-$HOME/.cache/pytiktoklive}
 
 SDIST_INSTALL=0
-for argument in "$@"; do
-    case $argument in
+DIST=""
+while [ $# -gt 0 ]; do
+    case $1 in
         --sdist-install) SDIST_INSTALL=1 ;;
-        *) echo "usage: $0 [--sdist-install]" >&2; exit 2 ;;
+        --dist) DIST=$2; shift ;;
+        *) echo "usage: $0 [--dist DIR] [--sdist-install]" >&2; exit 2 ;;
     esac
+    shift
 done
 
 log() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/check-wheel.XXXXXX")
-SIM_PID=""
 cleanup() {
-    if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-OUT=${OUT:-$WORK/dist}
-mkdir -p "$OUT"
 
 # ---------------------------------------------------------------------------------------------- build
-if [ -x .venv/bin/maturin ]; then
-    MATURIN=.venv/bin/maturin
-elif command -v maturin >/dev/null 2>&1; then
-    MATURIN=maturin
-else
-    log "installing maturin into a temporary venv"
-    python3 -m venv "$WORK/tools" && "$WORK/tools/bin/pip" install -q "maturin>=1.9.4,<2"
-    MATURIN=$WORK/tools/bin/maturin
+if [ -z "$DIST" ]; then
+    DIST=$WORK/dist
+    OUT=$DIST bash scripts/build-wheels.sh x86_64-unknown-linux-gnu sdist
 fi
-log "building the wheel and the sdist into $OUT"
-rm -f "$OUT"/pytiktoklive-*
-timeout 900 "$MATURIN" build --release --quiet --out "$OUT"
-timeout 300 "$MATURIN" sdist --out "$OUT" >/dev/null
-WHEEL=$(ls "$OUT"/pytiktoklive-*-cp39-abi3-*.whl)
-SDIST=$(ls "$OUT"/pytiktoklive-*.tar.gz)
+DIST=$(cd "$DIST" && pwd)
+WHEEL=$(ls "$DIST"/pytiktoklive-*-cp39-abi3-*manylinux_2_17_x86_64*.whl)
+SDIST=$(ls "$DIST"/pytiktoklive-*.tar.gz)
+AARCH64_WHEEL=$(ls "$DIST"/pytiktoklive-*-cp39-abi3-*manylinux_2_17_aarch64*.whl 2>/dev/null || true)
 echo "$(basename "$WHEEL")  $(basename "$SDIST")"
-
-log "checking the contents of the wheel and the sdist"
-python3 - "$WHEEL" "$SDIST" <<'EOF'
-import sys, tarfile, zipfile
-
-wheel, sdist = sys.argv[1:]
-problems = []
-names = set(zipfile.ZipFile(wheel).namelist())
-for required in [
-    "pytiktoklive/_core.abi3.so", "pytiktoklive/_core.pyi", "pytiktoklive/py.typed",
-    "pytiktoklive/__init__.py", "pytiktoklive/events.py", "pytiktoklive/_pytest_plugin.py",
-    "pytiktoklive/_proto/__init__.py", "pytiktoklive/_proto/webcast/__init__.py",
-    "pytiktoklive/simulator/__init__.py", "pytiktoklive/simulator/pytest_plugin.py",
-    "pytiktoklive/compat/__init__.py", "pytiktoklive/samples.py", "pytiktoklive/sample_captures/MANIFEST.md",
-    "pytiktoklive/sample_captures/jwdeveloper_TikTokLiveJava/_repaired/WebcastWebsocketMessage.repaired.bin",
-    "pytiktoklive/sample_captures/jwdeveloper_TikTokLiveJava/Tools-EventsCollector/src/main/resources/sample.json",
-]:
-    if required not in names:
-        problems.append(f"wheel lacks {required}")
-info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
-entry_points = zipfile.ZipFile(wheel).read(f"{info}/entry_points.txt").decode()
-for required in ["pytiktoklive=pytiktoklive.cli:main", "pytiktoklive=pytiktoklive._pytest_plugin"]:
-    if required not in entry_points.replace(" ", ""):
-        problems.append(f"wheel entry points lack {required}")
-if f"{info}/licenses/LICENSE" not in names:
-    problems.append("wheel lacks the LICENSE")
-metadata = zipfile.ZipFile(wheel).read(f"{info}/METADATA").decode()
-if "Requires-Python: >=3.9" not in metadata:
-    problems.append("wheel METADATA: Requires-Python is not >=3.9")
-
-members = {m.split("/", 1)[1] for m in tarfile.open(sdist).getnames() if "/" in m}
-for required in [
-    "pyproject.toml", "Cargo.toml", "Cargo.lock", "README.md", "LICENSE", "rust/lib.rs",
-    "rust/generated/webcast.rs", "python/pytiktoklive/__init__.py", "python/pytiktoklive/_core.pyi",
-    "python/pytiktoklive/py.typed",
-]:
-    if required not in members:
-        problems.append(f"sdist lacks {required}")
-if not [m for m in members if m.startswith("proto/") and m.endswith(".proto")]:
-    problems.append("sdist lacks proto/**/*.proto")
-if [m for m in members if m.endswith((".so", ".pyd"))]:
-    problems.append("sdist contains a compiled extension")
-print(f"wheel: {len(names)} files; sdist: {len(members)} files")
-for problem in problems:
-    print("  FAIL", problem)
-sys.exit(1 if problems else 0)
-EOF
 
 # ------------------------------------------------------------------------------------- interpreters
 # A pyenv shim is on PATH even when its version is not selected, so each candidate must really run.
@@ -118,7 +69,7 @@ CAPTURE_ARGS=()
 if [ -f "$CAPTURE" ]; then CAPTURE_ARGS=(--capture "$CAPTURE"); else echo "no real capture at $CAPTURE: the smoke checks use a hand-made frame only"; fi
 
 declare -A RESULT
-SIM_VENV=""
+NEWEST=""
 FAILED=0
 cat >"$WORK/pytest.ini" <<'EOF'
 [pytest]
@@ -130,7 +81,6 @@ from pytiktoklive import TikTok
 
 
 async def test_fixture(tiktok_simulator):
-    # Python 3.9: the plugin's stand-in fixture skips (no simulator), and pytest itself still starts.
     async with TikTok(tiktok_simulator.endpoints) as tiktok:
         live = await tiktok.track_user("demo_user")
         assert len([event async for event in live.events]) > 20
@@ -138,38 +88,27 @@ EOF
 
 # Called in `if` conditions, where set -e does not apply: every step says `|| return 1`.
 install_and_smoke() {  # minor version, interpreter
-    local minor=$1 python=$2 venv="$WORK/venv3.$1" sim_args=() events status=0
+    local minor=$1 python=$2 venv="$WORK/venv3.$1" events
     log "Python 3.$minor ($python)"
     "$python" -m venv "$venv" || return 1
     timeout 300 "$venv/bin/pip" install -q "$WHEEL" || return 1
     "$venv/bin/pytiktoklive" --version || return 1
-    if [ "$minor" -lt 10 ] && [ -n "$SIM_VENV" ]; then
-        "$SIM_VENV/bin/python" -m pytiktoklive.simulator --port 0 --speed 5 --load-rooms 1 >"$WORK/sim.out" 2>&1 &
-        SIM_PID=$!
-        for _ in $(seq 100); do grep -q 'listening on' "$WORK/sim.out" && break; sleep 0.1; done
-        sim_args=(--sim-url "$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$WORK/sim.out")")
-    fi
     (cd "$WORK" && timeout 120 "$venv/bin/python" "$ROOT/scripts/smoke_wheel.py" \
-        ${CAPTURE_ARGS[@]+"${CAPTURE_ARGS[@]}"} ${sim_args[@]+"${sim_args[@]}"}) || status=1
-    if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null; wait "$SIM_PID" 2>/dev/null; SIM_PID=""; fi
-    [ "$status" = 0 ] || return 1
-    if [ "$minor" -ge 10 ]; then
-        events=$(cd "$WORK" && timeout 60 "$venv/bin/pytiktoklive" --sim --speed 20 watch demo_user --json \
-            | grep -c '^{"type"') || true
-        echo "  cli: pytiktoklive --sim --speed 20 watch demo_user --json printed ${events:-0} events"
-        [ "${events:-0}" -ge 20 ] || return 1
-    fi
+        ${CAPTURE_ARGS[@]+"${CAPTURE_ARGS[@]}"}) || return 1
+    events=$(cd "$WORK" && timeout 60 "$venv/bin/pytiktoklive" --sim --speed 20 watch demo_user --json \
+        | grep -c '^{"type"') || true
+    echo "  cli: pytiktoklive --sim --speed 20 watch demo_user --json printed ${events:-0} events"
+    [ "${events:-0}" -ge 20 ] || return 1
 }
 
 # pytest imports every installed plugin at start-up, in every project of the environment.
-check_plugin() {  # minor version: pytest starts; the fixture runs (>= 3.10) or skips (3.9)
+check_plugin() {  # minor version: pytest starts and the fixture runs
     local minor=$1 venv="$WORK/venv3.$1"
     log "Python 3.$minor: the pytest11 plugin"
     timeout 300 "$venv/bin/pip" install -q pytest pytest-asyncio || return 1
     (cd "$WORK" && timeout 120 "$venv/bin/python" -m pytest -q -p no:cacheprovider -rs test_plugin.py)
 }
 
-# Newest first: a >= 3.10 venv then serves the simulator for the 3.9 client.
 for minor in 13 12 11 10 9; do
     if ! python=$(find_python "$minor"); then
         echo "Python 3.$minor: not found, skipped"
@@ -178,15 +117,15 @@ for minor in 13 12 11 10 9; do
     fi
     if install_and_smoke "$minor" "$python"; then
         RESULT[$minor]="ok"
-        if [ -z "$SIM_VENV" ] && [ "$minor" -ge 10 ]; then SIM_VENV="$WORK/venv3.$minor"; fi
+        if [ -z "$NEWEST" ]; then NEWEST=$minor; fi
     else
         RESULT[$minor]="FAILED"
         FAILED=1
     fi
 done
 
-# The plugin on the oldest Python (no simulator there) and on the newest.
-for minor in 9 "${SIM_VENV##*venv3.}"; do
+# The plugin on the oldest Python and on the newest.
+for minor in 9 "$NEWEST"; do
     [ -n "$minor" ] && [ "${RESULT[$minor]:-}" = "ok" ] || continue
     if check_plugin "$minor"; then
         RESULT[$minor]="ok (+ pytest plugin)"
@@ -196,12 +135,72 @@ for minor in 9 "${SIM_VENV##*venv3.}"; do
     fi
 done
 
+if [ -n "$AARCH64_WHEEL" ]; then
+    log "aarch64: $(basename "$AARCH64_WHEEL") on Debian's aarch64 CPython 3.11 under qemu-user"
+    # pip of this machine picks the aarch64 wheels of the dependencies; the smoke check then runs on aarch64.
+    if timeout 300 "$CACHE/tools/bin/python" -m pip install -q --target "$WORK/aarch64/site-packages" \
+        --platform manylinux2014_aarch64 --implementation cp --python-version 3.11 --only-binary=:all: \
+        "$AARCH64_WHEEL" \
+        && (cd "$WORK" && PYTHONPATH="$WORK/aarch64/site-packages" timeout 600 bash "$ROOT/scripts/aarch64-python.sh" \
+            "$ROOT/scripts/smoke_wheel.py" ${CAPTURE_ARGS[@]+"${CAPTURE_ARGS[@]}"}); then
+        RESULT[aarch64]="ok (qemu-user)"
+    else
+        RESULT[aarch64]="FAILED"
+        FAILED=1
+    fi
+fi
+
+# musllinux: there is no musl CPython here, so musl's own dynamic loader loads the extension (`--list`,
+# i.e. ldd) and resolves its symbols: every libc symbol must resolve against real musl (Debian's musl;
+# aarch64 under qemu-user); only the CPython C API, which the interpreter provides, may be left unresolved.
+musl_load_check() {  # wheel, the musl loader command...
+    local wheel=$1 dir output missing foreign
+    shift
+    dir=$(mktemp -d "$WORK/musl.XXXXXX")
+    python3 -m zipfile -e "$wheel" "$dir" || return 1
+    output=$("$@" --list "$dir/pytiktoklive/_core.abi3.so" 2>&1) || true
+    missing=$(grep -c 'symbol not found' <<<"$output" || true)
+    foreign=$(grep -iE 'error|not found' <<<"$output" | grep -vE ': _?Py[A-Za-z0-9_]*: symbol not found' || true)
+    echo "  libc: $(grep -m1 -E 'libc\.[^ ]* => ' <<<"$output" || echo 'NOT LOADED')"
+    echo "  unresolved: $missing symbols, all of the CPython C API${foreign:+, BUT ALSO:}"
+    [ -z "$foreign" ] || { head -20 <<<"$foreign"; return 1; }
+    grep -qE 'libc\.[^ ]* => ' <<<"$output" && [ "$missing" -gt 0 ]
+}
+for wheel in "$DIST"/pytiktoklive-*-cp39-abi3-musllinux_1_2_*.whl; do
+    [ -f "$wheel" ] || continue
+    case $wheel in
+        *_x86_64.whl) key=musl-x86_64 ;;
+        *_aarch64.whl) key=musl-aarch64 ;;
+    esac
+    log "$key: $(basename "$wheel") under musl's dynamic loader"
+    if [ "$key" = musl-x86_64 ] && [ ! -x /lib/ld-musl-x86_64.so.1 ] && command -v apt-get >/dev/null 2>&1; then
+        SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
+        echo "installing musl (Debian)"
+        $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends musl >/dev/null
+    fi
+    if [ "$key" = musl-x86_64 ]; then
+        loader=(/lib/ld-musl-x86_64.so.1)
+    else
+        loader=(qemu-aarch64-static "$(bash scripts/aarch64-python.sh --print-sysroot)/lib/ld-musl-aarch64.so.1")
+    fi
+    if musl_load_check "$wheel" "${loader[@]}"; then
+        RESULT[$key]="loads under musl's loader (no musl CPython here: not run)"
+    else
+        RESULT[$key]="FAILED"
+        FAILED=1
+    fi
+done
+
 if [ "$SDIST_INSTALL" = 1 ]; then
-    log "building and installing the sdist from source"
+    log "building and installing the sdist from source: pip install $(basename "$SDIST")"
     python=$(find_python 13 || find_python 12 || find_python 11 || find_python 10 || command -v python3)
     "$python" -m venv "$WORK/venv-sdist"
-    if timeout 1800 "$WORK/venv-sdist/bin/pip" install -q "$SDIST" \
-        && (cd "$WORK" && "$WORK/venv-sdist/bin/python" "$ROOT/scripts/smoke_wheel.py" "${CAPTURE_ARGS[@]}"); then
+    # The dependencies' compiled code is kept between runs, but this crate must be rebuilt from the sdist:
+    # maturin gives every sdist file one fixed mtime (reproducible archives), so cargo would take a stale
+    # build of the crate for fresh. Dropping its fingerprints makes cargo rebuild it.
+    rm -rf "$CACHE"/target-sdist/release/.fingerprint/pytiktoklive-*
+    if CARGO_TARGET_DIR=$CACHE/target-sdist timeout 1800 "$WORK/venv-sdist/bin/pip" install -q "$SDIST" \
+        && (cd "$WORK" && "$WORK/venv-sdist/bin/python" "$ROOT/scripts/smoke_wheel.py" ${CAPTURE_ARGS[@]+"${CAPTURE_ARGS[@]}"}); then
         RESULT[sdist]="ok"
     else
         RESULT[sdist]="FAILED"
@@ -210,9 +209,14 @@ if [ "$SDIST_INSTALL" = 1 ]; then
 fi
 
 log "summary"
-for key in 9 10 11 12 13 sdist; do
+for key in 9 10 11 12 13 aarch64 musl-x86_64 musl-aarch64 sdist; do
     [ -n "${RESULT[$key]:-}" ] || continue
-    case $key in sdist) label="sdist install" ;; *) label="Python 3.$key" ;; esac
+    case $key in
+        sdist) label="sdist install" ;;
+        aarch64) label="aarch64 (3.11)" ;;
+        musl-*) label=$key ;;
+        *) label="Python 3.$key" ;;
+    esac
     printf '  %-14s %s\n' "$label" "${RESULT[$key]}"
 done
 exit "$FAILED"

@@ -40,9 +40,10 @@ failed=()
 for target in "${TARGETS[@]}"; do
     log "fuzzing $target for ${FUZZ_SECONDS}s"
     mkdir -p "fuzz/corpus/$target"
-    # -timeout: one input taking 10 s counts as a hang; -rss_limit_mb: so does a memory blow-up.
+    # -timeout: one input taking 10 s counts as a hang; -rss_limit_mb: so does a memory blow-up;
+    # -malloc_limit_mb: one allocation that large is a count taken from the wire (a bomb).
     if ! cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- \
-        -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1; then
+        -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=256 -print_final_stats=1; then
         failed+=("$target")
     fi
 done

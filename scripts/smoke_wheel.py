@@ -1,20 +1,17 @@
 """Smoke-check an installed pytiktoklive wheel (run by scripts/check-wheel.sh, in a fresh venv).
 
-    python scripts/smoke_wheel.py [--capture FRAME.bin] [--sim-url http://127.0.0.1:PORT]
+    python scripts/smoke_wheel.py [--capture FRAME.bin]
 
-Checks, on every Python the wheel supports (>= 3.9):
+Checks, on every Python the wheel supports (>= 3.9), with a plain install (no extras):
 
 * the package comes from site-packages (not a source checkout) and decodes with the Rust core;
+* nothing imported betterproto2, and the wheel's metadata requires it only for the ``pure`` extra;
 * a PushFrame built here by hand (gzip payload, like message) and its fetch result decode;
-* ``--capture``: the real repaired PushFrame of shared/captures decodes to LikeEvent 15 / 14470.
-
-On Python >= 3.10 (simulator available): the pure decoder agrees with the Rust core on that frame,
-and a whole simulated LIVE (``demo_user``, speed 20) is followed over the websocket.
-
-On Python 3.9 (no betterproto2): the simulator and the pure decoder refuse to import with a clear
-ImportError, encoding an outbound frame raises ConnectionFailedError, and, with ``--sim-url`` (a
-simulator served by a newer Python), a websocket room with ``polling=False`` fails with that error while
-``demo_user`` (which offers the websocket) is followed to its end by HTTP polling.
+* ``--capture``: the real repaired PushFrame of shared/captures decodes to LikeEvent 15 / 14470;
+* the client's outbound frames (encoded by the Rust core) decode back;
+* a whole simulated LIVE (``demo_user``, speed 20) is followed over the websocket;
+* the pure-Python decoder: without the ``pure`` extra, importing it and ``PYTIKTOKLIVE_PURE=1``
+  fail with an ImportError naming the extra; with it (Python >= 3.10), it agrees with the Rust core.
 
 It uses only the standard library and the installed package, so it runs from any directory.
 """
@@ -25,13 +22,17 @@ import argparse
 import asyncio
 import gzip
 import importlib
+import importlib.metadata
+import os
+import re
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, Iterable, List, Optional, Tuple, Type
+from typing import Any, Iterable, List, Optional, Tuple
 
 import pytiktoklive
-from pytiktoklive import ConnectionFailedError, TikTok
+from pytiktoklive import TikTok
 
 failures: List[str] = []
 
@@ -141,66 +142,71 @@ async def simulated_live() -> None:
         check_follow(*await asyncio.wait_for(follow(tiktok, "demo_user"), 60), expected_transport="websocket")
 
 
+def check_outbound_frames() -> None:
+    from pytiktoklive import _frames
+
+    ack = pytiktoklive.decode_frame(_frames.ack_frame(77, "fetch_time:1|seq:2"))
+    check((ack.payload_type, ack.log_id) == ("ack", 77), "an ack frame encoded by the Rust core decodes back")
+    beat = pytiktoklive.decode_frame(_frames.heartbeat_frame(5, 1))
+    check(beat.payload_type == "hb", "a heartbeat frame encoded by the Rust core decodes back")
+
+
+def check_dependencies() -> None:
+    check("betterproto2" not in sys.modules, "nothing imported betterproto2")
+    requirements = importlib.metadata.requires("pytiktoklive") or []
+    betterproto = [r for r in requirements if re.split(r"[\s;<>=!~\[]", r, maxsplit=1)[0] == "betterproto2"]
+    check(
+        bool(betterproto) and all("extra ==" in r and "pure" in r for r in betterproto),
+        f"betterproto2 is required only by the 'pure' extra ({betterproto})",
+    )
+
+
 def check_pure_decoder(frame: bytes) -> None:
-    from pytiktoklive import _pure
-
-    rust = pytiktoklive.decode_frame(frame)
-    pure = _pure.decode_frame(frame, pytiktoklive.decoding.DEFAULT_MAX_INFLATED_SIZE)
-    check(list(pure.events) == list(rust.events), "the pure-Python decoder agrees with the Rust core")
-
-
-def expect_error(kind: Type[BaseException], action: Callable[[], object], fragment: str, what: str) -> None:
     try:
-        action()
-    except kind as exc:
-        check(fragment in str(exc), f"{what}: {type(exc).__name__} saying {fragment!r} ({exc})")
+        import betterproto2  # noqa: F401
+    except ImportError:
+        have_extra = False
     else:
-        check(False, f"{what}: expected {kind.__name__}")
+        have_extra = sys.version_info >= (3, 10)
+    if have_extra:
+        from pytiktoklive import _pure
 
-
-async def polling_client(sim_url: str) -> None:
-    endpoints = pytiktoklive.Endpoints.at(sim_url)
-    async with TikTok(endpoints) as tiktok:
-        try:
-            await tiktok.track_user("load_user0", polling=False)  # endless, offers the websocket
-        except ConnectionFailedError as exc:
-            check("websocket=False" in str(exc), f"websocket only on 3.9: ConnectionFailedError ({exc})")
-        else:
-            check(False, "websocket only on 3.9: expected ConnectionFailedError")
-        # A room that offers the websocket is polled instead, to its end.
-        result = await asyncio.wait_for(follow(tiktok, "demo_user"), 60)
-        check_follow(*result, expected_transport="polling")
+        rust = pytiktoklive.decode_frame(frame)
+        pure = _pure.decode_frame(frame, pytiktoklive.decoding.DEFAULT_MAX_INFLATED_SIZE)
+        check(list(pure.events) == list(rust.events), "the pure-Python decoder agrees with the Rust core")
+        return
+    try:
+        importlib.import_module("pytiktoklive._pure")
+    except ImportError as exc:
+        check("Python >= 3.10" in str(exc) or "betterproto2" in str(exc), f"_pure without the extra: {exc}")
+    else:
+        check(False, "_pure without the extra: expected ImportError")
+    forced = subprocess.run(
+        [sys.executable, "-c", "import pytiktoklive"],
+        env={**os.environ, "PYTIKTOKLIVE_PURE": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    last_line = (forced.stderr.strip().splitlines() or [""])[-1]
+    check(
+        forced.returncode != 0 and "pytiktoklive[pure]" in last_line,
+        f"PYTIKTOKLIVE_PURE=1 without the extra: a clear ImportError ({last_line})",
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--capture", type=Path, help="the repaired real PushFrame (shared/captures/…)")
-    parser.add_argument("--sim-url", help="3.9: a running simulator (with --load-rooms 1) to poll")
     arguments = parser.parse_args()
     print(f"pytiktoklive {pytiktoklive.__version__} on Python {sys.version.split()[0]}")
 
     check_installation()
     frame = check_decoding(arguments.capture)
-    if sys.version_info >= (3, 10):
-        check_pure_decoder(frame)
-        asyncio.run(simulated_live())
-    else:
-        from pytiktoklive import _frames
-
-        def import_module(name: str) -> Callable[[], object]:
-            return lambda: importlib.import_module(name)
-
-        expect_error(
-            ImportError, import_module("pytiktoklive.simulator"), "Python >= 3.10", "import simulator"
-        )
-        expect_error(ImportError, import_module("pytiktoklive._pure"), "Python >= 3.10", "import _pure")
-        expect_error(
-            ConnectionFailedError, lambda: _frames.heartbeat_frame(1, 1), "Python >= 3.10", "encode hb"
-        )
-        if arguments.sim_url:
-            asyncio.run(polling_client(arguments.sim_url))
-        else:
-            print("  skip  polling against a simulator (no --sim-url)")
+    check_outbound_frames()
+    asyncio.run(simulated_live())
+    check_dependencies()
+    check_pure_decoder(frame)
 
     print("smoke:", f"FAILED {len(failures)}: " + "; ".join(failures) if failures else "all checks passed")
     return 1 if failures else 0

@@ -12,14 +12,19 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-if ! command -v ffmpeg >/dev/null 2>&1; then
+# ffmpeg (recording) and redis-server (the fleet; redis-tools brings redis-cli for the Cluster test).
+MISSING=""
+command -v ffmpeg >/dev/null 2>&1 || MISSING="$MISSING ffmpeg"
+command -v redis-server >/dev/null 2>&1 || MISSING="$MISSING redis-server"
+command -v redis-cli >/dev/null 2>&1 || MISSING="$MISSING redis-tools"
+if [ -n "$MISSING" ]; then
     if command -v apt-get >/dev/null 2>&1; then
-        log "installing ffmpeg (Debian)"
+        log "installing$MISSING (Debian)"
         SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
-        $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null \
-            || echo "could not install ffmpeg: recording tests will be skipped"
+        $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $MISSING >/dev/null \
+            || echo "could not install$MISSING: recording / fleet tests will be skipped"
     else
-        echo "no ffmpeg and no apt-get: recording tests will be skipped"
+        echo "missing$MISSING and no apt-get: recording / fleet tests will be skipped"
     fi
 fi
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import AsyncIterator
 
 import pytest
+import pytest_asyncio
+from hostile import HostileServer
 
 # --------------------------------------------------------------------------- decoders
 
@@ -36,3 +39,21 @@ AVAILABLE_DECODERS = {name: _importable(module) for name, module in DECODER_MODU
 def decoder(request: pytest.FixtureRequest) -> ModuleType:
     """Each available decoding backend in turn (test ids ``[rust]`` and ``[pure]``)."""
     return importlib.import_module(DECODER_MODULES[request.param])
+
+
+# --------------------------------------------------------------------------- hostile servers
+
+
+@pytest_asyncio.fixture
+async def hostile() -> AsyncIterator[HostileServer]:
+    """A :class:`~hostile.HostileServer` on 127.0.0.1 (``tests/hostile``): garbage, bombs,
+    slow bytes, redirects, nested JSON, pathological HTML; see its module docstring."""
+    async with HostileServer() as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def elsewhere() -> AsyncIterator[HostileServer]:
+    """A second hostile server: another origin (another port), to redirect to."""
+    async with HostileServer() as server:
+        yield server

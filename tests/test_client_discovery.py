@@ -271,12 +271,17 @@ async def test_bad_usernames_fail_before_any_request(sim: Simulator, tiktok: Tik
 
 
 async def test_unsigned_first_fetch_that_tiktok_refuses_fails_clearly(sim: Simulator) -> None:
-    sim.add_room(RoomSpec("strict_host", require_signature=True, scenario=SHORT))
+    # An endless LIVE, ended by the test once the signed client is in: on a busy machine a
+    # short one could end between the two clients.
+    room = sim.add_room(
+        RoomSpec("strict_host", require_signature=True, scenario=LivelyScenario(duration=None, battle=False))
+    )
     async with TikTok(sim.endpoints, signer="") as unsigned:
         with pytest.raises(RequestError, match=r"empty body.*signer"):
             await guarded(unsigned.track_user("strict_host"), "an unsigned first fetch")
     async with TikTok(sim.endpoints) as signed:
         live = await signed.track_user("strict_host")
+        room.end()
         events, error = await collect(live)
     # The refused fetch started the LIVE, so the signed one joins it a little later: from the history on.
     everything = emitted(sim.room("strict_host"))

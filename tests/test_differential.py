@@ -498,10 +498,11 @@ FETCH_RESULT_ERRORS = {
     "string-as-varint": field(2, 5),
     "number-as-bytes": field(3, b"ab"),
     "message-as-varint": field(1, 5),
-    "invalid-utf8": field(2, b"\xff"),
-    "utf8-surrogate": field(2, b"\xed\xa0\x80"),
+    # Field 10 (push_server): the cursor (field 2) is decoded lossily instead.
+    "invalid-utf8": field(10, b"\xff"),
+    "utf8-surrogate": field(10, b"\xed\xa0\x80"),
     "map-entry-with-wrong-types": field(7, field(1, 5)),
-    "bad-message-envelope": field(1, field(1, b"\xff")),
+    "bad-message-envelope": field(1, field(3, b"ab")),
 }
 GZIP_ERRORS = {
     "gzip-truncated": GZIP_BODY[:-12],

@@ -95,6 +95,7 @@ TESTED = {
     "record.py",
     "shard_processes.py",
     "feed_and_prices.py",
+    "fleet_consumer.py",
 }
 
 
@@ -263,3 +264,33 @@ async def test_feed_and_prices(tiktok_simulator: Simulator) -> None:
         (f"{item.diamond_count:,}", f"{item.price / 100:.2f}", f"{item.exchange_price / 100:.2f}")
         for item in prices.items
     ]
+
+
+# --------------------------------------------------------------------------- fleet
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="needs redis-server (scripts/test.sh installs it)"
+)
+async def test_fleet_consumer_reads_every_event_through_a_consumer_group(
+    tiktok_simulator: Simulator, tmp_path: Path
+) -> None:
+    pytest.importorskip("redis", reason="the fleet needs the redis package (the test extra has it)")
+    from redis_server import RedisServer
+
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        room = tiktok_simulator.add_room(RoomSpec("fleet_user", scenario=LivelyScenario(duration=4.0)))
+        result = await run_example(
+            tiktok_simulator, "fleet_consumer.py", "fleet_user", "--redis", server.url, "--worker"
+        )
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "" or "out of order" not in result.stderr
+    ended = [line for line in result.lines if line.startswith("@fleet_user ")]
+    assert ended == [
+        f"@fleet_user (room {room.room_id}) ended: {len(room.log)} events: " + ended[0].split(": ", 2)[2]
+    ]
+    assert result.lines[-1] == f"{len(room.log)} events read by group 'fleet-example'"

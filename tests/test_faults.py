@@ -189,6 +189,20 @@ async def test_undecodable_frame_is_reported_and_loses_nothing(sim: Simulator, i
     assert client.errors and all(isinstance(error, DecodeError) for error in client.errors)
 
 
+async def test_a_decode_bomb_is_a_reported_bad_frame_and_a_resume(sim: Simulator) -> None:
+    """A gzip frame of 4 million empty messages (8 KB on the wire; 1.7 GB when decoded whole):
+    refused by the decode limits, logged, and the room resumes from its last cursor."""
+    room = sim.room("fault_ws")
+    fault = room.faults.bomb_after(2)
+    async with Client(sim) as client:
+        live, ids = await track_and_consume(client, room)
+    assert fault.fired == 1
+    assert live.stats["reconnects"] >= 1
+    assert_exactly_once(ids, room)
+    assert client.errors and all(isinstance(error, DecodeError) for error in client.errors)
+    assert any("decode limit exceeded" in str(error) for error in client.errors)
+
+
 async def test_truncated_gzip_payload_of_a_real_frame_loses_nothing(sim: Simulator) -> None:
     """The third ``msg`` frame carries real messages, but its gzip payload is cut in half.
 

@@ -24,6 +24,7 @@ from pytiktoklive.errors import *  # noqa: F403
 from pytiktoklive.events import *  # noqa: F403
 from pytiktoklive.feed import Feed
 from pytiktoklive.group import LiveGroup
+from pytiktoklive.limits import HTTPLimits
 from pytiktoklive.live import Live
 from pytiktoklive.models import (
     Gift,
@@ -53,6 +54,7 @@ __all__ = [
     "GiftInfo",
     "GiftStreak",
     "GiftStreaks",
+    "HTTPLimits",
     "Live",
     "LiveGroup",
     "LiveStream",

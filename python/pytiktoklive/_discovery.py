@@ -16,6 +16,7 @@ import httpx
 
 from pytiktoklive._http import TikTokHTTP
 from pytiktoklive._pages import PageData, check_not_blocked, parse_page
+from pytiktoklive._parse import off_loop
 from pytiktoklive._redact import redact
 from pytiktoklive._signing import Signer
 from pytiktoklive.errors import (
@@ -76,6 +77,14 @@ def _data_of(body: Any, what: str, url: str = "") -> Any:
     return data
 
 
+def _equal(a: Any, b: Any) -> bool:
+    """``a == b`` for parsed JSON; data nested too deeply to compare counts as different."""
+    try:
+        return bool(a == b)
+    except RecursionError:
+        return False
+
+
 class GiftListCache:
     """Gift lists by room id: one request per room per ``ttl`` seconds, one copy per distinct list.
 
@@ -112,7 +121,7 @@ class GiftListCache:
     def shared(self, data: Mapping[str, Any]) -> GiftInfo:
         """The GiftInfo of ``data``: one held already when its data is equal, else a new one."""
         for index, known in enumerate(self._distinct):
-            if known.raw == data:
+            if _equal(known.raw, data):
                 self._distinct.insert(0, self._distinct.pop(index))  # most recently seen first
                 return known
         info = GiftInfo.from_raw(data)
@@ -192,7 +201,12 @@ class Discovery:
             if exc.status_code == 404:
                 raise _no_such_user(username) from exc
             raise
-        return parse_page(response.text, username, url=str(response.request.url))
+        url = str(response.request.url)
+        return await off_loop(
+            lambda: parse_page(response.text, username, url=url),
+            len(response.content),
+            self.http.limits.parse_in_thread_bytes,
+        )
 
     async def _api_live(self, username: str) -> Tuple[Optional[UserInfo], int, int]:
         """``api-live/user/room``: (user, room id, room status)."""
@@ -201,10 +215,10 @@ class Discovery:
             params={"aid": "1988", "uniqueId": username, "sourceType": "54"},
         )
         try:
-            body = response.json()
-        except ValueError:
+            body = await self.http.json_of(response)
+        except RequestError:
             check_not_blocked(response.text, url=str(response.request.url))
-            raise RequestError("api-live answered with a body that is not JSON") from None
+            raise
         if not isinstance(body, Mapping):
             raise RequestError("api-live answered with unexpected JSON")
         status = body.get("statusCode", 0)
@@ -313,9 +327,14 @@ class Discovery:
         next_max_time = extra.get("max_time")
         return items, bool(extra.get("has_more")), next_max_time if isinstance(next_max_time, int) else 0
 
-    async def first_fetch(self, room_id: int, signer: Optional[Signer]) -> bytes:
-        """The room's first ``im/fetch`` (signed): its body carries the cursor and push server."""
-        response = await self.http.webcast("im/fetch/", {"room_id": str(room_id)}, signer=signer)
+    async def first_fetch(
+        self, room_id: int, signer: Optional[Signer], resume: Optional[Mapping[str, str]] = None
+    ) -> bytes:
+        """The room's first ``im/fetch`` (signed): its body carries the cursor and push server.
+        ``resume``: the cursor / internal_ext to resume from (a room taken over from another tracker)."""
+        response = await self.http.webcast(
+            "im/fetch/", {**(resume or {}), "room_id": str(room_id)}, signer=signer
+        )
         if not response.content:
             # TikTok's answer to a fetch it does not trust. Without a cursor nothing can be
             # resumed, so polling on would ask the same question for ever.

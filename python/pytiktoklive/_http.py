@@ -12,7 +12,11 @@ so tests and users can bring their own transport) and adds:
   ``Retry-After``), any other status ≥ 400 →
   :class:`~pytiktoklive.errors.HTTPStatusError`, network failures →
   :class:`~pytiktoklive.errors.RequestError`;
-* request logging (``log_requests``): status, endpoint and a truncated body, redacted.
+* request logging (``log_requests``): status, endpoint and a truncated body, redacted;
+* bounds (:mod:`pytiktoklive._receive`): every body is streamed and capped by its kind's
+  limit in :class:`~pytiktoklive.limits.HTTPLimits`, counted after decompression
+  (:class:`~pytiktoklive.errors.ResponseTooLargeError`); every request, redirects
+  included, has one overall deadline; secrets never follow a redirect to another origin.
 
 httpx itself decodes ``gzip`` and ``deflate`` bodies.
 """
@@ -26,12 +30,21 @@ from typing import Any, Dict, Mapping, Optional
 import httpx
 
 from pytiktoklive._log import Reporter
+from pytiktoklive._parse import load_json, off_loop
 from pytiktoklive._proxy import ProxySettings, certificate_problem, http_proxy_for, shown_proxy
+from pytiktoklive._receive import receive, same_origin
 from pytiktoklive._redact import redact
 from pytiktoklive._retry import parse_retry_after
 from pytiktoklive._signing import Signer
 from pytiktoklive.config import Endpoints
-from pytiktoklive.errors import HTTPStatusError, RateLimitError, RequestError, TLSVerificationError
+from pytiktoklive.errors import (
+    HTTPStatusError,
+    RateLimitError,
+    RequestError,
+    SignerError,
+    TLSVerificationError,
+)
+from pytiktoklive.limits import DEFAULT_HTTP_LIMITS, HTTPLimits
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -124,8 +137,14 @@ class TikTokHTTP:
         user_agent: str = DEFAULT_USER_AGENT,
         extra_params: Optional[Mapping[str, str]] = None,
         log_requests: bool = False,
+        limits: HTTPLimits = DEFAULT_HTTP_LIMITS,
+        deadline: Optional[float] = None,
     ) -> None:
         self.client = client
+        #: Bytes per answer, redirects, parsing off the loop.
+        self.limits = limits
+        #: Seconds a whole request may take (None: no overall deadline).
+        self.deadline = deadline
         self.endpoints = endpoints
         self.reporter = reporter
         self.user_agent = user_agent
@@ -148,18 +167,28 @@ class TikTokHTTP:
         params: Optional[Mapping[str, str]] = None,
         headers: Optional[Mapping[str, str]] = None,
         error_prefix: str = "",
+        kind: str = "json",
     ) -> httpx.Response:
-        """GET ``url``; map failures to the exception tree; return a response with status < 400."""
+        """GET ``url``; map failures to the exception tree; return a response with status < 400
+        whose body (at most ``limits`` allow for ``kind``) has been read."""
         merged_headers = dict(self.headers)
         if headers:
             merged_headers.update(headers)
-        request = self.client.build_request("GET", url, params=params, headers=merged_headers)
         try:
-            response = await self.client.send(request)
+            response = await receive(
+                self.client,
+                url,
+                params=params,
+                headers=merged_headers,
+                kind=kind,
+                max_bytes=self.limits.bytes_for(kind),
+                deadline=self.deadline,
+                max_redirects=self.limits.max_redirects,
+            )
         except httpx.HTTPError as exc:
-            shown_url = redact(str(request.url))
+            shown_url = redact(str(httpx.URL(url, params=params)))
             # A failing proxy is the usual cause when one is set: say which.
-            proxy = http_proxy_for(self.proxies, str(request.url)) if self.proxies else None
+            proxy = http_proxy_for(self.proxies, url) if self.proxies else None
             request_to = f"request to {shown_url}" + (
                 f" through the proxy {shown_proxy(proxy)}" if proxy else ""
             )
@@ -174,7 +203,7 @@ class TikTokHTTP:
             raise RequestError(f"{error_prefix}{request_to} failed: {reason}", url=shown_url) from exc
         if response.status_code < 400 and not self.log_requests:
             return response  # the usual case: no message needs the redacted URL (~0.1 ms to build)
-        shown_url = redact(str(request.url))
+        shown_url = redact(str(response.request.url))
         if self.log_requests:
             self.reporter.debug(
                 "%s",
@@ -212,7 +241,7 @@ class TikTokHTTP:
 
     async def page(self, path: str, *, params: Optional[Mapping[str, str]] = None) -> httpx.Response:
         """GET a page of the web host (``/@user``, ``/@user/live``)."""
-        return await self.get(self.www_url(path), params=params)
+        return await self.get(self.www_url(path), params=params, kind="page")
 
     async def webcast(
         self,
@@ -226,27 +255,35 @@ class TikTokHTTP:
         if params:
             merged.update(params)
         url = self.webcast_url(endpoint)
+        kind = "fetch" if endpoint.strip("/") == "im/fetch" else "json"
         if signer is None:
-            return await self.get(url, params=merged)
+            return await self.get(url, params=merged, kind=kind)
         unsigned = str(httpx.URL(url, params=merged))
         signed = await signer.sign(unsigned, self.client)
+        if not same_origin(httpx.URL(signed.url), httpx.URL(url)):
+            # The cookies and session go with the signed request: only to the host it was for.
+            raise SignerError(
+                f"the signer returned a URL on another host than {redact(url)}: refused",
+                url=redact(signed.url),
+            )
         for name, value in signed.cookies.items():
             self.client.cookies.set(name, value, domain=httpx.URL(url).host)
         headers = None
         if signed.user_agent:
             self.signed_user_agent = signed.user_agent
             headers = {"User-Agent": signed.user_agent}
-        return await self.get(signed.url, headers=headers)
+        return await self.get(signed.url, headers=headers, kind=kind)
 
     async def webcast_json(self, endpoint: str, params: Optional[Mapping[str, str]] = None) -> Any:
         """GET a WebCast JSON endpoint and return the parsed body."""
         response = await self.webcast(endpoint, params)
-        return self.json_of(response)
+        return await self.json_of(response)
 
-    @staticmethod
-    def json_of(response: httpx.Response) -> Any:
+    async def json_of(self, response: httpx.Response) -> Any:
+        """The parsed JSON body (parsed off the event loop when large); RequestError if it is not JSON."""
+        body = response.content
         try:
-            return response.json()
+            return await off_loop(lambda: load_json(body), len(body), self.limits.parse_in_thread_bytes)
         except ValueError as exc:
             shown = redact(str(response.request.url))
             raise RequestError(

@@ -20,21 +20,27 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from pytiktoklive.errors import CaptchaError, InvalidUsernameError, IPBlockedError
 from pytiktoklive.models import UserInfo
 
 __all__ = ["PageData", "check_not_blocked", "normalize_username", "parse_page", "room_id_in_text"]
 
-_SCRIPT = r"""<script[^>]*\bid=["']{id}["'][^>]*>(.*?)</script>"""
-_SIGI_SCRIPT = re.compile(_SCRIPT.format(id="SIGI_STATE"), re.DOTALL | re.IGNORECASE)
-_SIGI_WINDOW = re.compile(
-    r"""window\[['"]SIGI_STATE['"]\]\s*=\s*(\{.*?\});\s*(?:window\[|</script>)""", re.DOTALL
-)
-_UNIVERSAL_SCRIPT = re.compile(
-    _SCRIPT.format(id="__UNIVERSAL_DATA_FOR_REHYDRATION__"), re.DOTALL | re.IGNORECASE
-)
+# Every pattern here runs in linear time on any page (hostile pages included): no pattern
+# has two unbounded parts that can overlap, and JSON is read by the json module from where
+# it starts rather than by searching for where it might end.
+#
+# An opening <script …> tag: its attributes stop at the first "<" or ">", so each attempt
+# scans at most up to the next tag.
+_SCRIPT_TAG = re.compile(r"<script\b([^<>]*)>", re.IGNORECASE)
+_SCRIPT_ID = re.compile(r"""\bid\s*=\s*["']?([^"'\s<>]*)""", re.IGNORECASE)
+_SIGI_ID = "SIGI_STATE"
+_UNIVERSAL_ID = "__UNIVERSAL_DATA_FOR_REHYDRATION__"
+# The older form: window['SIGI_STATE'] = {…};
+_SIGI_WINDOW = re.compile(r"""window\[['"]SIGI_STATE['"]\]\s*=""")
+_JSON = json.JSONDecoder()
+_BLANKS = re.compile(r"\s*")
 _ROOM_ID_PATTERNS = (
     re.compile(r'"roomId"\s*:\s*"(\d+)"'),
     re.compile(r"snssdk\d*://live\?room_id=(\d+)"),
@@ -88,11 +94,29 @@ class PageData:
     user_missing: bool = False
 
 
-def _load(text: str) -> Any:
+def _json_at(html: str, start: int) -> Any:
+    """The JSON value that starts at ``html[start:]`` (after blanks), None if there is none.
+
+    Read once, in linear time; nesting too deep for the parser counts as no data."""
+    blanks = _BLANKS.match(html, start)
     try:
-        return json.loads(text)
-    except ValueError:
+        value, _end = _JSON.raw_decode(html, blanks.end() if blanks else start)
+    except (ValueError, RecursionError):
         return None
+    return value
+
+
+def _script_bodies(html: str) -> Dict[str, int]:
+    """Where the bodies of the first ``SIGI_STATE`` and ``__UNIVERSAL_DATA…`` scripts start."""
+    found: Dict[str, int] = {}
+    for tag in _SCRIPT_TAG.finditer(html):
+        id_match = _SCRIPT_ID.search(tag.group(1))
+        script_id = id_match.group(1) if id_match else ""
+        if script_id in (_SIGI_ID, _UNIVERSAL_ID) and script_id not in found:
+            found[script_id] = tag.end()
+            if len(found) == 2:
+                break
+    return found
 
 
 def _get(value: Any, *keys: str) -> Any:
@@ -173,15 +197,16 @@ def parse_page(html: str, username: str, *, url: str = "") -> PageData:
     """Read a profile or live page. Raises CaptchaError/IPBlockedError for blocked pages;
     returns ``PageData(found=False)`` for a page without data (try another source)."""
     check_not_blocked(html, url=url)
-    for pattern in (_SIGI_SCRIPT, _SIGI_WINDOW):
-        match = pattern.search(html)
-        state = _load(match.group(1)) if match else None
+    bodies = _script_bodies(html)
+    window = _SIGI_WINDOW.search(html)
+    for start in (bodies.get(_SIGI_ID), window.end() if window else None):
+        state = _json_at(html, start) if start is not None else None
         if isinstance(state, Mapping):
             parsed = _from_sigi(state, username)
             if parsed is not None:
                 return parsed
-    match = _UNIVERSAL_SCRIPT.search(html)
-    universal = _load(match.group(1)) if match else None
+    start = bodies.get(_UNIVERSAL_ID)
+    universal = _json_at(html, start) if start is not None else None
     if isinstance(universal, Mapping):
         parsed = _from_universal(universal)
         if parsed is not None:

@@ -31,12 +31,21 @@ last one delivered; anything received afterwards is ignored.
 
 from __future__ import annotations
 
+import array
 import collections
 import urllib.parse
-from typing import Callable, Deque, Dict, List, Mapping, Optional, Set
+from typing import Callable, Deque, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from pytiktoklive import _frames
-from pytiktoklive.decoding import DEFAULT_MAX_INFLATED_SIZE, FetchResult, decode_fetch_result, decode_frame
+from pytiktoklive.decoding import (
+    DEFAULT_MAX_INFLATED_SIZE,
+    DEFAULT_MAX_MESSAGES,
+    DEFAULT_MAX_OBJECTS,
+    DEFAULT_MAX_REPEATED,
+    FetchResult,
+    decode_fetch_result,
+    decode_frame,
+)
 from pytiktoklive.events import ControlEvent, Event
 
 __all__ = [
@@ -56,35 +65,111 @@ DEFAULT_HEARTBEAT_INTERVAL = 10.0
 _MIN_INTERVAL = 0.05
 _MAX_FETCH_INTERVAL = 30.0
 _MAX_HEARTBEAT_INTERVAL = 60.0
+# Resume points remembered for a consumer that lags behind (older ones are only less precise).
+_BATCH_ENDS_KEPT = 256
+
+
+# Fibonacci hashing: message ids are spread over the table whatever bits of them vary.
+_GOLDEN = 0x9E3779B97F4A7C15
+_U64 = (1 << 64) - 1
+_FIRST_TABLE_BITS = 6
 
 
 class RecentIds:
-    """The last ``capacity`` message ids seen, for deduplication in bounded memory."""
+    """The last ``capacity`` message ids seen, for deduplication in bounded, compact memory.
 
-    __slots__ = ("_capacity", "_order", "_seen")
+    A set of Python ints costs ~170 bytes per id once the window is full (a 2048-id window
+    grew to ~350 KiB per room). Here ids are plain 64-bit numbers in two arrays: a ring in
+    arrival order (8 bytes per id) and an open-addressing hash table kept at most half full
+    (linear probing, backward-shift deletion: no tombstones). The default window of 2048 ids
+    therefore takes 48 KiB per room at most, however long the room runs; the table starts
+    small and grows with the number of ids held.
+
+    The window only has to cover what a server can send twice: the messages of a reconnect's
+    re-delivery (from the last cursor, a batch or two: real batches carry at most a few
+    hundred messages) and the first fetch's recent history.
+    """
+
+    __slots__ = ("_capacity", "_next", "_ring", "_shift", "_table")
 
     def __init__(self, capacity: int) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self._capacity = capacity
-        self._order: Deque[int] = collections.deque()
-        self._seen: Set[int] = set()
+        #: Ids in arrival order; once full, ``_next`` is the oldest (the next to be replaced).
+        self._ring = array.array("Q")
+        self._next = 0
+        self._table = array.array("Q", bytes(8 << _FIRST_TABLE_BITS))
+        self._shift = 64 - _FIRST_TABLE_BITS
+
+    def _slot(self, key: int) -> int:
+        """The table slot holding ``key``, or the empty slot where it would go."""
+        table = self._table
+        mask = len(table) - 1
+        slot = ((key * _GOLDEN) & _U64) >> self._shift
+        held = table[slot]
+        while held and held != key:
+            slot = (slot + 1) & mask
+            held = table[slot]
+        return slot
+
+    def _remove(self, key: int) -> None:
+        table = self._table
+        mask = len(table) - 1
+        shift = self._shift
+        hole = self._slot(key)
+        probe = (hole + 1) & mask
+        held = table[probe]
+        while held:  # move back every later entry of the cluster whose home is not past the hole
+            if (probe - (((held * _GOLDEN) & _U64) >> shift)) & mask >= (probe - hole) & mask:
+                table[hole] = held
+                hole = probe
+            probe = (probe + 1) & mask
+            held = table[probe]
+        table[hole] = 0
+
+    def _grow(self) -> None:
+        self._shift -= 1
+        self._table = table = array.array("Q", bytes(8 << (64 - self._shift)))
+        for key in self._ring:
+            table[self._slot(key)] = key
 
     def add(self, msg_id: int) -> bool:
-        """Remember ``msg_id``; return False if it was already remembered."""
-        if msg_id in self._seen:
-            return False
-        self._seen.add(msg_id)
-        self._order.append(msg_id)
-        if len(self._order) > self._capacity:
-            self._seen.discard(self._order.popleft())
+        """Remember ``msg_id``; return False if it was already remembered (0 is never remembered)."""
+        key = msg_id & _U64
+        if not key:
+            return True
+        table = self._table
+        mask = len(table) - 1
+        slot = ((key * _GOLDEN) & _U64) >> self._shift
+        held = table[slot]
+        while held:
+            if held == key:
+                return False
+            slot = (slot + 1) & mask
+            held = table[slot]
+        ring = self._ring
+        if len(ring) < self._capacity:
+            ring.append(key)
+            table[slot] = key
+            if 2 * len(ring) > len(table):
+                self._grow()
+            return True
+        oldest = ring[self._next]
+        ring[self._next] = key
+        self._next = (self._next + 1) % self._capacity
+        self._remove(oldest)
+        self._table[self._slot(key)] = key  # the removal may have moved the free slot
         return True
 
     def __contains__(self, msg_id: object) -> bool:
-        return msg_id in self._seen
+        if not isinstance(msg_id, int):
+            return False
+        key = msg_id & _U64
+        return key != 0 and self._table[self._slot(key)] == key
 
     def __len__(self) -> int:
-        return len(self._order)
+        return len(self._ring)
 
 
 def parse_handshake_options(value: str) -> Dict[str, str]:
@@ -135,6 +220,9 @@ class WebcastProtocol:
         *,
         dedup_window: int = 2048,
         max_inflated_size: int = DEFAULT_MAX_INFLATED_SIZE,
+        max_messages: int = DEFAULT_MAX_MESSAGES,
+        max_repeated: int = DEFAULT_MAX_REPEATED,
+        max_objects: int = DEFAULT_MAX_OBJECTS,
     ) -> None:
         self.room_id = room_id
         #: Sees every frame's bytes before they are decoded (:meth:`pytiktoklive.Live.on_frame`).
@@ -154,12 +242,24 @@ class WebcastProtocol:
         self.batches_received = 0
         self.duplicates_dropped = 0
         self.skipped_messages = 0
+        #: Events handed out so far, and after each batch (newest last, bounded): (events handed
+        #: out, cursor, internal_ext). A consumer that has taken that many events can resume from
+        #: that cursor without losing any (:meth:`Live.resume_point`).
+        self.events_delivered = 0
+        self.batch_ends: Deque[Tuple[int, str, str]] = collections.deque(maxlen=_BATCH_ENDS_KEPT)
 
         self._heartbeat_from_result: Optional[float] = None
         self._heartbeat_from_handshake: Optional[float] = None
         self._heartbeat_seq = 0
         self._seen = RecentIds(dedup_window)
-        self._max_inflated_size = max_inflated_size
+        self.dedup_window = dedup_window
+        # The decoder's limits (see pytiktoklive.decoding): a frame beyond them is a DecodeError.
+        self._limits = {
+            "max_inflated_size": max_inflated_size,
+            "max_messages": max_messages,
+            "max_repeated": max_repeated,
+            "max_objects": max_objects,
+        }
         self._events: List[Event] = []
         self._outgoing: List[bytes] = []
 
@@ -207,13 +307,23 @@ class WebcastProtocol:
         encoded = urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
         return urllib.parse.urlunsplit((scheme, netloc, path, encoded, ""))
 
+    def resume(self, cursor: str, internal_ext: str, seen_msg_ids: Iterable[int] = ()) -> None:
+        """Start from a resume point saved by another tracker (before the first fetch): its
+        cursor and internal_ext, and the ids of the events it already delivered (dropped if sent again)."""
+        self.cursor = cursor
+        self.internal_ext = internal_ext
+        for msg_id in seen_msg_ids:
+            if msg_id:
+                self._seen.add(int(msg_id))
+        self.batch_ends.append((self.events_delivered, cursor, internal_ext))
+
     # ------------------------------------------------------------------ input
 
     def receive_fetch_result(self, body: bytes) -> None:
         """Feed an ``im/fetch`` body. Raises :class:`~pytiktoklive.errors.DecodeError` if malformed."""
         if self.frame_sink is not None:
             self.frame_sink("fetch_result", body)
-        result = decode_fetch_result(body, max_inflated_size=self._max_inflated_size)
+        result = decode_fetch_result(body, **self._limits)
         if not self.ended:
             self._absorb(result)
 
@@ -222,7 +332,7 @@ class WebcastProtocol:
         if malformed (the frame is then neither delivered nor acked)."""
         if self.frame_sink is not None:
             self.frame_sink("push_frame", data)
-        result = decode_frame(data, max_inflated_size=self._max_inflated_size)
+        result = decode_frame(data, **self._limits)
         self.frames_received += 1
         if self.ended or result.payload_type != "msg":
             return  # "hb" echoes, "im_enter_room_resp" and the like carry no events
@@ -292,6 +402,8 @@ class WebcastProtocol:
                 self.duplicates_dropped += 1
                 continue
             self._events.append(event)
+            self.events_delivered += 1
             if isinstance(event, ControlEvent) and event.ended:
                 self.ended = True
                 break
+        self.batch_ends.append((self.events_delivered, self.cursor, self.internal_ext))

@@ -11,7 +11,9 @@ length-delimited field running past the end of the buffer is silently cut short,
 types are ignored), and it reads one byte at a time. The reader below applies the rules of the
 Rust core's protobuf decoder (prost): fields in any order, unknown fields skipped but checked,
 a singular sub-message that occurs twice is merged, packed and unpacked repeated numbers both
-accepted, strings must be UTF-8, at most 100 levels of nesting.
+accepted, strings must be UTF-8, at most 100 levels of nesting. It also counts what it builds,
+exactly as the Rust core's decode budget (``rust/codec/budget.rs``) does, and refuses a frame that
+passes its limits (see :class:`_Counter`).
 """
 
 from __future__ import annotations
@@ -94,6 +96,41 @@ class _Malformed(Exception):
     """Bytes that do not follow the wire format or the schema (becomes a DecodeError)."""
 
 
+def _limit_exceeded(what: str, limit: int) -> DecodeError:
+    return DecodeError(f"decode limit exceeded: more than {limit} {what}")
+
+
+class _Counter:
+    """The decode budget of one frame, counted as values are read (the Rust core's rules):
+
+    * every message value (singular or repeated, at any depth, map entries too) is one object,
+      counted before its fields are read;
+    * every entry appended to a repeated field is checked against ``max_repeated`` (against
+      ``max_messages`` for ``FetchResult.messages``) by the length of the record's list, and is
+      one object unless it is a message (counted already);
+    * counting stops with the first malformed byte; text that is not UTF-8 fails the buffer
+      at its end, so it does not stop the counting.
+    """
+
+    __slots__ = ("bad_text", "max_messages", "max_objects", "max_repeated", "objects_left")
+
+    def __init__(self, max_messages: int, max_repeated: int, max_objects: int) -> None:
+        #: Why the first string of the buffer being read was not UTF-8 (None: all were).
+        self.bad_text: Optional[str] = None
+        self.max_messages = max_messages
+        self.max_repeated = max_repeated
+        self.max_objects = max_objects
+        self.objects_left = max_objects
+
+    def objects_exceeded(self) -> DecodeError:
+        return _limit_exceeded("objects in one frame", self.max_objects)
+
+    def entries_exceeded(self, field: _Field) -> DecodeError:
+        if field.batch:
+            return _limit_exceeded("messages in one batch", self.max_messages)
+        return _limit_exceeded("entries in one repeated field", self.max_repeated)
+
+
 #: Kinds of field value. The first three are varints (and may be packed when repeated).
 _INT32, _INT64, _BOOL, _STRING, _BYTES, _MESSAGE, _MAP = range(7)
 
@@ -117,13 +154,14 @@ _WIRE_VARINT, _WIRE_FIXED64, _WIRE_LEN, _WIRE_GROUP_START, _WIRE_GROUP_END, _WIR
 class _Field:
     """One declared field of a message: where its value goes and how to read it."""
 
-    __slots__ = ("kind", "name", "repeated", "schema")
+    __slots__ = ("batch", "kind", "name", "repeated", "schema")
 
     def __init__(self, name: str, kind: int, repeated: bool, schema: Optional[_Schema]) -> None:
         self.name = name
         self.kind = kind
         self.repeated = repeated
         self.schema = schema  # of a sub-message or map entry
+        self.batch = False  # FetchResult.messages: bounded by max_messages, not max_repeated
 
 
 class _Schema:
@@ -252,7 +290,9 @@ def _skip(buf: bytes, pos: int, end: int, wire: int, number: int, budget: int) -
     return pos
 
 
-def _merge(schema: _Schema, buf: bytes, pos: int, end: int, values: Dict[str, Any], budget: int) -> None:
+def _merge(
+    schema: _Schema, buf: bytes, pos: int, end: int, values: Dict[str, Any], budget: int, counter: _Counter
+) -> None:
     """Reads the fields of ``buf[pos:end]`` into ``values`` (a message's ``__dict__``)."""
     fields = schema.fields
     while pos < end:
@@ -273,45 +313,62 @@ def _merge(schema: _Schema, buf: bytes, pos: int, end: int, values: Dict[str, An
             if stop > end:
                 raise _Malformed(f"{field.name}: buffer underflow")
             if kind == _STRING:
-                value = buf[pos:stop].decode("utf-8")
+                try:
+                    value = buf[pos:stop].decode("utf-8")
+                except UnicodeDecodeError as error:
+                    # Noted, and the buffer fails at its end (see _parse): what follows is
+                    # still read and counted, as the Rust core's walk counts it.
+                    if counter.bad_text is None:
+                        counter.bad_text = error.reason
+                    value = ""
             elif kind == _MESSAGE:
                 if budget == 0:
                     raise _Malformed("recursion limit reached")
+                counter.objects_left -= 1
+                if counter.objects_left < 0:
+                    raise counter.objects_exceeded()
                 sub = field.schema
                 assert sub is not None
                 if field.repeated:
                     value = sub.new()
-                    _merge(sub, buf, pos, stop, value.__dict__, budget - 1)
+                    _merge(sub, buf, pos, stop, value.__dict__, budget - 1, counter)
                 else:
                     value = values[field.name]
                     if value is None:  # the first occurrence; any later one is merged into it
                         value = values[field.name] = sub.new()
-                    _merge(sub, buf, pos, stop, value.__dict__, budget - 1)
+                    _merge(sub, buf, pos, stop, value.__dict__, budget - 1, counter)
                     pos = stop
                     continue
             elif kind == _BYTES:
                 value = buf[pos:stop]
             elif kind == _MAP:
+                counter.objects_left -= 1
+                if counter.objects_left < 0:
+                    raise counter.objects_exceeded()
                 sub = field.schema
                 assert sub is not None
                 entry: Dict[str, Any] = dict(sub.defaults)
-                _merge(sub, buf, pos, stop, entry, budget - 1)
+                _merge(sub, buf, pos, stop, entry, budget - 1, counter)
                 current = values[field.name]
                 if not current:
                     current = values[field.name] = {}
                 current[entry["key"]] = entry["value"]
                 pos = stop
                 continue
-            elif field.repeated:  # packed numbers
-                packed = []
+            elif field.repeated:  # packed numbers: each one is an entry
+                current = values[field.name]
+                if not current:
+                    current = []
                 while pos < stop:
                     number_value, pos = _varint(buf, pos, stop)
-                    packed.append(_convert_varint(kind, number_value))
-                current = values[field.name]
-                if current:
-                    current.extend(packed)
-                elif packed:
-                    values[field.name] = packed
+                    current.append(_convert_varint(kind, number_value))
+                    if len(current) > counter.max_repeated:
+                        raise counter.entries_exceeded(field)
+                    counter.objects_left -= 1
+                    if counter.objects_left < 0:
+                        raise counter.objects_exceeded()
+                    if len(current) == 1:
+                        values[field.name] = current
                 continue
             else:
                 raise _Malformed(f"{field.name}: invalid wire type {wire}")
@@ -329,8 +386,16 @@ def _merge(schema: _Schema, buf: bytes, pos: int, end: int, values: Dict[str, An
             current = values[field.name]
             if current:
                 current.append(value)
+                if len(current) > (counter.max_messages if field.batch else counter.max_repeated):
+                    raise counter.entries_exceeded(field)
             else:
-                values[field.name] = [value]
+                current = values[field.name] = [value]
+                if (counter.max_messages if field.batch else counter.max_repeated) < 1:
+                    raise counter.entries_exceeded(field)
+            if kind != _MESSAGE:
+                counter.objects_left -= 1
+                if counter.objects_left < 0:
+                    raise counter.objects_exceeded()
         else:
             values[field.name] = value
 
@@ -344,14 +409,14 @@ def _convert_varint(kind: int, value: int) -> Any:
     return value != 0
 
 
-def _parse(cls: type, data: bytes) -> Any:
-    """Reads a whole buffer as a message of the generated class ``cls``."""
+def _parse(cls: type, data: bytes, counter: _Counter) -> Any:
+    """Reads a whole buffer as a message of the generated class ``cls``, counting into ``counter``."""
     schema = _schemas[cls]
     message = schema.new()
-    try:
-        _merge(schema, data, 0, len(data), message.__dict__, _RECURSION_LIMIT)
-    except UnicodeDecodeError as error:
-        raise _Malformed(f"invalid string value: {error.reason}") from None
+    counter.bad_text = None
+    _merge(schema, data, 0, len(data), message.__dict__, _RECURSION_LIMIT, counter)
+    if counter.bad_text is not None:
+        raise _Malformed(f"invalid string value: {counter.bad_text}")
     return message
 
 
@@ -827,6 +892,25 @@ for _cls in (pb.PushFrame, pb.FetchResult, pb.UnknownMessage, *(entry[0] for ent
 del _cls
 
 
+def _read_as_bytes(cls: type, number: int) -> None:
+    schema = _schemas[cls]
+    field = schema.fields[number]
+    field.kind = _BYTES
+    schema.defaults[field.name] = b""
+
+
+# Read as bytes and decoded in _decode_body, as the Rust core does: invalid UTF-8 in a method
+# skips that one message, in the cursor it is replaced; neither loses the batch.
+_read_as_bytes(pb.Message, 1)
+_read_as_bytes(pb.FetchResult, 2)
+_schemas[pb.FetchResult].fields[1].batch = True
+
+#: The decode budget's defaults (the same numbers as ``pytiktoklive.decoding``'s and the Rust core's).
+_DEFAULT_MAX_MESSAGES = 10_000
+_DEFAULT_MAX_REPEATED = 10_000
+_DEFAULT_MAX_OBJECTS = 100_000
+
+
 def _event(event_cls: type, method: str, common: Any, envelope_msg_id: int, fields: _Fields) -> Any:
     """Adds the common header: ``msg_id`` is ``Common.msg_id``, else the envelope's."""
     if common is not None:
@@ -840,18 +924,18 @@ def _event(event_cls: type, method: str, common: Any, envelope_msg_id: int, fiel
     return event_cls(method=method, msg_id=envelope_msg_id, **fields)
 
 
-def _decode_known(method: str, payload: bytes, msg_id: int) -> Event:
+def _decode_known(method: str, payload: bytes, msg_id: int, counter: _Counter) -> Event:
     """Decodes a message of a method in ``_METHODS``; raises _Malformed."""
     message_cls, event_cls, convert = _METHODS[method]
-    message = _parse(message_cls, payload)
+    message = _parse(message_cls, payload, counter)
     event: Event = _event(event_cls, method, message.common, msg_id, convert(message, method))
     return event
 
 
-def _decode_unknown(method: str, payload: bytes, msg_id: int) -> Event:
+def _decode_unknown(method: str, payload: bytes, msg_id: int, counter: _Counter) -> Event:
     """An UnknownEvent: the common header when the payload reads as a message, and the raw bytes."""
     try:
-        common = _parse(pb.UnknownMessage, payload).common
+        common = _parse(pb.UnknownMessage, payload, counter).common
     except _Malformed:
         common = None
     event: Event = _event(UnknownEvent, method, common, msg_id, {"payload": payload})
@@ -861,32 +945,44 @@ def _decode_unknown(method: str, payload: bytes, msg_id: int) -> Event:
 # =========================================================================== batches
 
 
-def _decode_body(body: bytes, payload_type: str, log_id: int, seq_id: int) -> FetchResult:
+def _decode_body(body: bytes, payload_type: str, log_id: int, seq_id: int, counter: _Counter) -> FetchResult:
     try:
-        fetch = _parse(pb.FetchResult, body)
+        fetch = _parse(pb.FetchResult, body, counter)
     except _Malformed as error:
         raise DecodeError(f"malformed FetchResult: {error}") from None
     events: List[Event] = []
     skipped: List[SkippedMessage] = []
     for message in fetch.messages:
-        method, payload = message.method, message.payload
+        payload = message.payload
+        try:
+            method = message.method.decode("utf-8")
+        except UnicodeDecodeError:
+            skipped.append(
+                SkippedMessage(
+                    method=message.method.decode("utf-8", "replace"),
+                    msg_id=message.msg_id,
+                    payload=payload,
+                    reason="the method name is not valid UTF-8",
+                )
+            )
+            continue
         if method in _METHODS:
             try:
-                events.append(_decode_known(method, payload, message.msg_id))
+                events.append(_decode_known(method, payload, message.msg_id, counter))
             except _Malformed as error:
                 reason = f"malformed {method} payload: {error}"
                 skipped.append(
                     SkippedMessage(method=method, msg_id=message.msg_id, payload=payload, reason=reason)
                 )
         else:
-            events.append(_decode_unknown(method, payload, message.msg_id))
+            events.append(_decode_unknown(method, payload, message.msg_id, counter))
     return FetchResult(
         payload_type=payload_type,
         log_id=log_id,
         seq_id=seq_id,
         events=tuple(events),
         skipped=tuple(skipped),
-        cursor=fetch.cursor,
+        cursor=fetch.cursor.decode("utf-8", "replace"),
         internal_ext=fetch.internal_ext,
         need_ack=fetch.need_ack,
         fetch_interval=fetch.fetch_interval,
@@ -906,17 +1002,26 @@ def _check_bytes(name: str, value: object) -> None:
         raise TypeError(f"{name} must be bytes, not {type(value).__name__}")
 
 
-def _check_limit(max_inflated_size: int) -> None:
-    if operator.index(max_inflated_size) < 0:
-        raise OverflowError("max_inflated_size must not be negative")
+def _check_limits(*limits: int) -> None:
+    for limit in limits:
+        if operator.index(limit) < 0:
+            raise OverflowError("a decode limit must not be negative")
 
 
-def decode_frame(data: bytes, max_inflated_size: int, /) -> FetchResult:
+def decode_frame(
+    data: bytes,
+    max_inflated_size: int,
+    max_messages: int = _DEFAULT_MAX_MESSAGES,
+    max_repeated: int = _DEFAULT_MAX_REPEATED,
+    max_objects: int = _DEFAULT_MAX_OBJECTS,
+    /,
+) -> FetchResult:
     """Decode one binary websocket message (a ``PushFrame``); see ``pytiktoklive._core``."""
     _check_bytes("data", data)
-    _check_limit(max_inflated_size)
+    _check_limits(max_inflated_size, max_messages, max_repeated, max_objects)
+    counter = _Counter(max_messages, max_repeated, max_objects)
     try:
-        frame = _parse(pb.PushFrame, data)
+        frame = _parse(pb.PushFrame, data, counter)
     except _Malformed as error:
         raise DecodeError(f"malformed PushFrame: {error}") from None
     if frame.payload_type != "msg":
@@ -927,15 +1032,22 @@ def decode_frame(data: bytes, max_inflated_size: int, /) -> FetchResult:
     gzip_header = any(header.key == "compress_type" and header.value == "gzip" for header in frame.headers)
     if gzip_header or _is_gzip(body):
         body = _inflate(body, max_inflated_size)
-    return _decode_body(body, frame.payload_type, frame.log_id, frame.seq_id)
+    return _decode_body(body, frame.payload_type, frame.log_id, frame.seq_id, counter)
 
 
-def decode_fetch_result(data: bytes, max_inflated_size: int, /) -> FetchResult:
+def decode_fetch_result(
+    data: bytes,
+    max_inflated_size: int,
+    max_messages: int = _DEFAULT_MAX_MESSAGES,
+    max_repeated: int = _DEFAULT_MAX_REPEATED,
+    max_objects: int = _DEFAULT_MAX_OBJECTS,
+    /,
+) -> FetchResult:
     """Decode a ``webcast/im/fetch`` body (gunzipped first if it starts with the gzip magic)."""
     _check_bytes("data", data)
-    _check_limit(max_inflated_size)
+    _check_limits(max_inflated_size, max_messages, max_repeated, max_objects)
     body = _inflate(data, max_inflated_size) if _is_gzip(data) else data
-    return _decode_body(body, "msg", 0, 0)
+    return _decode_body(body, "msg", 0, 0, _Counter(max_messages, max_repeated, max_objects))
 
 
 def decode_message(method: str, payload: bytes, msg_id: int, /) -> Event:
@@ -948,14 +1060,22 @@ def decode_message(method: str, payload: bytes, msg_id: int, /) -> Event:
     _check_bytes("payload", payload)
     if not _INT64_MIN <= operator.index(msg_id) <= _INT64_MAX:
         raise OverflowError("msg_id is outside the int64 range")
+    counter = _Counter(_DEFAULT_MAX_MESSAGES, _DEFAULT_MAX_REPEATED, _DEFAULT_MAX_OBJECTS)
     if method not in _METHODS:
-        return _decode_unknown(method, payload, msg_id)
+        return _decode_unknown(method, payload, msg_id, counter)
     try:
-        return _decode_known(method, payload, msg_id)
+        return _decode_known(method, payload, msg_id, counter)
     except _Malformed as error:
         raise DecodeError(f"malformed {method} payload: {error}") from None
 
 
-def count_frame_messages(data: bytes, max_inflated_size: int, /) -> int:
+def count_frame_messages(
+    data: bytes,
+    max_inflated_size: int,
+    max_messages: int = _DEFAULT_MAX_MESSAGES,
+    max_repeated: int = _DEFAULT_MAX_REPEATED,
+    max_objects: int = _DEFAULT_MAX_OBJECTS,
+    /,
+) -> int:
     """How many messages of a frame decode (for benchmarks; the native module builds no objects)."""
-    return len(decode_frame(data, max_inflated_size).events)
+    return len(decode_frame(data, max_inflated_size, max_messages, max_repeated, max_objects).events)

@@ -11,8 +11,11 @@
    arrives exactly once, in order;
 4. a refused websocket handshake, or repeated websocket failures, switch to
    polling; when reconnects keep failing, ``room/check_alive`` tells a live
-   that ended without a control event from a network problem (one last poll
-   then collects what the live said while the room was disconnected);
+   that ended without a control event from a network problem (polls then collect
+   the "tail", what the live said while the room was disconnected, batch after
+   batch until the end control event, an empty batch or a cursor that stops moving;
+   a tail that cannot be read ends the room with
+   :class:`~pytiktoklive.errors.EventsMissingError`, never silently);
 5. finish: close the buffer (normally, or with the error that ended the room).
 """
 
@@ -33,6 +36,7 @@ from pytiktoklive._websocket import ConnectionDropped, WebsocketOptions, run_web
 from pytiktoklive.errors import (
     ConnectionFailedError,
     DecodeError,
+    EventsMissingError,
     RequestError,
     TLSVerificationError,
     WebsocketRejectedError,
@@ -44,6 +48,11 @@ __all__ = ["RoomSession", "SessionSettings"]
 # Failures worth another attempt: network errors, dropped or stalled connections,
 # failed polls (HTTP errors, rate limits), and undecodable poll bodies.
 _RETRYABLE = (OSError, asyncio.TimeoutError, ConnectionDropped, ConnectionClosed, RequestError, DecodeError)
+#: Attempts at each poll of the tail before the room ends with EventsMissingError.
+TAIL_ATTEMPTS = 3
+#: Polls of the tail at most (servers cap a batch at ~100 messages: 1000 polls cover the
+#: longest disconnection a room survives); a tail still going on after them is reported.
+MAX_TAIL_POLLS = 1000
 
 
 @dataclass(frozen=True)
@@ -198,19 +207,52 @@ class RoomSession:
             return False
         if alive is False:
             self.reporter.info("%s: room/check_alive says the LIVE is over", self.label)
-            await self._fetch_the_tail()
-            self.protocol.ended = True
+            try:
+                await self._fetch_the_tail()
+            finally:
+                self.protocol.ended = True
             return True
         return False
 
     async def _fetch_the_tail(self) -> None:
         """The LIVE ended while the room was disconnected: what it said since the last cursor
-        (its last messages, often the control event) is still there for one poll."""
-        if not self.settings.polling or self.protocol.ended:
+        (its last messages, often the control event) is still on the server. Poll it batch by
+        batch until the end control event arrives, a batch is empty or the cursor stops moving.
+
+        Raises :class:`EventsMissingError` (after delivering what was read) when the tail
+        cannot be read: polling disabled, polls failing, or no end in sight."""
+        protocol = self.protocol
+        if protocol.ended:
             return
-        try:
-            self.protocol.receive_fetch_result(await self._poll(self.protocol.fetch_params()))
-        except (RequestError, DecodeError) as exc:  # the LIVE is over either way
-            self.reporter.debug("%s: could not fetch the last messages: %s", self.label, exc)
-            return
-        await self._deliver(self.protocol.events_received())
+        if not self.settings.polling:
+            raise self._missing("polling is disabled, so they cannot be fetched")
+        failures = polls = 0
+        while not protocol.ended:
+            cursor = protocol.cursor
+            seen_before = protocol.duplicates_dropped + protocol.skipped_messages
+            try:
+                protocol.receive_fetch_result(await self._poll(protocol.fetch_params()))
+            except _RETRYABLE as exc:
+                failures += 1
+                if failures >= TAIL_ATTEMPTS or self.buffer.closed:
+                    raise self._missing(f"{failures} polls failed; last error: {exc}") from exc
+                await asyncio.sleep(
+                    self.settings.reconnect.delay(failures, retry_after=getattr(exc, "retry_after", None))
+                )
+                continue
+            failures = 0
+            polls += 1
+            events = protocol.events_received()
+            messages = len(events) + protocol.duplicates_dropped + protocol.skipped_messages - seen_before
+            self.reporter.debug("%s: tail batch %d: %d new events", self.label, polls, len(events))
+            await self._deliver(events)
+            if protocol.ended or messages == 0 or protocol.cursor == cursor:
+                return
+            if polls >= MAX_TAIL_POLLS:
+                raise self._missing(f"the tail did not end within {polls} polls")
+
+    def _missing(self, reason: str) -> EventsMissingError:
+        return EventsMissingError(
+            f"{self.label}: the LIVE ended while the room was disconnected and its last events "
+            f"could not all be read ({reason}); some events may be missing"
+        )

@@ -23,9 +23,18 @@ from typing import Any, Awaitable, Callable, Mapping, Optional, Tuple, Union
 
 import httpx
 
+from pytiktoklive._parse import load_json
+from pytiktoklive._receive import receive
 from pytiktoklive._redact import redact
 from pytiktoklive._retry import parse_retry_after
-from pytiktoklive.errors import SignerError, SignerRateLimitError
+from pytiktoklive.errors import (
+    RequestError,
+    ResponseTooLargeError,
+    SignerError,
+    SignerRateLimitError,
+    SignerRedirectError,
+)
+from pytiktoklive.limits import DEFAULT_HTTP_LIMITS, HTTPLimits
 
 __all__ = ["SignFunction", "SignServer", "SignedURL", "Signer", "SignerLike", "as_signer"]
 
@@ -49,6 +58,10 @@ class Signer:
 
     #: How many rooms the client tracks; sign servers use it to apportion quota ("uuc").
     rooms_tracked: int = 0
+    #: Bytes and redirects a sign-server answer may take, and seconds for a whole request
+    #: (set by the client from its ``limits`` and ``timeout``).
+    limits: HTTPLimits = DEFAULT_HTTP_LIMITS
+    deadline: Optional[float] = 30.0
 
     async def sign(self, url: str, client: httpx.AsyncClient) -> SignedURL:
         raise NotImplementedError
@@ -90,7 +103,9 @@ class SignServer(Signer):
     """A sign server with the public ``/webcast/sign_url`` JSON API.
 
     ``api_key`` is sent as the ``X-Api-Key`` header and the ``apiKey`` query
-    parameter (servers read one or the other); it never appears in logs.
+    parameter (servers read one or the other); it never appears in logs and never
+    leaves the sign server's origin: a redirect elsewhere raises
+    :class:`~pytiktoklive.errors.SignerRedirectError` instead of being followed.
     """
 
     def __init__(
@@ -110,8 +125,30 @@ class SignServer(Signer):
             params["apiKey"] = self.api_key
             headers["X-Api-Key"] = self.api_key
         endpoint = self.base_url + "/webcast/sign_url"
+
+        def refuse(target: str) -> SignerRedirectError:
+            return SignerRedirectError(
+                f"the sign server {endpoint} redirected to another origin ({target}); not followed, "
+                "so the API key stays with the sign server",
+                url=endpoint,
+            )
+
         try:
-            response = await client.get(endpoint, params=params, headers=headers)
+            response = await receive(
+                client,
+                endpoint,
+                params=params,
+                headers=headers,
+                kind="signer",
+                max_bytes=self.limits.signer_bytes,
+                deadline=self.deadline,
+                max_redirects=self.limits.max_redirects,
+                refuse_cross_origin=refuse,
+            )
+        except (SignerError, ResponseTooLargeError):
+            raise
+        except RequestError as exc:  # too slow, a redirect loop
+            raise SignerError(f"sign server {endpoint}: {exc}", url=endpoint) from exc
         except httpx.HTTPError as exc:
             raise SignerError(
                 f"sign server {endpoint} unreachable: {redact(str(exc)) or type(exc).__name__}", url=endpoint
@@ -127,7 +164,7 @@ class SignServer(Signer):
                 retry_after=retry_after,
             )
         try:
-            body = response.json()
+            body = load_json(response.content)
         except ValueError:
             body = None
         if response.status_code >= 400 or not isinstance(body, dict):

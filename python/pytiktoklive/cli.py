@@ -8,6 +8,7 @@
     pytiktoklive capture USER --frames DIR     # the raw frames, one file each (bug reports)
     pytiktoklive info USER | gifts USER | feed | prices
     pytiktoklive simulate [--port 8080]       # serve the simulator for other programs
+    pytiktoklive fleet worker|add|remove|list|status|tail   # many workers on Redis (pytiktoklive.fleet)
 
 Every command takes ``--sim`` (talk to a simulator started in this process instead of
 TikTok; ``--speed`` plays it faster), ``--proxy URL`` and ``--debug``. Errors print one
@@ -293,7 +294,7 @@ async def _tiktok(args: argparse.Namespace) -> AsyncIterator[TikTok]:
     try:
         from pytiktoklive.simulator import Simulator
     except ImportError as exc:
-        raise CommandError(f"--sim needs Python >= 3.10 and betterproto2 ({exc})") from exc
+        raise CommandError(f"--sim: the simulator did not import ({exc})") from exc
     if not args.proxy:
         # Loopback traffic must not go to a proxy of the environment (HTTP(S)_PROXY…).
         no_proxy = os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or ""
@@ -607,7 +608,7 @@ def _simulate(args: argparse.Namespace) -> int:
     try:
         from pytiktoklive.simulator import run_simulator
     except ImportError as exc:
-        raise CommandError(f"the simulator needs Python >= 3.10 and betterproto2 ({exc})") from exc
+        raise CommandError(f"the simulator did not import ({exc})") from exc
 
     def say(text: str) -> None:
         print(text, flush=True)  # a pipe (a supervisor, a test) must see the URLs at once
@@ -799,6 +800,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--tls", action="store_true", help="serve HTTPS and WSS with a throw-away CA (its file is printed)"
     )
+    from pytiktoklive.fleet.cli import add_fleet_command  # the fleet's own module (needs redis only to run)
+
+    add_fleet_command(commands, common)
     return parser
 
 
@@ -842,6 +846,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.command == "simulate":
             return _simulate(args)
+        if args.command == "fleet":
+            from pytiktoklive.fleet.cli import run_fleet
+
+            return run_fleet(args)
         return asyncio.run(_run(args, out, err))
     except KeyboardInterrupt:
         err.print("Interrupted.", style="dim")

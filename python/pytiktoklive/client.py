@@ -3,6 +3,7 @@
 ::
 
     import asyncio
+import dataclasses
     from pytiktoklive import TikTok, ChatEvent
 
     async def main() -> None:
@@ -26,7 +27,6 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Set, Union
 
 import httpx
 
-from pytiktoklive import _frames
 from pytiktoklive._buffer import EventBuffer, check_overflow
 from pytiktoklive._discovery import Discovery
 from pytiktoklive._http import DEFAULT_USER_AGENT, TikTokHTTP
@@ -50,16 +50,18 @@ from pytiktoklive._signing import SignerLike, SignServer, as_signer
 from pytiktoklive._websocket import WebsocketOptions
 from pytiktoklive.config import Endpoints
 from pytiktoklive.errors import (
-    ConnectionFailedError,
     InvalidUsernameError,
+    LiveEndedError,
     RateLimitError,
     RequestError,
     SignerRateLimitError,
     UserOfflineError,
 )
+from pytiktoklive.events import Event
 from pytiktoklive.feed import Feed
 from pytiktoklive.group import LiveGroup
-from pytiktoklive.live import Live
+from pytiktoklive.limits import DEFAULT_HTTP_LIMITS, HTTPLimits
+from pytiktoklive.live import Live, ResumePoint
 from pytiktoklive.models import GiftInfo, PriceList, RoomInfo, UserInfo
 
 __all__ = ["TikTok"]
@@ -94,14 +96,19 @@ class TikTok:
             login); sent as TikTok's session cookies, never logged.
         http_client: an ``httpx.AsyncClient`` to use (its own proxy settings then apply to HTTP).
         user_agent: the browser User-Agent to present.
-        timeout: seconds for each HTTP request and websocket handshake.
+        timeout: seconds for each HTTP request as a whole (connect, headers, body and redirects:
+            a server sending a byte a second cannot stretch it) and each websocket handshake.
+        limits: :class:`~pytiktoklive.limits.HTTPLimits`: the most bytes each kind of HTTP answer
+            may take (pages, JSON, ``im/fetch``, sign server; counted after decompression), the
+            redirects followed, and the size above which bodies are parsed off the event loop.
         params: extra query parameters for WebCast requests (e.g. another ``tz_name``).
         reconnect: the :class:`ReconnectPolicy` of every room.
         websocket / polling: the transports rooms may use.
         max_buffered_events: events each room holds for a slow consumer before it stops reading.
         overflow: ``"block"`` (stop reading until the consumer catches up) or ``"error"``.
         idle_timeout: seconds without any websocket frame before reconnecting.
-        dedup_window: message ids each room remembers to drop repeats.
+        dedup_window: message ids each room remembers to drop repeats (8 bytes each; see
+            :class:`~pytiktoklive._protocol.RecentIds`).
     """
 
     def __init__(
@@ -120,6 +127,7 @@ class TikTok:
         http_client: Optional[httpx.AsyncClient] = None,
         user_agent: str = DEFAULT_USER_AGENT,
         timeout: float = 10.0,
+        limits: HTTPLimits = DEFAULT_HTTP_LIMITS,
         params: Optional[Mapping[str, str]] = None,
         reconnect: ReconnectPolicy = DEFAULT_RECONNECT,
         websocket: bool = True,
@@ -142,6 +150,9 @@ class TikTok:
                 raise ValueError("sign_api_key goes with a sign server URL, not with a signer object")
             signer = SignServer(signer or endpoints.signer, api_key=sign_api_key)
         self._signer = as_signer(signer, endpoints.signer)
+        if self._signer is not None:
+            self._signer.limits = limits
+            self._signer.deadline = timeout
         if insecure and verify is not None:
             raise ValueError("pass either verify (trust this CA) or insecure=True (verify nothing), not both")
         self._verify = verify_context(verify)
@@ -161,6 +172,8 @@ class TikTok:
             user_agent=user_agent,
             extra_params=params,
             log_requests=log_requests,
+            limits=limits,
+            deadline=timeout,
         )
         if self._owns_client:
             self._http.proxies = self._proxies
@@ -323,7 +336,11 @@ class TikTok:
 
         Options: ``fetch_gift_info`` (True), ``process_initial_events`` (True: deliver the
         recent messages the first fetch returns), ``max_buffered_events``, ``overflow``,
-        ``websocket``, ``polling`` (defaults from the client).
+        ``websocket``, ``polling`` (defaults from the client), ``resume`` (a
+        :class:`~pytiktoklive.live.ResumePoint` saved by another tracker of this room, see
+        :meth:`Live.resume_point`: reading starts there and events it had consumed are dropped;
+        if that LIVE has ended since, the events it said after the point are still delivered,
+        then the :class:`Live` ends).
         """
         return await self._track(int(room_id), **options)
 
@@ -338,6 +355,7 @@ class TikTok:
         overflow: Optional[str] = None,
         websocket: Optional[bool] = None,
         polling: Optional[bool] = None,
+        resume: Optional[ResumePoint] = None,
     ) -> Live:
         if self._closed:
             raise RuntimeError("this TikTok client is closed")
@@ -353,33 +371,79 @@ class TikTok:
             reconnect=self._settings.reconnect,
         )
         label = f"@{username} (room {room_id})" if username else f"room {room_id}"
-        info = await self._discovery.room_info(room_id, username=username)
+        if resume is not None and resume.room_id != room_id:
+            raise ValueError(f"resume point of room {resume.room_id} given for room {room_id}")
+        protocol = WebcastProtocol(room_id, dedup_window=self._dedup_window)
+        if resume is not None:
+            protocol.resume(resume.cursor, resume.internal_ext, resume.seen_msg_ids)
+        try:
+            info = await self._discovery.room_info(room_id, username=username)
+        except LiveEndedError:
+            if resume is None or not (resume.cursor or resume.internal_ext):
+                raise
+            return await self._track_the_tail(room_id, protocol, resume, username, label)
         # The gift list (~0.5 MB) downloads while the first fetch is signed and made.
         gifts = asyncio.ensure_future(self._gift_info_or_none(room_id, label)) if fetch_gift_info else None
         if self._signer is not None:
             self._signer.rooms_tracked = len(self._lives) + 1
         try:
-            body = await self._discovery.first_fetch(room_id, self._signer)
+            body = await self._discovery.first_fetch(
+                room_id, self._signer, protocol.fetch_params() if resume is not None else None
+            )
         except BaseException:
             if gifts is not None:
                 gifts.cancel()
                 await asyncio.gather(gifts, return_exceptions=True)
             raise
         gift_info = await gifts if gifts is not None else None
-        protocol = WebcastProtocol(room_id, dedup_window=self._dedup_window)
         protocol.receive_fetch_result(body)
         first_events = protocol.events_received()
-        if not process_initial_events:
+        dropped = 0
+        if not process_initial_events and resume is None:
+            dropped = len(first_events)
             first_events = []  # their ids are remembered all the same, so they never come back
-        if settings.websocket and protocol.websocket_offered:
-            try:
-                _frames.require_frame_encoder()
-            except ConnectionFailedError as exc:
-                if not settings.polling:
-                    raise  # fail here, clearly, where outbound frames cannot be encoded
-                # Python 3.9 (no betterproto2): every event still arrives, by HTTP polling.
-                self._reporter.warn("%s: polling instead of the websocket: %s", label, exc)
-                settings = dataclasses.replace(settings, websocket=False)
+        return self._start_live(
+            protocol,
+            info,
+            gift_info,
+            username,
+            label,
+            settings,
+            capacity,
+            overflow,
+            first_events,
+            dropped,
+            resume,
+        )
+
+    async def _track_the_tail(
+        self, room_id: int, protocol: WebcastProtocol, resume: ResumePoint, username: str, label: str
+    ) -> Live:
+        """A resumed room whose LIVE ended meanwhile: what it said after the resume point is still
+        there for one poll (as after a disconnection); deliver that, then end."""
+        self._reporter.info("%s: the LIVE ended before it was resumed; fetching its last messages", label)
+        protocol.receive_fetch_result(await self._discovery.poll(protocol.fetch_params()))
+        protocol.ended = True
+        settings = dataclasses.replace(self._settings, websocket=False, polling=False)
+        return self._start_live(
+            protocol, RoomInfo(id=room_id, status=4), None, username, label, settings,
+            self._max_buffered_events, self._overflow, protocol.events_received(), 0, resume,
+        )  # fmt: skip
+
+    def _start_live(
+        self,
+        protocol: WebcastProtocol,
+        info: RoomInfo,
+        gift_info: Optional[GiftInfo],
+        username: str,
+        label: str,
+        settings: SessionSettings,
+        capacity: int,
+        overflow: str,
+        first_events: List[Event],
+        dropped: int,
+        resume: Optional[ResumePoint],
+    ) -> Live:
         buffer = EventBuffer(capacity, overflow=overflow, reporter=self._reporter, label=label)
         session = RoomSession(
             protocol,
@@ -401,10 +465,11 @@ class TikTok:
             session=session,
             reporter=self._reporter,
             on_close=self._lives.discard,
+            resumed_from=resume,
         )
         live._proxies = self._proxies
         self._lives.add(live)
-        live._start(first_events)
+        live._start(first_events, dropped=dropped)
         return live
 
     async def _gift_info_or_none(self, room_id: int, label: str) -> Optional[GiftInfo]:

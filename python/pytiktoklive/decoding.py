@@ -13,8 +13,26 @@ and by the pure-Python decoder otherwise, or when the environment variable
 ``PYTIKTOKLIVE_PURE=1`` is set. Both produce equal results.
 
 A frame or fetch result that cannot be parsed raises :class:`~pytiktoklive.errors.DecodeError`.
-A single room message that cannot be decoded does not: it is logged, listed in
-:attr:`FetchResult.skipped`, and the rest of the batch is delivered.
+A single room message that cannot be decoded (or whose method name is not UTF-8) does not:
+it is logged, listed in :attr:`FetchResult.skipped`, and the rest of the batch is delivered.
+
+Limits bound the work of one frame, whatever its bytes say (a few kilobytes of gzip can
+otherwise unfold into millions of objects). Each is a keyword argument of
+:func:`decode_frame` and :func:`decode_fetch_result` (and of the client's protocol), and a
+frame beyond any of them raises ``DecodeError`` ("decode limit exceeded: …") before its
+objects are built. The defaults are far above real traffic (TikTok's busiest frames carry a
+few hundred messages of 17 objects on average, 121 at most) and hold a hostile frame to
+about 130 MB at most: the 64 MiB inflate cap plus about 0.6 KB per counted object:
+
+* ``max_inflated_size`` (:data:`DEFAULT_MAX_INFLATED_SIZE`, 64 MiB): bytes a gzip payload
+  may inflate to;
+* ``max_messages`` (:data:`DEFAULT_MAX_MESSAGES`, 10,000): room messages in one batch;
+* ``max_repeated`` (:data:`DEFAULT_MAX_REPEATED`, 10,000): entries of one repeated field of
+  one record (the badges of a user, the headers of a frame, …);
+* ``max_objects`` (:data:`DEFAULT_MAX_OBJECTS`, 100,000): protobuf messages at any depth plus
+  repeated entries in the whole frame.
+
+:func:`decode_message` applies the default limits.
 """
 
 from __future__ import annotations
@@ -29,6 +47,9 @@ from pytiktoklive.events import Event, SkippedMessage
 
 __all__ = [
     "DEFAULT_MAX_INFLATED_SIZE",
+    "DEFAULT_MAX_MESSAGES",
+    "DEFAULT_MAX_OBJECTS",
+    "DEFAULT_MAX_REPEATED",
     "FetchResult",
     "backend",
     "decode_fetch_result",
@@ -40,6 +61,12 @@ logger = logging.getLogger("pytiktoklive.decoding")
 
 #: Largest payload a gzip frame may inflate to; bigger frames raise DecodeError.
 DEFAULT_MAX_INFLATED_SIZE = 64 * 1024 * 1024
+#: Most room messages in one batch; more raise DecodeError.
+DEFAULT_MAX_MESSAGES = 10_000
+#: Most entries of one repeated field of one record (badges of a user, …); more raise DecodeError.
+DEFAULT_MAX_REPEATED = 10_000
+#: Most objects (protobuf messages at any depth plus repeated entries) in one frame.
+DEFAULT_MAX_OBJECTS = 100_000
 
 
 class FetchResult(Record):
@@ -109,8 +136,11 @@ def _load_backend() -> Tuple[str, Any]:
             return "rust", _core
     try:
         from pytiktoklive import _pure
-    except ImportError as exc:  # Python 3.9 or no betterproto2: say why neither decoder works
-        raise ImportError(f"pytiktoklive has no decoder: {core_error}; and {exc}") from exc
+    except ImportError as exc:  # no 'pure' extra (betterproto2), or Python 3.9: say what to do
+        raise ImportError(
+            f"pytiktoklive has no decoder: {core_error}, and the pure-Python decoder needs the "
+            f"'pure' extra (pip install 'pytiktoklive[pure]', Python >= 3.10): {exc}"
+        ) from exc
 
     return "pure", _pure
 
@@ -135,15 +165,36 @@ def _report_skips(result: FetchResult) -> FetchResult:
     return result
 
 
-def decode_frame(data: bytes, *, max_inflated_size: int = DEFAULT_MAX_INFLATED_SIZE) -> FetchResult:
-    """Decode one binary websocket message (a ``PushFrame``) into a :class:`FetchResult`."""
-    result: FetchResult = _backend.decode_frame(bytes(data), max_inflated_size)
+def decode_frame(
+    data: bytes,
+    *,
+    max_inflated_size: int = DEFAULT_MAX_INFLATED_SIZE,
+    max_messages: int = DEFAULT_MAX_MESSAGES,
+    max_repeated: int = DEFAULT_MAX_REPEATED,
+    max_objects: int = DEFAULT_MAX_OBJECTS,
+) -> FetchResult:
+    """Decode one binary websocket message (a ``PushFrame``) into a :class:`FetchResult`.
+
+    The ``max_*`` limits are described in the module's docstring.
+    """
+    result: FetchResult = _backend.decode_frame(
+        bytes(data), max_inflated_size, max_messages, max_repeated, max_objects
+    )
     return _report_skips(result) if result.skipped else result
 
 
-def decode_fetch_result(data: bytes, *, max_inflated_size: int = DEFAULT_MAX_INFLATED_SIZE) -> FetchResult:
+def decode_fetch_result(
+    data: bytes,
+    *,
+    max_inflated_size: int = DEFAULT_MAX_INFLATED_SIZE,
+    max_messages: int = DEFAULT_MAX_MESSAGES,
+    max_repeated: int = DEFAULT_MAX_REPEATED,
+    max_objects: int = DEFAULT_MAX_OBJECTS,
+) -> FetchResult:
     """Decode a ``webcast/im/fetch`` response body (possibly gzip) into a :class:`FetchResult`."""
-    result: FetchResult = _backend.decode_fetch_result(bytes(data), max_inflated_size)
+    result: FetchResult = _backend.decode_fetch_result(
+        bytes(data), max_inflated_size, max_messages, max_repeated, max_objects
+    )
     return _report_skips(result) if result.skipped else result
 
 

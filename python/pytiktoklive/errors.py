@@ -7,10 +7,12 @@
     ├── RequestError                      an HTTP request to TikTok or the signer failed
     │   ├── HTTPStatusError               TikTok answered with an error status
     │   │   └── RateLimitError            429 Too Many Requests (.retry_after)
+    │   ├── ResponseTooLargeError         a body over its size limit (.kind, .limit)
     │   ├── IPBlockedError                the page came back without data: IP or country blocked
     │   ├── CaptchaError                  TikTok asks for a captcha / verify page
     │   └── SignerError                   the signing server failed
-    │       └── SignerRateLimitError      the signing server rate-limited us (.retry_after)
+    │       ├── SignerRateLimitError      the signing server rate-limited us (.retry_after)
+    │       └── SignerRedirectError       the signing server redirected to another origin (refused)
     ├── InvalidUsernameError (also ValueError)  not a TikTok username or profile URL
     ├── UserNotFoundError                 no such TikTok user
     ├── UserOfflineError                  the user is not live
@@ -19,11 +21,13 @@
     ├── NoMoreFeedItemsError              the recommended-lives feed is exhausted
     ├── ConnectionFailedError             websocket and polling both failed, or retries ran out
     │   ├── TLSVerificationError (also RequestError)  a server's TLS certificate did not verify
-    │   └── WebsocketRejectedError        the push server refused the websocket handshake
+    │   ├── WebsocketRejectedError        the push server refused the websocket handshake
+    │   └── EventsMissingError            the LIVE ended but its last events could not all be read
     ├── BackpressureError                 a consumer fell behind with overflow="error"
     └── DownloadError                     recording the stream failed (.stderr_tail)
         ├── FFmpegNotFoundError           no ffmpeg on PATH
-        └── StreamURLNotFoundError        the room offers no stream URL for the request
+        ├── StreamURLNotFoundError        the room offers no stream URL for the request
+        └── UnsafeStreamURLError          a stream URL that is not http(s): never handed to ffmpeg
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ __all__ = [
     "ConnectionFailedError",
     "DecodeError",
     "DownloadError",
+    "EventsMissingError",
     "FFmpegNotFoundError",
     "HTTPStatusError",
     "IPBlockedError",
@@ -45,11 +50,14 @@ __all__ = [
     "NoMoreFeedItemsError",
     "RateLimitError",
     "RequestError",
+    "ResponseTooLargeError",
     "SignerError",
     "SignerRateLimitError",
+    "SignerRedirectError",
     "StreamURLNotFoundError",
     "TLSVerificationError",
     "TikTokLiveError",
+    "UnsafeStreamURLError",
     "UserNotFoundError",
     "UserOfflineError",
     "WebsocketRejectedError",
@@ -95,6 +103,19 @@ class RateLimitError(HTTPStatusError):
         self.retry_after = retry_after
 
 
+class ResponseTooLargeError(RequestError):
+    """A response body (counted after decompression) exceeded its limit, so it was not read on.
+
+    ``kind`` names the limit (``"page"``, ``"json"``, ``"fetch"``, ``"signer"``: the fields of
+    :class:`~pytiktoklive.limits.HTTPLimits`) and ``limit`` its value in bytes; raise it with
+    ``TikTok(limits=HTTPLimits(...))`` if a genuine answer ever needs more."""
+
+    def __init__(self, message: str, *, url: str = "", kind: str = "", limit: int = 0) -> None:
+        super().__init__(message, url=url)
+        self.kind = kind
+        self.limit = limit
+
+
 class IPBlockedError(RequestError):
     """TikTok served a page without its data: the IP or country is probably blocked."""
 
@@ -113,6 +134,11 @@ class SignerRateLimitError(SignerError):
     def __init__(self, message: str, *, url: str = "", retry_after: Optional[float] = None) -> None:
         super().__init__(message, url=url)
         self.retry_after = retry_after
+
+
+class SignerRedirectError(SignerError):
+    """The signing server redirected to another origin. The redirect is not followed: the API
+    key, cookies and session id are only ever sent to the configured sign server."""
 
 
 class InvalidUsernameError(TikTokLiveError, ValueError):
@@ -160,6 +186,12 @@ class WebsocketRejectedError(ConnectionFailedError):
         self.reason = reason
 
 
+class EventsMissingError(ConnectionFailedError):
+    """The LIVE ended while the room was disconnected and its last events (the "tail" since the
+    last cursor) could not all be read: some events may be missing. Everything delivered before
+    this error is complete and in order."""
+
+
 class TLSVerificationError(ConnectionFailedError, RequestError):
     """A server's TLS certificate did not verify (HTTP or websocket). Retrying cannot help:
     trust its CA with ``TikTok(verify=CA_FILE)``, or turn verification off with ``insecure=True``."""
@@ -187,3 +219,8 @@ class FFmpegNotFoundError(DownloadError):
 
 class StreamURLNotFoundError(DownloadError):
     """The room info has no pull URL for the requested format and quality."""
+
+
+class UnsafeStreamURLError(DownloadError):
+    """A stream URL that is not ``http``/``https`` (``file:``, ``concat:``, …): it is never handed
+    to ffmpeg, which would read local files or other protocols with it."""

@@ -23,12 +23,15 @@ raises that error after the last buffered event.
 from __future__ import annotations
 
 import asyncio
+import collections
 import inspect
+from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
     Any,
     AsyncIterator,
     Callable,
+    Deque,
     List,
     Optional,
     Tuple,
@@ -52,7 +55,7 @@ if TYPE_CHECKING:
     from pytiktoklive._proxy import ProxySettings
     from pytiktoklive.recording import ProgressCallback, Recording
 
-__all__ = ["Handler", "Live"]
+__all__ = ["Handler", "Live", "ResumePoint"]
 
 E = TypeVar("E", bound=Event)
 #: A sync or async function of one event.
@@ -68,6 +71,22 @@ async def _call(handler: AnyHandler, argument: object, reporter: Reporter) -> No
             await result
     except Exception as exc:
         reporter.error(exc)
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where another tracker (another process, another machine) picks a room up.
+
+    Made by :meth:`Live.resume_point`, used by ``tiktok.track_room(room_id, resume=point)``: the
+    new tracker fetches from ``cursor`` / ``internal_ext`` and drops the events whose ids are in
+    ``seen_msg_ids`` (those consumed before the point was taken), so it delivers every event the
+    old tracker had not consumed, each once. Plain strings and ints: store it anywhere.
+    """
+
+    room_id: int
+    cursor: str
+    internal_ext: str
+    seen_msg_ids: Tuple[int, ...] = ()
 
 
 class _EventIterator:
@@ -102,6 +121,7 @@ class Live:
         session: RoomSession,
         reporter: Reporter,
         on_close: Callable[[Live], None],
+        resumed_from: Optional[ResumePoint] = None,
     ) -> None:
         #: The room, as ``room/info`` described it when tracking started.
         self.info = info
@@ -118,13 +138,23 @@ class Live:
         self._task: Optional[asyncio.Task[None]] = None
         self._iterating = False
         self._closed = False
+        # resume_point(): the last cursor at which every event the protocol handed out had been
+        # consumed, and the ids of the latest consumed events (the protocol's dedup window).
+        self._consumed = 0
+        self._not_for_consumer = 0  # initial events dropped (process_initial_events=False)
+        self._safe = (resumed_from.cursor, resumed_from.internal_ext) if resumed_from else ("", "")
+        self._consumed_at_safe = 0
+        self._consumed_ids: Deque[int] = collections.deque(
+            resumed_from.seen_msg_ids if resumed_from else (), maxlen=protocol.dedup_window
+        )
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "ended" if self.ended else self._session.transport or "starting"
         who = f" @{self.username}" if self.username else ""
         return f"<Live room {self.room_id}{who} {state}>"
 
-    def _start(self, first_events: List[Event]) -> None:
+    def _start(self, first_events: List[Event], *, dropped: int = 0) -> None:
+        self._not_for_consumer = dropped
         self._task = asyncio.ensure_future(self._session.run(first_events))
 
     # ------------------------------------------------------------------ state
@@ -249,10 +279,41 @@ class Live:
         self._iterating = True
         try:
             event = await self._buffer.get()  # StopAsyncIteration at the end
+            self._consumed += 1
+            if event.msg_id:
+                self._consumed_ids.append(event.msg_id)
+            self._note_safe_point()
             await self._dispatch(event)
             return event
         finally:
             self._iterating = False
+
+    def _note_safe_point(self) -> None:
+        # The latest batch end the consumer has reached: resuming from its cursor loses nothing.
+        batch_ends = self._protocol.batch_ends
+        taken = self._consumed + self._not_for_consumer
+        while batch_ends and batch_ends[0][0] <= taken:
+            delivered, cursor, internal_ext = batch_ends.popleft()
+            self._safe = (cursor, internal_ext)
+            self._consumed_at_safe = delivered - self._not_for_consumer
+
+    def resume_point(self, *, margin: int = 64) -> ResumePoint:
+        """Where another tracker resumes this room to deliver exactly the events not consumed yet.
+
+        Take it right after consuming (no ``await`` in between) to checkpoint "everything so far":
+        the cursor is the one that ended the last batch whose events have all been consumed (the
+        new tracker drops, by id, the events of the next batch that were already consumed).
+        ``seen_msg_ids`` holds the ids of the events consumed since that cursor and ``margin``
+        more before it (all of them, up to the dedup window, while there is no cursor yet).
+        Used by :mod:`pytiktoklive.fleet` to hand rooms over between workers with nothing lost
+        and nothing twice.
+        """
+        self._note_safe_point()
+        cursor, internal_ext = self._safe
+        ids = tuple(self._consumed_ids)
+        if cursor or internal_ext:
+            ids = ids[max(0, len(ids) - (self._consumed - self._consumed_at_safe) - margin) :]
+        return ResumePoint(self.room_id, cursor, internal_ext, ids)
 
     async def run(self) -> None:
         """Consume every event (running the handlers) until the LIVE ends or the room is closed."""

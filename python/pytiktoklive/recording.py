@@ -54,11 +54,13 @@ from typing import (
 )
 
 from pytiktoklive._proxy import ProxySettings, resolve_proxies, websocket_proxy_for
+from pytiktoklive._redact import redact
 from pytiktoklive.errors import (
     DownloadError,
     FFmpegNotFoundError,
     LiveEndedError,
     StreamURLNotFoundError,
+    UnsafeStreamURLError,
 )
 from pytiktoklive.models import StreamURLs
 
@@ -73,6 +75,7 @@ __all__ = [
     "Recording",
     "RecordingProgress",
     "download_stream",
+    "check_stream_url",
     "find_ffmpeg",
     "output_path",
     "pick_stream_url",
@@ -225,6 +228,26 @@ def pick_stream_url(urls: StreamURLs, quality: str = "best", format: str = "flv"
 # --------------------------------------------------------------------------- file names
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+# Characters of the name part of a generated file name: a 300-character "username" from a
+# server must not make a name the file system refuses (255 bytes on most).
+_MAX_NAME = 64
+# URL schemes a stream may have, and the protocols ffmpeg may then open (TLS, HLS
+# encryption and CONNECT proxies included): never file:, concat:, pipe: or the like.
+_STREAM_SCHEMES = ("http", "https")
+_PROTOCOLS = "http,https,tcp,tls,crypto,httpproxy"
+
+
+def check_stream_url(url: str) -> None:
+    """Raise :class:`UnsafeStreamURLError` unless ``url`` is an ``http``/``https`` URL with a host."""
+    try:
+        split = urllib.parse.urlsplit(url)
+    except ValueError:
+        split = None
+    if split is None or split.scheme.lower() not in _STREAM_SCHEMES or not split.netloc:
+        shown = redact(url[:100]) + ("…" if len(url) > 100 else "")
+        raise UnsafeStreamURLError(
+            f"refusing to record {shown!r}: only http(s) stream URLs are handed to ffmpeg"
+        )
 
 
 def _reserve(path: Path) -> bool:
@@ -247,10 +270,25 @@ def output_path(
 ) -> Path:
     """Where a recording goes, reserved on disk (an empty file is created).
 
-    ``path`` None or a directory: ``{user}-{YYYYmmdd-HHMMSS}{extension}`` there, with
-    ``-1``, ``-2``… added rather than overwriting a file. ``path`` a file name: that file;
-    if it exists, :class:`FileExistsError` unless ``overwrite``.
+    ``path`` None or a directory: ``{user}-{YYYYmmdd-HHMMSS}{extension}`` there (``user``
+    made safe and cut to 64 characters), with ``-1``, ``-2``… added rather than overwriting a
+    file. ``path`` a file name: that file; if it exists, :class:`FileExistsError` unless
+    ``overwrite``. A file that cannot be created raises :class:`DownloadError`.
     """
+    try:
+        return _output_path(path, user, extension, overwrite=overwrite, now=now)
+    except FileExistsError:
+        raise
+    except OSError as exc:  # a name too long, a read-only directory, a full disk…
+        raise DownloadError(
+            f"cannot create the recording file{f' in {path}' if path is not None else ''}: "
+            f"{exc.strerror or exc}"
+        ) from exc
+
+
+def _output_path(
+    path: Optional[StrPath], user: str, extension: str, *, overwrite: bool, now: Optional[float]
+) -> Path:
     target = Path(path) if path is not None else Path.cwd()
     if path is not None and not target.is_dir() and not str(path).endswith(("/", os.sep)):
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -260,7 +298,7 @@ def output_path(
             raise FileExistsError(f"{target} already exists (pass overwrite=True to replace it)")
         return target
     target.mkdir(parents=True, exist_ok=True)
-    safe_user = _UNSAFE.sub("_", user).strip("._") or "live"
+    safe_user = _UNSAFE.sub("_", user)[:_MAX_NAME].strip("._") or "live"
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
     for attempt in range(10_000):
         suffix = f"-{attempt}" if attempt else ""
@@ -314,6 +352,8 @@ def _ffmpeg_arguments(
     ]  # fmt: skip
     if proxy:
         arguments += ["-http_proxy", proxy]
+    # What the input (an HLS playlist included) may open: the web, never local files or pipes.
+    arguments += ["-protocol_whitelist", _PROTOCOLS]
     arguments += ["-i", url, "-c", "copy"]
     if duration is not None:
         arguments += ["-t", f"{duration:g}"]
@@ -553,6 +593,7 @@ async def record_stream(
     _check_duration(duration)
     if format is not None:
         _check_format(format)
+    check_stream_url(url)
     executable = find_ffmpeg(ffmpeg)
     target = output_path(path, "recording", FORMATS[format] if format else "", overwrite=overwrite)
     return await _record(
@@ -605,6 +646,7 @@ async def download_stream(
     if live.ended:
         raise LiveEndedError(f"the LIVE of room {live.room_id} has ended: there is nothing to record")
     chosen, url = pick_stream_url(live.info.stream_urls, quality, format)
+    check_stream_url(url)  # room/info comes from a server: file:, concat: & co. never reach ffmpeg
     if proxy is None:
         proxy = ffmpeg_proxy(client_proxies or resolve_proxies(), url)
     else:

@@ -8,6 +8,7 @@
 use bytes::Bytes;
 use prost::Message as _;
 
+use super::budget::schema;
 use super::methods::Method;
 use super::model::{
     Badge, BarrageEvent, Battle, BattleContributor, BattleGroup, BattlesEvent, Caption, CaptionEvent, ChatEvent,
@@ -22,22 +23,17 @@ use crate::webcast as pb;
 /// The pinned method when a pinned chat message has no method of its own.
 const CHAT_METHOD: &str = "WebcastChatMessage";
 
-/// Decodes one room message. `method` is the envelope's method name and
-/// `envelope_msg_id` its `msg_id`. Unknown methods never fail (see [`decode_unknown`]);
-/// their event keeps `payload` itself, a zero-copy slice when it is one.
-pub fn decode_event(method: &str, payload: &Bytes, envelope_msg_id: i64) -> Result<Event, prost::DecodeError> {
-    match Method::from_wire(method) {
-        Some(known) => decode_known(known, payload, envelope_msg_id),
-        None => Ok(decode_unknown(method, payload.clone(), envelope_msg_id)),
-    }
-}
-
-/// An `Unknown` event: the common header is decoded when it can be, else left at its
-/// defaults, and the raw payload is kept.
-pub fn decode_unknown(method: &str, payload: Bytes, envelope_msg_id: i64) -> Event {
-    let common = pb::UnknownMessage::decode(payload.as_ref())
-        .ok()
-        .and_then(|message| message.common);
+/// An `Unknown` event that keeps the raw payload. Its common header is decoded when
+/// `with_header` (the budget's walk found the payload well-formed) and prost reads it,
+/// else left at its defaults.
+pub fn decode_unknown(method: &str, payload: Bytes, envelope_msg_id: i64, with_header: bool) -> Event {
+    let common = if with_header {
+        pb::UnknownMessage::decode(payload.as_ref())
+            .ok()
+            .and_then(|message| message.common)
+    } else {
+        None
+    };
     let body = EventBody::Unknown(UnknownEvent { payload });
     event(
         MethodName::Other(method.to_owned()),
@@ -45,6 +41,44 @@ pub fn decode_unknown(method: &str, payload: Bytes, envelope_msg_id: i64) -> Eve
         envelope_msg_id,
         body,
     )
+}
+
+/// The schema (an index of [`schema::MESSAGES`]) a method's payload is read with:
+/// the type [`decode_known`] decodes, `UnknownMessage` for unknown methods.
+pub fn schema_of(method: Option<Method>) -> usize {
+    let Some(known) = method else {
+        return schema::UNKNOWN_MESSAGE;
+    };
+    match known {
+        Method::Chat => schema::CHAT_MESSAGE,
+        Method::EmoteChat => schema::EMOTE_CHAT_MESSAGE,
+        Method::Gift => schema::GIFT_MESSAGE,
+        Method::Like => schema::LIKE_MESSAGE,
+        Method::Member => schema::MEMBER_MESSAGE,
+        Method::Social => schema::SOCIAL_MESSAGE,
+        Method::RoomUserSeq => schema::ROOM_USER_SEQ_MESSAGE,
+        Method::QuestionNew => schema::QUESTION_NEW_MESSAGE,
+        Method::Control => schema::CONTROL_MESSAGE,
+        Method::LinkMicBattle => schema::LINK_MIC_BATTLE_MESSAGE,
+        Method::LinkMicArmies => schema::LINK_MIC_ARMIES_MESSAGE,
+        Method::InRoomBanner => schema::IN_ROOM_BANNER_MESSAGE,
+        Method::LiveIntro => schema::LIVE_INTRO_MESSAGE,
+        Method::WebcastRoom | Method::Room | Method::WebcastSystem | Method::System => schema::ROOM_MESSAGE,
+        Method::Bottom => schema::BOTTOM_MESSAGE,
+        Method::Envelope => schema::ENVELOPE_MESSAGE,
+        Method::SubNotify => schema::SUB_NOTIFY_MESSAGE,
+        Method::RankUpdate => schema::RANK_UPDATE_MESSAGE,
+        Method::HourlyRank => schema::HOURLY_RANK_MESSAGE,
+        Method::GoalUpdate => schema::GOAL_UPDATE_MESSAGE,
+        Method::Poll => schema::POLL_MESSAGE,
+        Method::Caption => schema::CAPTION_MESSAGE,
+        Method::Link => schema::LINK_MESSAGE,
+        Method::LinkLayer => schema::LINK_LAYER_MESSAGE,
+        Method::RoomPin => schema::ROOM_PIN_MESSAGE,
+        Method::Barrage => schema::BARRAGE_MESSAGE,
+        Method::ImDelete => schema::IM_DELETE_MESSAGE,
+        Method::UnauthorizedMember => schema::UNAUTHORIZED_MEMBER_MESSAGE,
+    }
 }
 
 /// Decodes a message of a known method; it only reads `data`.

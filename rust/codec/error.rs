@@ -18,6 +18,11 @@ pub enum DecodeError {
     GzipCorrupt(String),
     /// The gzip payload inflates to more than the allowed number of bytes.
     TooLarge { limit: usize },
+    /// The bytes break a wire rule found by the decode budget's walk (`what` is the
+    /// message type: `PushFrame`, `FetchResult`, or a room message's method).
+    Malformed { what: String, reason: String },
+    /// Decoding would build more than a [`super::Limits`] allows (`what` says which).
+    LimitExceeded { what: &'static str, limit: usize },
 }
 
 impl fmt::Display for DecodeError {
@@ -29,6 +34,8 @@ impl fmt::Display for DecodeError {
             Self::GzipTruncated => f.write_str("gzip payload is truncated"),
             Self::GzipCorrupt(detail) => write!(f, "gzip payload is corrupt: {detail}"),
             Self::TooLarge { limit } => write!(f, "payload inflates beyond {limit} bytes"),
+            Self::Malformed { what, reason } => write!(f, "malformed {what}: {reason}"),
+            Self::LimitExceeded { what, limit } => write!(f, "decode limit exceeded: more than {limit} {what}"),
         }
     }
 }
@@ -39,7 +46,11 @@ impl std::error::Error for DecodeError {
             Self::MalformedFrame(error) | Self::MalformedFetchResult(error) | Self::MalformedMessage { error, .. } => {
                 Some(error)
             }
-            Self::GzipTruncated | Self::GzipCorrupt(_) | Self::TooLarge { .. } => None,
+            Self::GzipTruncated
+            | Self::GzipCorrupt(_)
+            | Self::TooLarge { .. }
+            | Self::Malformed { .. }
+            | Self::LimitExceeded { .. } => None,
         }
     }
 }

@@ -1,5 +1,12 @@
 //! Size-capped gzip inflation.
+//!
+//! Two paths with one result. The fast one (libdeflate) inflates a whole member in one
+//! call into a buffer of the size its trailer states (`ISIZE`, refused beyond the cap) and
+//! checks its CRC-32 and length. Anything it does not accept (a bigger stream, bytes
+//! after the member, truncation, corruption) goes the flate2 way, which decides the
+//! result and the error, so errors read the same whichever path saw the bytes first.
 
+use std::cell::RefCell;
 use std::io::{self, Read};
 
 use flate2::read::GzDecoder;
@@ -18,6 +25,9 @@ pub fn is_gzip(data: &[u8]) -> bool {
 /// `max_size` bytes. A truncated or corrupt stream is an error; reading from a slice
 /// always ends, so no input can make this hang.
 pub fn inflate(data: &[u8], max_size: usize) -> Result<Vec<u8>, DecodeError> {
+    if let Some(out) = inflate_whole_member(data, max_size) {
+        return Ok(out);
+    }
     // WebCast batches compress about 4:1; start there and let the vector grow.
     let mut out = Vec::with_capacity(data.len().saturating_mul(4).min(max_size).min(1 << 20));
     let limit = u64::try_from(max_size).unwrap_or(u64::MAX).saturating_add(1);
@@ -29,6 +39,32 @@ pub fn inflate(data: &[u8], max_size: usize) -> Result<Vec<u8>, DecodeError> {
         return Err(DecodeError::TooLarge { limit: max_size });
     }
     Ok(out)
+}
+
+/// Smallest gzip member: a 10-byte header, an empty deflate block, an 8-byte trailer.
+const MIN_MEMBER: usize = 20;
+
+thread_local! {
+    /// libdeflate's decompressor state (~30 KB), made once per thread.
+    static DECOMPRESSOR: RefCell<libdeflater::Decompressor> = RefCell::new(libdeflater::Decompressor::new());
+}
+
+/// The fast path: `data` is exactly one valid gzip member whose trailer states its size
+/// (at most `max_size`). `None` sends every other input to the flate2 path.
+fn inflate_whole_member(data: &[u8], max_size: usize) -> Option<Vec<u8>> {
+    if data.len() < MIN_MEMBER {
+        return None;
+    }
+    let trailer: [u8; 4] = data[data.len() - 4..].try_into().ok()?;
+    let size = u32::from_le_bytes(trailer) as usize;
+    if size > max_size {
+        return None;
+    }
+    let mut out = vec![0; size];
+    let written = DECOMPRESSOR
+        .with(|decompressor| decompressor.borrow_mut().gzip_decompress(data, &mut out))
+        .ok()?;
+    (written == size).then_some(out)
 }
 
 fn gzip_error(error: &io::Error) -> DecodeError {
@@ -128,6 +164,25 @@ mod tests {
             Err(DecodeError::GzipCorrupt(_))
         ));
         assert!(inflate(b"plain text", usize::MAX).is_err());
+    }
+
+    #[test]
+    fn both_paths_give_the_same_bytes() {
+        let data = sample();
+        let packed = compress(&data);
+        assert_eq!(inflate_whole_member(&packed, data.len()).unwrap(), data);
+        // Over the cap, bytes after the member, a cut: left to flate2.
+        assert_eq!(inflate_whole_member(&packed, data.len() - 1), None);
+        let mut trailing = packed.clone();
+        trailing.extend_from_slice(b"xyz");
+        assert_eq!(inflate_whole_member(&trailing, usize::MAX), None);
+        assert_eq!(inflate_whole_member(&packed[..packed.len() - 1], usize::MAX), None);
+        // A trailer that lies about the size.
+        let mut lying = packed;
+        let at = lying.len() - 4;
+        lying[at] ^= 1;
+        assert_eq!(inflate_whole_member(&lying, usize::MAX), None);
+        assert!(inflate(&lying, usize::MAX).is_err());
     }
 
     #[test]

@@ -8,17 +8,27 @@
 //! * [`decode_message`]: one room message, given its envelope method name.
 //!
 //! Frame-level failures are a [`DecodeError`]. Inside a batch, a message whose payload
-//! does not decode becomes a [`Skipped`] entry and the rest of the batch is delivered.
+//! does not decode (or whose method name is not UTF-8) becomes a [`Skipped`] entry and the
+//! rest of the batch is delivered.
+//!
+//! Every buffer is walked by the decode [`budget`] before prost decodes it: a frame that
+//! would build more than its [`Limits`] allow is refused whole, before anything is allocated.
 
+pub mod budget;
 mod convert;
 mod error;
 pub mod gzip;
 mod methods;
 pub mod model;
 
+use std::collections::BTreeMap;
+
 use bytes::Bytes;
 use prost::Message as _;
 
+use budget::{schema, Budget, Stop};
+
+pub use budget::Limits;
 pub use convert::social_event_type;
 pub use error::DecodeError;
 pub use methods::Method;
@@ -29,10 +39,18 @@ use crate::webcast as pb;
 /// The `PushFrame.payload_type` of frames that carry a `FetchResult`.
 pub const MSG_PAYLOAD_TYPE: &str = "msg";
 
+/// Decodes one binary websocket message with the default [`Limits`] and an inflate cap
+/// of `max_inflated_size` bytes.
+pub fn decode_frame(data: &[u8], max_inflated_size: usize) -> Result<Batch, DecodeError> {
+    decode_frame_with(data, &Limits::with_max_inflated_size(max_inflated_size))
+}
+
 /// Decodes one binary websocket message. Only `"msg"` frames carry a batch; other frames
 /// (`"hb"`, `"im_enter_room_resp"`, …) give a [`Batch`] with their `payload_type`,
 /// `log_id` and `seq_id` and everything else at its default.
-pub fn decode_frame(data: &[u8], max_inflated_size: usize) -> Result<Batch, DecodeError> {
+pub fn decode_frame_with(data: &[u8], limits: &Limits) -> Result<Batch, DecodeError> {
+    let mut budget = Budget::new(limits);
+    walk(&mut budget, schema::PUSH_FRAME, data, "PushFrame")?;
     let frame = pb::PushFrame::decode(data).map_err(DecodeError::MalformedFrame)?;
     let mut batch = if frame.payload_type == MSG_PAYLOAD_TYPE {
         let gzip_header = frame
@@ -40,11 +58,11 @@ pub fn decode_frame(data: &[u8], max_inflated_size: usize) -> Result<Batch, Deco
             .iter()
             .any(|header| header.key == "compress_type" && header.value == "gzip");
         let body = if gzip_header || gzip::is_gzip(&frame.payload) {
-            Bytes::from(gzip::inflate(&frame.payload, max_inflated_size)?)
+            Bytes::from(gzip::inflate(&frame.payload, limits.max_inflated_size)?)
         } else {
             frame.payload
         };
-        decode_body(&body)?
+        decode_body(&body, &mut budget)?
     } else {
         Batch::default()
     };
@@ -54,46 +72,156 @@ pub fn decode_frame(data: &[u8], max_inflated_size: usize) -> Result<Batch, Deco
     Ok(batch)
 }
 
+/// Decodes a `webcast/im/fetch` response body with the default [`Limits`] and an inflate
+/// cap of `max_inflated_size` bytes.
+pub fn decode_fetch_result(data: &[u8], max_inflated_size: usize) -> Result<Batch, DecodeError> {
+    decode_fetch_result_with(data, &Limits::with_max_inflated_size(max_inflated_size))
+}
+
 /// Decodes a `webcast/im/fetch` response body (`payload_type` is `"msg"`, `log_id` and
 /// `seq_id` are 0).
-pub fn decode_fetch_result(data: &[u8], max_inflated_size: usize) -> Result<Batch, DecodeError> {
+pub fn decode_fetch_result_with(data: &[u8], limits: &Limits) -> Result<Batch, DecodeError> {
     let body = if gzip::is_gzip(data) {
-        Bytes::from(gzip::inflate(data, max_inflated_size)?)
+        Bytes::from(gzip::inflate(data, limits.max_inflated_size)?)
     } else {
         Bytes::copy_from_slice(data)
     };
-    let mut batch = decode_body(&body)?;
+    let mut batch = decode_body(&body, &mut Budget::new(limits))?;
     batch.payload_type = String::from(MSG_PAYLOAD_TYPE);
     Ok(batch)
 }
 
-/// Decodes one room message. `msg_id` is the envelope's (used when the message's common
-/// header has none). Unknown methods give an `Unknown` event holding a copy of `payload`;
-/// a payload that does not decode as its method's type is an error.
+/// Decodes one room message (within the default [`Limits`]). `msg_id` is the envelope's
+/// (used when the message's common header has none). Unknown methods give an `Unknown`
+/// event holding a copy of `payload`; a payload that does not decode as its method's type
+/// is an error.
 pub fn decode_message(method: &str, payload: &[u8], msg_id: i64) -> Result<Event, DecodeError> {
-    match Method::from_wire(method) {
-        Some(known) => convert::decode_known(known, payload, msg_id).map_err(|error| DecodeError::MalformedMessage {
-            method: method.to_owned(),
-            error,
+    let mut budget = Budget::new(&Limits::default());
+    let known = Method::from_wire(method);
+    match (known, budget.walk(convert::schema_of(known), payload)) {
+        (_, Err(Stop::Limit(error))) => Err(error),
+        (Some(_), Err(Stop::Malformed(reason))) => Err(DecodeError::Malformed {
+            what: format!("{method} payload"),
+            reason,
         }),
-        None => Ok(convert::decode_unknown(method, Bytes::copy_from_slice(payload), msg_id)),
+        (Some(known), Ok(())) => {
+            convert::decode_known(known, payload, msg_id).map_err(|error| DecodeError::MalformedMessage {
+                method: method.to_owned(),
+                error,
+            })
+        }
+        (None, walked) => Ok(convert::decode_unknown(
+            method,
+            Bytes::copy_from_slice(payload),
+            msg_id,
+            walked.is_ok(),
+        )),
     }
 }
 
+/// Walks `data` as a `message`; a malformed buffer is a [`DecodeError::Malformed`].
+fn walk(budget: &mut Budget, message: usize, data: &[u8], what: &str) -> Result<(), DecodeError> {
+    budget.walk(message, data).map_err(|stop| match stop {
+        Stop::Limit(error) => error,
+        Stop::Malformed(reason) => DecodeError::Malformed {
+            what: what.to_owned(),
+            reason,
+        },
+    })
+}
+
+/// `FetchResult` (`proto/webcast/frame.proto`) as the codec reads it: `cursor` and each
+/// envelope's `method` are bytes, so invalid UTF-8 in them costs one replacement character
+/// (cursor) or one skipped message (method), never the batch. Every field is declared,
+/// read or not, so that prost checks the text of all of them.
+#[derive(Clone, PartialEq, prost::Message)]
+struct FetchBody {
+    #[prost(message, repeated, tag = "1")]
+    messages: Vec<Envelope>,
+    #[prost(bytes = "bytes", tag = "2")]
+    cursor: Bytes,
+    #[prost(int64, tag = "3")]
+    fetch_interval: i64,
+    #[prost(int64, tag = "4")]
+    now: i64,
+    #[prost(string, tag = "5")]
+    internal_ext: String,
+    #[prost(int32, tag = "6")]
+    fetch_type: i32,
+    #[prost(btree_map = "string, string", tag = "7")]
+    route_params: BTreeMap<String, String>,
+    #[prost(int64, tag = "8")]
+    heartbeat_duration: i64,
+    #[prost(bool, tag = "9")]
+    need_ack: bool,
+    #[prost(string, tag = "10")]
+    push_server: String,
+    #[prost(bool, tag = "11")]
+    is_first: bool,
+    #[prost(string, tag = "12")]
+    history_comment_cursor: String,
+    #[prost(bool, tag = "13")]
+    history_no_more: bool,
+}
+
+/// `Message`, the envelope of one room message, with its method as bytes.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Envelope {
+    #[prost(bytes = "bytes", tag = "1")]
+    method: Bytes,
+    #[prost(bytes = "bytes", tag = "2")]
+    payload: Bytes,
+    #[prost(int64, tag = "3")]
+    msg_id: i64,
+    #[prost(int32, tag = "4")]
+    msg_type: i32,
+    #[prost(int64, tag = "5")]
+    offset: i64,
+    #[prost(bool, tag = "6")]
+    is_history: bool,
+}
+
 /// Decodes a `FetchResult`. Message payloads are slices of `body`, not copies.
-fn decode_body(body: &Bytes) -> Result<Batch, DecodeError> {
+fn decode_body(body: &Bytes, budget: &mut Budget) -> Result<Batch, DecodeError> {
+    walk(budget, schema::FETCH_RESULT, body, "FetchResult")?;
     // Decoding from a `Bytes` makes every `bytes` field a zero-copy slice of it.
-    let fetch = pb::FetchResult::decode(body.clone()).map_err(DecodeError::MalformedFetchResult)?;
+    let fetch = FetchBody::decode(body.clone()).map_err(DecodeError::MalformedFetchResult)?;
     let mut events = Vec::with_capacity(fetch.messages.len());
     let mut skipped = Vec::new();
     for message in fetch.messages {
-        match convert::decode_event(&message.method, &message.payload, message.msg_id) {
-            Ok(event) => events.push(event),
-            Err(error) => skipped.push(Skipped {
-                method: message.method,
+        let Ok(method) = std::str::from_utf8(&message.method) else {
+            skipped.push(Skipped {
+                method: String::from_utf8_lossy(&message.method).into_owned(),
                 msg_id: message.msg_id,
                 payload: message.payload,
-                reason: error.to_string(),
+                reason: String::from("the method name is not valid UTF-8"),
+            });
+            continue;
+        };
+        let known = Method::from_wire(method);
+        let walked = match budget.walk(convert::schema_of(known), &message.payload) {
+            Err(Stop::Limit(error)) => return Err(error),
+            Err(Stop::Malformed(reason)) => Err(reason),
+            Ok(()) => Ok(()),
+        };
+        let decoded = match (known, walked) {
+            (Some(_), Err(reason)) => Err(format!("malformed {method} payload: {reason}")),
+            (Some(known), Ok(())) => convert::decode_known(known, &message.payload, message.msg_id)
+                .map_err(|error| format!("malformed {method} payload: {error}")),
+            (None, walked) => Ok(convert::decode_unknown(
+                method,
+                message.payload.clone(),
+                message.msg_id,
+                walked.is_ok(),
+            )),
+        };
+        match decoded {
+            Ok(event) => events.push(event),
+            Err(reason) => skipped.push(Skipped {
+                method: method.to_owned(),
+                msg_id: message.msg_id,
+                payload: message.payload,
+                reason,
             }),
         }
     }
@@ -103,7 +231,7 @@ fn decode_body(body: &Bytes) -> Result<Batch, DecodeError> {
         seq_id: 0,
         events,
         skipped,
-        cursor: fetch.cursor,
+        cursor: String::from_utf8_lossy(&fetch.cursor).into_owned(),
         internal_ext: fetch.internal_ext,
         need_ack: fetch.need_ack,
         fetch_interval: fetch.fetch_interval,

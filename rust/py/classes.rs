@@ -21,6 +21,54 @@ pub struct RecordClass<const N: usize> {
     alloc: ffi::allocfunc,
     /// Interned slot names, in `cls._fields` order.
     names: [Py<PyString>; N],
+    /// Where each slot lives in an instance, in pointers from its start, when [`slot_offsets`]
+    /// found them: then a slot is filled by a pointer store (what the slot descriptor's
+    /// `__set__` does) instead of a `setattr` by name.
+    offsets: Option<[usize; N]>,
+}
+
+/// The offset of every slot of `class` in its instances (in pointers), found by filling a probe
+/// instance through the descriptors with `N` distinct objects and looking for them in its
+/// memory (`__basicsize__` bytes). `None` when a slot is not found exactly once: then
+/// instances are filled by name.
+fn slot_offsets<const N: usize>(
+    class: &Bound<'_, PyType>,
+    alloc: ffi::allocfunc,
+    names: &[Py<PyString>; N],
+) -> PyResult<Option<[usize; N]>> {
+    let py = class.py();
+    let basic_size: usize = class.getattr(pyo3::intern!(py, "__basicsize__"))?.extract()?;
+    let word = std::mem::size_of::<*mut ffi::PyObject>();
+    // SAFETY: `alloc` is the class's own allocator (a new, zero-filled instance or null).
+    let probe = unsafe { Bound::from_owned_ptr_or_err(py, alloc(class.as_type_ptr(), 0))? };
+    let markers: Vec<Bound<'_, PyAny>> = (0..N)
+        .map(|_| py.get_type::<pyo3::types::PyAny>().call0())
+        .collect::<PyResult<_>>()?;
+    for (name, marker) in names.iter().zip(&markers) {
+        // SAFETY: live pointers; the call stores a new reference to `marker` in the slot.
+        if unsafe { ffi::PyObject_GenericSetAttr(probe.as_ptr(), name.as_ptr(), marker.as_ptr()) } != 0 {
+            return Err(PyErr::fetch(py));
+        }
+    }
+    let mut offsets = [0usize; N];
+    for (offset_slot, marker) in offsets.iter_mut().zip(&markers) {
+        let mut found = None;
+        for index in 0..basic_size / word {
+            // SAFETY: `index` pointers are within the instance's `__basicsize__` bytes.
+            let stored = unsafe { *probe.as_ptr().cast::<*mut ffi::PyObject>().add(index) };
+            if stored == marker.as_ptr() {
+                if found.is_some() {
+                    return Ok(None);
+                }
+                found = Some(index);
+            }
+        }
+        match found {
+            Some(offset) => *offset_slot = offset,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(offsets))
 }
 
 impl<const N: usize> RecordClass<N> {
@@ -45,10 +93,12 @@ impl<const N: usize> RecordClass<N> {
         // SAFETY: the `Py_tp_alloc` slot holds an `allocfunc`.
         let alloc = unsafe { std::mem::transmute::<*mut std::ffi::c_void, ffi::allocfunc>(slot) };
         let names = fields.map(|field| PyString::intern(py, field).unbind());
+        let offsets = slot_offsets(&class, alloc, &names)?;
         Ok(Self {
             class: class.unbind(),
             alloc,
             names,
+            offsets,
         })
     }
 
@@ -59,6 +109,17 @@ impl<const N: usize> RecordClass<N> {
         // SAFETY: `alloc` is the class's own allocator; it returns a new reference to a
         // zero-filled instance (or null with an exception set).
         let object = unsafe { Bound::from_owned_ptr_or_err(py, (self.alloc)(self.class.as_ptr().cast(), 0))? };
+        if let Some(offsets) = &self.offsets {
+            for (&offset, value) in offsets.iter().zip(values) {
+                // SAFETY: `offset` is a slot of this class's instances (found by
+                // `slot_offsets`), still null in a fresh instance; it takes a new reference,
+                // exactly as the slot descriptor's `__set__` would store it.
+                unsafe {
+                    *object.as_ptr().cast::<*mut ffi::PyObject>().add(offset) = value.clone().into_ptr();
+                }
+            }
+            return Ok(object);
+        }
         for (name, value) in self.names.iter().zip(values) {
             // SAFETY: all three pointers are live; the call borrows them and stores a new
             // reference to `value` in the slot.

@@ -7,6 +7,7 @@
 //! here and nowhere else ([`errors`]).
 
 mod classes;
+pub mod encode;
 mod errors;
 mod objects;
 
@@ -15,28 +16,70 @@ use pyo3::types::PyBytes;
 
 use crate::codec;
 use crate::codec::model::EventBody;
+use crate::codec::Limits;
 
 use objects::Builder;
+
+/// The limits of one call: the inflate cap, then the decode budget's bounds.
+fn limits(max_inflated_size: usize, max_messages: usize, max_repeated: usize, max_objects: usize) -> Limits {
+    Limits {
+        max_inflated_size,
+        max_messages,
+        max_repeated,
+        max_objects,
+    }
+}
 
 /// Decode one binary websocket message (a ``PushFrame``) into a ``FetchResult``.
 ///
 /// Raises ``pytiktoklive.errors.DecodeError`` when the frame, its gzip payload or its
-/// fetch result is malformed, or the payload inflates beyond ``max_inflated_size`` bytes.
+/// fetch result is malformed, the payload inflates beyond ``max_inflated_size`` bytes, or
+/// decoding would pass ``max_messages``, ``max_repeated`` or ``max_objects``.
 #[pyfunction]
-#[pyo3(signature = (data, max_inflated_size, /))]
-pub fn decode_frame<'py>(py: Python<'py>, data: &[u8], max_inflated_size: usize) -> PyResult<Bound<'py, PyAny>> {
+#[pyo3(signature = (
+    data,
+    max_inflated_size,
+    max_messages = Limits::DEFAULT_MAX_MESSAGES,
+    max_repeated = Limits::DEFAULT_MAX_REPEATED,
+    max_objects = Limits::DEFAULT_MAX_OBJECTS,
+    /
+))]
+pub fn decode_frame<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    max_inflated_size: usize,
+    max_messages: usize,
+    max_repeated: usize,
+    max_objects: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    let limits = limits(max_inflated_size, max_messages, max_repeated, max_objects);
     let batch = py
-        .detach(|| codec::decode_frame(data, max_inflated_size))
+        .detach(|| codec::decode_frame_with(data, &limits))
         .map_err(|error| errors::to_py(py, &error))?;
     Builder::new(py)?.batch(&batch)
 }
 
 /// Decode a ``webcast/im/fetch`` body (gunzipped first if it starts with the gzip magic).
 #[pyfunction]
-#[pyo3(signature = (data, max_inflated_size, /))]
-pub fn decode_fetch_result<'py>(py: Python<'py>, data: &[u8], max_inflated_size: usize) -> PyResult<Bound<'py, PyAny>> {
+#[pyo3(signature = (
+    data,
+    max_inflated_size,
+    max_messages = Limits::DEFAULT_MAX_MESSAGES,
+    max_repeated = Limits::DEFAULT_MAX_REPEATED,
+    max_objects = Limits::DEFAULT_MAX_OBJECTS,
+    /
+))]
+pub fn decode_fetch_result<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    max_inflated_size: usize,
+    max_messages: usize,
+    max_repeated: usize,
+    max_objects: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    let limits = limits(max_inflated_size, max_messages, max_repeated, max_objects);
     let batch = py
-        .detach(|| codec::decode_fetch_result(data, max_inflated_size))
+        .detach(|| codec::decode_fetch_result_with(data, &limits))
         .map_err(|error| errors::to_py(py, &error))?;
     Builder::new(py)?.batch(&batch)
 }
@@ -65,8 +108,23 @@ pub fn decode_message<'py>(
 /// Decode a frame entirely in Rust, build no Python objects, and return how many messages
 /// decoded. For benchmarks: the cost of decoding without the cost of Python objects.
 #[pyfunction]
-#[pyo3(signature = (data, max_inflated_size, /))]
-pub fn count_frame_messages(py: Python<'_>, data: &[u8], max_inflated_size: usize) -> PyResult<usize> {
-    py.detach(|| codec::decode_frame(data, max_inflated_size).map(|batch| batch.events.len()))
+#[pyo3(signature = (
+    data,
+    max_inflated_size,
+    max_messages = Limits::DEFAULT_MAX_MESSAGES,
+    max_repeated = Limits::DEFAULT_MAX_REPEATED,
+    max_objects = Limits::DEFAULT_MAX_OBJECTS,
+    /
+))]
+pub fn count_frame_messages(
+    py: Python<'_>,
+    data: &[u8],
+    max_inflated_size: usize,
+    max_messages: usize,
+    max_repeated: usize,
+    max_objects: usize,
+) -> PyResult<usize> {
+    let limits = limits(max_inflated_size, max_messages, max_repeated, max_objects);
+    py.detach(|| codec::decode_frame_with(data, &limits).map(|batch| batch.events.len()))
         .map_err(|error| errors::to_py(py, &error))
 }

@@ -95,7 +95,8 @@ Faults
     ``truncated_after(frames)`` (a cut copy, then the real frame),
     ``truncated_gzip_after(frames)`` (the next frame with messages is a valid
     PushFrame whose gzip payload is cut in half: those messages are not re-sent on
-    that connection), ``unknown_frame_after(frames)``,
+    that connection), ``bomb_after(frames, messages=4_000_000)`` (a gzip frame of
+    millions of empty messages, 8 KB on the wire), ``unknown_frame_after(frames)``,
     ``ignore_heartbeats`` (bool). ``room.emit(room.factory.unknown())`` adds a
     message of an unknown type; ``room.end(control=False)`` ends a LIVE
     without a control message (the client must notice via ``check_alive``).
@@ -130,7 +131,7 @@ Pytest
     function-scoped fixture ``tiktok_simulator`` yielding a running
     :class:`Simulator` (``seed=0``, ``speed=20``).
 
-The simulator needs Python >= 3.10 (it encodes frames with betterproto2).
+It runs wherever the wheel installs (Python >= 3.9): the Rust core encodes its frames.
 """
 
 from __future__ import annotations

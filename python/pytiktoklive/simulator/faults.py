@@ -9,7 +9,8 @@ Two scopes:
 * :class:`RoomFaults` (``room.faults``) — one room's websocket: a refused
   handshake, a connection dropped (cleanly or in the middle of a frame),
   closed or stalled after N frames, garbage or truncated frames, a valid frame
-  whose gzip payload is cut, frames of an unknown payload type, heartbeats left
+  whose gzip payload is cut, a decode bomb (a small gzip frame of millions of
+  empty messages), frames of an unknown payload type, heartbeats left
   unanswered.
 
 Every fault fires ``times`` times (``None``: for ever) and counts how often it
@@ -35,6 +36,7 @@ WS_FAULT_KINDS = (
     "malformed",
     "truncated",
     "truncated_gzip",
+    "bomb",
     "unknown_frame",
 )
 
@@ -150,7 +152,7 @@ class WSFault:
     fault strikes (``reject`` ignores it). ``seconds`` applies to ``stall``
     (``None``: until the client leaves), ``code`` to ``close``, ``status`` /
     ``message`` to ``reject`` (TikTok refuses with HTTP 200 and a
-    ``Handshake-Status``/``Handshake-Msg`` pair).
+    ``Handshake-Status``/``Handshake-Msg`` pair), ``messages`` to ``bomb``.
     """
 
     kind: str
@@ -161,6 +163,7 @@ class WSFault:
     status: int = 200
     handshake_status: int = 417
     message: str = "illegal secret key"
+    messages: int = 4_000_000
     fired: int = 0
 
     def __post_init__(self) -> None:
@@ -227,6 +230,12 @@ class RoomFaults:
         gzipped whether or not the client asked for compression.
         """
         return self.add(WSFault("truncated_gzip", after_frames=frames, times=times))
+
+    def bomb_after(self, frames: int, *, messages: int = 4_000_000, times: Optional[int] = 1) -> WSFault:
+        """Send a decode bomb after ``frames`` frames: a gzip ``msg`` frame of ``messages`` empty
+        messages (4 million fit in 8 KB). It carries no room messages, so nothing is lost; the
+        client must refuse it (a decode limit), report it and resume from its last cursor."""
+        return self.add(WSFault("bomb", after_frames=frames, messages=messages, times=times))
 
     def unknown_frame_after(self, frames: int, *, times: Optional[int] = 1) -> WSFault:
         """Send a PushFrame of a payload type clients do not know."""

@@ -28,6 +28,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Response
 
+from pytiktoklive.simulator import bombs
 from pytiktoklive.simulator.faults import WSFault
 from pytiktoklive.simulator.fetch import encode_fetch_result, encode_push_frame
 from pytiktoklive.simulator.http import HTTPRequest, response
@@ -265,6 +266,12 @@ class PushServer:
             return closed
         if fault.kind == "malformed":
             await connection.send(MALFORMED_FRAME)
+        elif fault.kind == "bomb":
+            # Compressing millions of entries takes a while: off the event loop.
+            body = await asyncio.to_thread(bombs.gzip_stream, bombs.empty_messages(fault.messages))
+            await connection.send(
+                bombs.gzip_push_frame(body, seq_id=next(session.seq_ids), log_id=next(_log_ids))
+            )
         elif fault.kind == "truncated":
             frame = self._frame(session, session.batch_end(), expect_ack=False)
             await connection.send(frame[: len(frame) // 2])

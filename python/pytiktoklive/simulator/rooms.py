@@ -335,6 +335,10 @@ class SimRoom:
             f"messages={len(self.log)})"
         )
 
+    def continue_ids_from(self, previous: SimRoom) -> None:
+        """Number messages on from ``previous`` (the same user's last LIVE)."""
+        self._msg_ids = max(self._msg_ids, previous._msg_ids)
+
     # ------------------------------------------------------------------ state
 
     @property
@@ -378,13 +382,15 @@ class SimRoom:
         loop = asyncio.get_running_loop()
         began = loop.time()
         ended_at: Optional[float] = None
+        moment: Optional[float] = None
         for offset, outgoing in scenario.timeline(context):
             if ended_at is not None and offset > ended_at:
                 return  # the LIVE ended; messages at the very same moment still went out
-            if ended_at is None:
-                # Yield even when behind schedule: a room that cannot keep up (a high speed, a
-                # busy machine) must not starve the push server and the other rooms. The
-                # messages of the LIVE's last moment go out together, as the LIVE ends.
+            if offset != moment:
+                # Yield at each new moment even when behind schedule: a room that cannot keep
+                # up (a high speed, a busy machine) must not starve the push server and the
+                # other rooms. The messages of one moment go out together.
+                moment = offset
                 await asyncio.sleep(max(began + offset / self.speed - loop.time(), 0))
             if self._stopped:
                 return

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import re
 import time
 from dataclasses import dataclass
@@ -342,6 +343,21 @@ class Simulator:
         """
         start = sum(1 for name in self._by_name if name.startswith(prefix.lower()))
         return [self.add_room(RoomSpec(f"{prefix}{start + index}", **fields)) for index in range(count)]
+
+    def start_new_live(self, username: str, **fields: Any) -> SimRoom:
+        """``username`` goes live again: a new room (a new room id, as on TikTok) takes the place
+        of their current one, whose LIVE is ended first if it still runs; ``fields`` go to the new
+        :class:`RoomSpec` (``scenario``…). Also how an offline user (``live=False``) goes live.
+        Message ids go on from the old room's, so they stay unique per user."""
+        old = self.room(username)
+        if old.live:
+            old.end()
+        spec = dataclasses.replace(old.spec, live=True, room_id=old.room_id + 1, **fields)
+        del self._by_name[old.username.lower()]
+        room = self._add(spec)
+        room.continue_ids_from(old)
+        self.world.changed.fire()
+        return room
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: Optional[float] = None) -> None:
         """Wait until ``predicate()`` holds; it is checked whenever the simulator's state changes."""

@@ -1,0 +1,440 @@
+//! The decode budget: how much work one frame may cause, checked before prost allocates.
+//!
+//! A few kilobytes of gzip can inflate to millions of tiny protobuf entries (an empty
+//! `Message` is 2 bytes on the wire, an empty `Badge` too), and each becomes a Rust value
+//! and a Python object hundreds of bytes large. The inflate cap alone does not stop that.
+//! So every buffer is first walked with the schema (`rust/generated/schema.rs`, generated
+//! from `proto/`), counting what decoding it would build, and refused once a [`Limits`]
+//! value is passed:
+//!
+//! * `max_messages`: entries of `FetchResult.messages` (room messages in one batch);
+//! * `max_repeated`: entries of any other repeated field of one record (badges of one
+//!   user, headers of one frame, …; map entries count as objects only);
+//! * `max_objects`: every message value (at any depth) plus every entry of a repeated
+//!   field of numbers or strings, summed over the whole frame.
+//!
+//! The walk applies the same wire rules as the pure-Python reader (`_pure._merge`), in the
+//! same order, so both decoders count the same objects and stop at the same byte: a
+//! buffer the walk finds malformed is never handed to prost, and one it accepts is
+//! bounded. Counting stops at the first malformed byte of a buffer (what was counted up
+//! to there stays counted). Text is not checked here: invalid UTF-8 is a wire rule of its
+//! own that prost applies when it decodes (the pure reader notes it, reads on, and fails
+//! the buffer at its end), so it never changes what is counted.
+
+use super::error::DecodeError;
+
+/// How deep messages and groups may nest (prost's limit, and `_pure._RECURSION_LIMIT`).
+const RECURSION_LIMIT: i32 = 100;
+
+/// The most fields one message type of the schema may declare (checked by a test).
+const MAX_FIELDS: usize = 32;
+
+/// Bounds on the work of decoding one frame or fetch result. The defaults are far above
+/// anything TikTok sends (its busiest frames carry a few hundred messages, a user a
+/// handful of badges; 17 objects per message on average in the captures, 121 at most)
+/// and keep a hostile frame to the inflate cap plus about 0.6 KB per counted object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest size a gzip payload may inflate to, in bytes.
+    pub max_inflated_size: usize,
+    /// Most room messages in one batch.
+    pub max_messages: usize,
+    /// Most entries of one repeated field of one record.
+    pub max_repeated: usize,
+    /// Most objects (messages at any depth plus repeated entries) in one frame.
+    pub max_objects: usize,
+}
+
+impl Limits {
+    pub const DEFAULT_MAX_INFLATED_SIZE: usize = 64 * 1024 * 1024;
+    pub const DEFAULT_MAX_MESSAGES: usize = 10_000;
+    pub const DEFAULT_MAX_REPEATED: usize = 10_000;
+    pub const DEFAULT_MAX_OBJECTS: usize = 100_000;
+
+    /// The default limits with another inflate cap.
+    pub const fn with_max_inflated_size(max_inflated_size: usize) -> Self {
+        Self {
+            max_inflated_size,
+            max_messages: Self::DEFAULT_MAX_MESSAGES,
+            max_repeated: Self::DEFAULT_MAX_REPEATED,
+            max_objects: Self::DEFAULT_MAX_OBJECTS,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::with_max_inflated_size(Self::DEFAULT_MAX_INFLATED_SIZE)
+    }
+}
+
+/// How a field is read on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WireKind {
+    /// `int32`, `int64`, `bool`: a varint, or packed varints when repeated.
+    Varint,
+    /// UTF-8 text.
+    String,
+    Bytes,
+    /// A sub-message: the index of its schema in [`schema::MESSAGES`].
+    Message(usize),
+    /// A map entry message (`key` = 1, `value` = 2).
+    Map(usize),
+}
+
+/// One declared field of a message type.
+#[derive(Clone, Copy, Debug)]
+pub struct FieldSchema {
+    pub number: u32,
+    pub kind: WireKind,
+    pub repeated: bool,
+}
+
+/// A message type: its fields, sorted by number.
+#[derive(Debug)]
+pub struct MessageSchema {
+    pub name: &'static str,
+    pub fields: &'static [FieldSchema],
+}
+
+/// Field numbers below this are found by a table lookup (real messages are full of
+/// fields the schema does not declare; each would otherwise be a scan of all fields).
+const TABLE_NUMBERS: usize = 128;
+/// "Not declared" in a lookup table.
+const UNDECLARED: u8 = u8::MAX;
+
+/// Per message type, the position of each field by number (below [`TABLE_NUMBERS`]).
+static LOOKUP: std::sync::LazyLock<Vec<[u8; TABLE_NUMBERS]>> = std::sync::LazyLock::new(|| {
+    schema::MESSAGES
+        .iter()
+        .map(|message| {
+            let mut table = [UNDECLARED; TABLE_NUMBERS];
+            for (position, field) in message.fields.iter().enumerate() {
+                if (field.number as usize) < TABLE_NUMBERS {
+                    table[field.number as usize] = position as u8;
+                }
+            }
+            table
+        })
+        .collect()
+});
+
+impl MessageSchema {
+    /// The field numbered `number` and its position, with `table` the type's [`LOOKUP`].
+    #[inline]
+    fn field(&self, table: &[u8; TABLE_NUMBERS], number: u32) -> Option<(usize, &FieldSchema)> {
+        match table.get(number as usize) {
+            Some(&UNDECLARED) => None,
+            Some(&position) => Some((usize::from(position), &self.fields[usize::from(position)])),
+            None => self.fields.iter().enumerate().find(|(_, field)| field.number == number),
+        }
+    }
+}
+
+/// The wire schema of `proto/webcast/*.proto`, generated by `cargo test --test codegen`.
+#[allow(clippy::all, clippy::pedantic)]
+#[rustfmt::skip]
+pub mod schema {
+    include!("../generated/schema.rs");
+}
+
+/// Why a walk stopped.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The bytes break a wire rule; the reason is for logs.
+    Malformed(String),
+    /// A limit was passed: the whole frame is refused.
+    Limit(DecodeError),
+}
+
+/// The counts of one frame, shared by every buffer walked for it.
+#[derive(Debug)]
+pub struct Budget {
+    limits: Limits,
+    objects: usize,
+}
+
+const WIRE_VARINT: u8 = 0;
+const WIRE_FIXED64: u8 = 1;
+const WIRE_LEN: u8 = 2;
+const WIRE_GROUP_START: u8 = 3;
+const WIRE_GROUP_END: u8 = 4;
+const WIRE_FIXED32: u8 = 5;
+
+fn malformed<T>(reason: impl Into<String>) -> Result<T, Stop> {
+    Err(Stop::Malformed(reason.into()))
+}
+
+/// A varint at `*pos` (at most 10 bytes, the tenth 0 or 1).
+#[inline]
+fn varint(buf: &[u8], pos: &mut usize) -> Result<u64, Stop> {
+    if let Some(&byte) = buf.get(*pos) {
+        if byte < 0x80 {
+            *pos += 1;
+            return Ok(u64::from(byte));
+        }
+    }
+    let mut result = 0u64;
+    let mut shift = 0u32;
+    while let Some(&byte) = buf.get(*pos) {
+        *pos += 1;
+        if shift == 63 && byte > 1 {
+            return malformed("invalid varint");
+        }
+        result |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return Ok(result);
+        }
+        shift += 7;
+    }
+    malformed("invalid varint")
+}
+
+/// A field key: `(number, wire type)`.
+#[inline]
+fn key(buf: &[u8], pos: &mut usize) -> Result<(u32, u8), Stop> {
+    let key = varint(buf, pos)?;
+    if key > u64::from(u32::MAX) {
+        return malformed(format!("invalid key value: {key}"));
+    }
+    let wire = (key & 7) as u8;
+    if wire > WIRE_FIXED32 {
+        return malformed(format!("invalid wire type value: {wire}"));
+    }
+    let number = (key >> 3) as u32;
+    if number == 0 {
+        return malformed("invalid tag value: 0");
+    }
+    Ok((number, wire))
+}
+
+/// The end of a length-delimited value starting at `*pos` (after its length).
+fn len_end(buf: &[u8], pos: &mut usize, what: &str) -> Result<usize, Stop> {
+    let length = varint(buf, pos)?;
+    match usize::try_from(length).ok().and_then(|length| pos.checked_add(length)) {
+        Some(stop) if stop <= buf.len() => Ok(stop),
+        _ => malformed(format!("{what}: buffer underflow")),
+    }
+}
+
+/// Skips one unknown field (after its key).
+fn skip(buf: &[u8], pos: &mut usize, wire: u8, number: u32, depth: i32) -> Result<(), Stop> {
+    if depth == 0 {
+        return malformed("recursion limit reached");
+    }
+    let step = match wire {
+        WIRE_VARINT => {
+            varint(buf, pos)?;
+            return Ok(());
+        }
+        WIRE_LEN => varint(buf, pos)?,
+        WIRE_FIXED64 => 8,
+        WIRE_FIXED32 => 4,
+        WIRE_GROUP_START => loop {
+            if *pos >= buf.len() {
+                return malformed("group is not closed");
+            }
+            let (inner_number, inner_wire) = key(buf, pos)?;
+            if inner_wire == WIRE_GROUP_END {
+                if inner_number != number {
+                    return malformed("unexpected end group tag");
+                }
+                return Ok(());
+            }
+            skip(buf, pos, inner_wire, inner_number, depth - 1)?;
+        },
+        _ => return malformed("unexpected end group tag"),
+    };
+    match usize::try_from(step).ok().and_then(|step| pos.checked_add(step)) {
+        Some(end) if end <= buf.len() => {
+            *pos = end;
+            Ok(())
+        }
+        _ => malformed("buffer underflow"),
+    }
+}
+
+impl Budget {
+    pub fn new(limits: &Limits) -> Self {
+        Self {
+            limits: *limits,
+            objects: 0,
+        }
+    }
+
+    /// Walks `buf` as one message of type `message` (an index of [`schema::MESSAGES`]).
+    pub fn walk(&mut self, message: usize, buf: &[u8]) -> Result<(), Stop> {
+        self.merge(message, buf, RECURSION_LIMIT)
+    }
+
+    fn object(&mut self) -> Result<(), Stop> {
+        self.objects += 1;
+        if self.objects > self.limits.max_objects {
+            return Err(Stop::Limit(DecodeError::LimitExceeded {
+                what: "objects in one frame",
+                limit: self.limits.max_objects,
+            }));
+        }
+        Ok(())
+    }
+
+    /// One more entry of a repeated field; `count` is the record's count for that field.
+    fn entry(&self, message: usize, number: u32, count: &mut u32) -> Result<(), Stop> {
+        *count = count.saturating_add(1);
+        let batch = message == schema::FETCH_RESULT && number == 1;
+        let (limit, what) = if batch {
+            (self.limits.max_messages, "messages in one batch")
+        } else {
+            (self.limits.max_repeated, "entries in one repeated field")
+        };
+        if *count as usize > limit {
+            return Err(Stop::Limit(DecodeError::LimitExceeded { what, limit }));
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self, message: usize, buf: &[u8], depth: i32) -> Result<(), Stop> {
+        let schema = &schema::MESSAGES[message];
+        let mut counts = [0u32; MAX_FIELDS];
+        let table = &LOOKUP[message];
+        let mut pos = 0;
+        while pos < buf.len() {
+            let (number, wire) = key(buf, &mut pos)?;
+            let Some((slot, field)) = schema.field(table, number) else {
+                skip(buf, &mut pos, wire, number, depth)?;
+                continue;
+            };
+            if wire == WIRE_LEN {
+                let stop = len_end(buf, &mut pos, schema.name)?;
+                let value = &buf[pos..stop];
+                match field.kind {
+                    // UTF-8 is prost's to check (it does anyway); the walk goes on past bad
+                    // text, as the pure reader does (it reports bad text at the end).
+                    WireKind::String | WireKind::Bytes => {}
+                    WireKind::Message(sub) => {
+                        if depth == 0 {
+                            return malformed("recursion limit reached");
+                        }
+                        self.object()?;
+                        self.merge(sub, value, depth - 1)?;
+                        if !field.repeated {
+                            pos = stop;
+                            continue;
+                        }
+                    }
+                    WireKind::Map(entry) => {
+                        self.object()?;
+                        self.merge(entry, value, depth - 1)?;
+                        pos = stop;
+                        continue;
+                    }
+                    WireKind::Varint if field.repeated => {
+                        // Packed numbers: every one is an entry.
+                        let mut inner = 0;
+                        while inner < value.len() {
+                            varint(value, &mut inner)?;
+                            self.entry(message, number, &mut counts[slot])?;
+                            self.object()?;
+                        }
+                        pos = stop;
+                        continue;
+                    }
+                    WireKind::Varint => return malformed(format!("{}: invalid wire type {wire}", schema.name)),
+                }
+                pos = stop;
+            } else if wire == WIRE_VARINT && field.kind == WireKind::Varint {
+                varint(buf, &mut pos)?;
+            } else {
+                return malformed(format!("{}: invalid wire type {wire}", schema.name));
+            }
+            if field.repeated {
+                self.entry(message, number, &mut counts[slot])?;
+                if !matches!(field.kind, WireKind::Message(_)) {
+                    self.object()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(max_messages: usize, max_repeated: usize, max_objects: usize) -> Limits {
+        Limits {
+            max_inflated_size: usize::MAX,
+            max_messages,
+            max_repeated,
+            max_objects,
+        }
+    }
+
+    fn walk(message: usize, buf: &[u8], limits: &Limits) -> Result<usize, Stop> {
+        let mut budget = Budget::new(limits);
+        budget.walk(message, buf)?;
+        Ok(budget.objects)
+    }
+
+    #[test]
+    fn every_message_type_fits_the_field_table() {
+        for message in schema::MESSAGES {
+            assert!(
+                message.fields.len() <= MAX_FIELDS,
+                "{} has too many fields",
+                message.name
+            );
+            assert!(message.fields.windows(2).all(|pair| pair[0].number < pair[1].number));
+            assert!(message.fields.len() < usize::from(UNDECLARED));
+        }
+    }
+
+    #[test]
+    fn empty_messages_count_against_the_batch_limit() {
+        let body = [0x0a, 0x00].repeat(5);
+        assert_eq!(walk(schema::FETCH_RESULT, &body, &limits(5, 0, 5)), Ok(5));
+        assert_eq!(
+            walk(schema::FETCH_RESULT, &body, &limits(4, 100, 100)),
+            Err(Stop::Limit(DecodeError::LimitExceeded {
+                what: "messages in one batch",
+                limit: 4
+            }))
+        );
+        assert!(matches!(
+            walk(schema::FETCH_RESULT, &body, &limits(100, 100, 4)),
+            Err(Stop::Limit(DecodeError::LimitExceeded { limit: 4, .. }))
+        ));
+    }
+
+    #[test]
+    fn repeated_entries_count_per_record() {
+        // PushFrame.headers (field 5) twice.
+        let frame = [0x2a, 0x00, 0x2a, 0x00];
+        assert_eq!(walk(schema::PUSH_FRAME, &frame, &limits(0, 2, 2)), Ok(2));
+        assert!(matches!(
+            walk(schema::PUSH_FRAME, &frame, &limits(0, 1, 100)),
+            Err(Stop::Limit(DecodeError::LimitExceeded {
+                what: "entries in one repeated field",
+                limit: 1
+            }))
+        ));
+    }
+
+    #[test]
+    fn counting_stops_at_the_first_malformed_byte() {
+        let mut body = [0x0a, 0x00].repeat(3);
+        body.push(0x0b); // field 1 as a group: the wrong wire type
+        body.extend_from_slice(&[0x0a, 0x00].repeat(10));
+        assert!(matches!(
+            walk(schema::FETCH_RESULT, &body, &limits(3, 3, 3)),
+            Err(Stop::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn text_is_not_checked_for_utf8() {
+        let body = [0x12, 0x01, 0xff, 0x0a, 0x03, 0x0a, 0x01, 0xfe, 0x52, 0x01, 0xff];
+        assert_eq!(walk(schema::FETCH_RESULT, &body, &Limits::default()), Ok(1));
+    }
+}
