@@ -285,7 +285,8 @@ def test_info_piped_keeps_whole_urls_and_one_quality_vocabulary() -> None:
 def test_capture_saves_real_frames_that_decode(tmp_path: Path) -> None:
     from pytiktoklive import decode_frame
 
-    result = run("capture", "--sim", "--speed", "20", "demo_user", "--frames", str(tmp_path / "all"))
+    all_frames = ["--frames", str(tmp_path / "all"), "--count", "5000"]
+    result = run("capture", "--sim", "--speed", "20", "demo_user", *all_frames)
     assert result.returncode == 0, result.stderr
     files = sorted((tmp_path / "all").iterdir())
     assert len(files) > 5 and all(path.name.endswith("-push_frame.bin") for path in files)
