@@ -82,7 +82,7 @@ def command_line_section(readme: str, out_dir: Path) -> List[str]:
         command, _, comment = line.partition("#")
         filled = command.replace("USER...", "demo_user polling_user").replace("USER", "demo_user")
         words = shlex.split(filled.replace(" DIR", f" {out_dir / 'frames'}"))
-        if not words or words[1] == "simulate":  # the simulator is already running
+        if not words or words[1] in ("simulate", "fleet"):  # running already; the fleet needs Redis
             continue
         if words[1] == "record":
             words += ["--duration", "3", "-o", str(out_dir)]
