@@ -5,7 +5,7 @@
 Every example here talks to TikTok unless the environment points it elsewhere; against the
 local simulator (the code does not change, only the configuration):
 
-    pytiktoklive simulate --port 8080 --speed 10 &
+    pytiktoklive simulate --port 8080 --speed 2 &
     PYTIKTOKLIVE_ENDPOINT=http://127.0.0.1:8080 python examples/chat_and_gifts.py demo_user
 """
 

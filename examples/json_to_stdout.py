@@ -5,7 +5,7 @@
 Each line is {"type", "username", "room_id", "data": event.to_dict()}, the shape of
 `pytiktoklive watch --json`. Against the simulator (configuration only):
 
-    pytiktoklive simulate --port 8080 --speed 10 &
+    pytiktoklive simulate --port 8080 --speed 2 &
     PYTIKTOKLIVE_ENDPOINT=http://127.0.0.1:8080 python examples/json_to_stdout.py demo_user
 """
 

@@ -4,7 +4,7 @@
 
 Against the simulator (configuration only):
 
-    pytiktoklive simulate --port 8080 --speed 10 &
+    pytiktoklive simulate --port 8080 --speed 2 &
     PYTIKTOKLIVE_ENDPOINT=http://127.0.0.1:8080 \
         python examples/many_rooms.py demo_user polling_user offline_user nobody_here
 """

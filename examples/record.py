@@ -4,7 +4,7 @@
 
 Needs ffmpeg on PATH. Against the simulator (configuration only; its video is made with ffmpeg):
 
-    pytiktoklive simulate --port 8080 &
+    pytiktoklive simulate --port 8080 --speed 2 &
     PYTIKTOKLIVE_ENDPOINT=http://127.0.0.1:8080 python examples/record.py demo_user --seconds 5
 """
 

@@ -5,7 +5,7 @@
 The engine is the standard library's ProcessPoolExecutor, one TikTok client per worker. Against
 the simulator (configuration only: workers inherit the environment, so their TikTok() find it):
 
-    pytiktoklive simulate --port 8080 --speed 10 &
+    pytiktoklive simulate --port 8080 --speed 2 &
     PYTIKTOKLIVE_ENDPOINT=http://127.0.0.1:8080 python examples/shard_processes.py demo_user polling_user
 """
 

@@ -141,7 +141,9 @@ def limit_seeds() -> List[bytes]:
 
 
 def captures_root() -> Path:
-    return Path(os.environ.get("PYTIKTOKLIVE_CAPTURES", REPO.parent / "shared" / "captures")) / JW
+    """The full capture set when present, else the sample shipped in the package (same layout)."""
+    full = Path(os.environ.get("PYTIKTOKLIVE_CAPTURES", REPO.parent / "shared" / "captures")) / JW
+    return full if full.is_dir() else REPO / "python" / "pytiktoklive" / "sample_captures" / JW
 
 
 def one_message_per_method(root: Path) -> Dict[str, bytes]:

@@ -63,6 +63,8 @@ find_python() {
 }
 
 CAPTURE=${CAPTURES_DIR:-$ROOT/../shared/captures}/jwdeveloper_TikTokLiveJava/_repaired/WebcastWebsocketMessage.repaired.bin
+# Without the full set, the copy shipped in the package (pytiktoklive.samples.SAMPLE_FRAME).
+[ -f "$CAPTURE" ] || CAPTURE=$ROOT/python/pytiktoklive/sample_captures/jwdeveloper_TikTokLiveJava/_repaired/WebcastWebsocketMessage.repaired.bin
 CAPTURE_ARGS=()
 if [ -f "$CAPTURE" ]; then CAPTURE_ARGS=(--capture "$CAPTURE"); else echo "no real capture at $CAPTURE: the smoke checks use a hand-made frame only"; fi
 

@@ -48,6 +48,11 @@ WHEEL_FILES = [
     "pytiktoklive/simulator/__init__.py",
     "pytiktoklive/simulator/pytest_plugin.py",
     "pytiktoklive/compat/__init__.py",
+    # The shipped sample of real captures (README's first example, replay_user on a pip install).
+    "pytiktoklive/samples.py",
+    "pytiktoklive/sample_captures/MANIFEST.md",
+    "pytiktoklive/sample_captures/jwdeveloper_TikTokLiveJava/_repaired/WebcastWebsocketMessage.repaired.bin",
+    "pytiktoklive/sample_captures/jwdeveloper_TikTokLiveJava/Tools-EventsCollector/src/main/resources/sample.json",
 ]
 SDIST_FILES = [
     "pyproject.toml",

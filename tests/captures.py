@@ -1,8 +1,9 @@
-"""Real TikTok LIVE data captured from public streams, for tests (``../shared/captures``).
+"""Real TikTok LIVE data captured from public streams, for tests.
 
-The captures live outside the repository (see their ``MANIFEST.md``); set
-``PYTIKTOKLIVE_CAPTURES`` to use another copy. Every loader calls :func:`pytest.skip`
-when they are absent, so tests that need them skip cleanly.
+The full set lives outside the repository (``../shared/captures``, see its ``MANIFEST.md``;
+``PYTIKTOKLIVE_CAPTURES`` names another copy). Without it, the compact sample shipped in the
+package (``python/pytiktoklive/sample_captures``: every message type, a few of each, the real
+frame and a gift list) is used, so these tests run on a plain clone. :data:`FULL` says which.
 
 * :func:`messages` — every captured room message as a :class:`Capture` (method, payload):
   the event-collector dumps (JSON, ``eventData`` is base64 of the raw message; each unique
@@ -29,7 +30,11 @@ from typing import Any, List, Tuple
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CAPTURES = Path(os.environ.get("PYTIKTOKLIVE_CAPTURES") or REPO.parent / "shared" / "captures")
+SAMPLE = REPO / "python" / "pytiktoklive" / "sample_captures"
+_FULL_SET = Path(os.environ.get("PYTIKTOKLIVE_CAPTURES") or REPO.parent / "shared" / "captures")
+#: The full capture set is there (else the shipped sample stands in).
+FULL = (_FULL_SET / "jwdeveloper_TikTokLiveJava").is_dir()
+CAPTURES = _FULL_SET if FULL else SAMPLE
 JW = CAPTURES / "jwdeveloper_TikTokLiveJava"
 _RESOURCES = JW / "Client" / "src" / "test" / "resources"
 
@@ -46,9 +51,10 @@ SINGLE_MESSAGES = {
     "WebcastMemberMessage.bin": "WebcastMemberMessage",
 }
 
-#: What the loaders find in the captures of MANIFEST.md (2,303 unique collector messages of
-#: 77 methods, plus the six single messages). Tests assert these so a loader regression fails.
-MESSAGE_COUNT = 2_309
+#: What the loaders find: in the full set of MANIFEST.md, 2,303 unique collector messages of
+#: 77 methods plus the six single messages; in the sample, 289 of the same 77 methods plus the
+#: same six. Tests assert these so a loader regression fails.
+MESSAGE_COUNT = 2_309 if FULL else 295
 METHOD_COUNT = 77
 
 
@@ -66,7 +72,7 @@ class Capture:
 
 def _require(path: Path) -> Path:
     if not path.exists():
-        pytest.skip(f"no captures at {path} (see ../shared/captures/MANIFEST.md)")
+        pytest.skip(f"no capture at {path} (see ../shared/captures/MANIFEST.md)")
     return path
 
 
@@ -102,4 +108,7 @@ def messages() -> Tuple[Capture, ...]:
 def gift_lists() -> List[Tuple[Path, Any]]:
     """Every captured ``webcast/gift/list/`` response, parsed: ``[(path, json), ...]``."""
     files = [_RESOURCES / "gifts.json", *sorted(JW.glob("Tools/src/main/resources/gifts/official/*.json"))]
-    return [(file, json.loads(read(file))) for file in files]
+    found = [(file, json.loads(file.read_bytes())) for file in files if file.is_file()]
+    if not found:
+        pytest.skip(f"no captured gift list under {JW}")
+    return found

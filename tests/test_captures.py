@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 import pytest
 from captures import (
     CORRUPTED_FRAME,
+    FULL,
     MESSAGE_COUNT,
     METHOD_COUNT,
     REPAIRED_FRAME,
@@ -67,7 +68,7 @@ def test_many_captures_have_fields_out_of_ascending_order() -> None:
         numbers_in_wire_order = [number for number, _, _ in fields(capture.payload)]
         return numbers_in_wire_order != sorted(numbers_in_wire_order)
 
-    assert sum(map(out_of_order, messages())) > 200  # all of them are checked below
+    assert sum(map(out_of_order, messages())) > (200 if FULL else 20)  # all of them are checked below
 
 
 # --------------------------------------------------------------------------- expectations

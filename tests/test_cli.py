@@ -168,7 +168,7 @@ def test_info_of_a_user_who_is_not_live() -> None:
 
 def test_gifts_prices_and_feed() -> None:
     gifts = json.loads(run("gifts", "--sim", "--json", "demo_user").stdout)
-    # the real captured gift list (116 gifts) when ../shared/captures is there, else a generated one
+    # the real captured gift list (116 gifts: the full set's newest, also in the shipped sample)
     assert len(gifts) >= 5
     assert [gift["diamond_count"] for gift in gifts] == sorted(gift["diamond_count"] for gift in gifts)
     assert "Rose" in {gift["name"] for gift in gifts}
@@ -182,7 +182,7 @@ def test_gifts_prices_and_feed() -> None:
     assert all(stream["room_id"] and stream["info"]["owner"]["username"] for stream in feed)
 
     table = run("prices", "--sim")
-    assert table.returncode == 0 and "Coin prices (EUR)" in table.stdout and "17,500" in table.stdout
+    assert table.returncode == 0 and "Coin prices (USD and EUR)" in table.stdout and "17,500" in table.stdout
 
 
 # --------------------------------------------------------------------------- record
@@ -204,6 +204,101 @@ def test_record_saves_a_playable_file(tmp_path: Path) -> None:
         check=True,
     )
     assert float(probed.stdout) == pytest.approx(2.0, abs=0.5)
+
+
+def probe_duration(path: Path) -> float:
+    probed = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return float(probed.stdout)
+
+
+@requires_ffmpeg
+def test_record_honours_a_duration_longer_than_the_test_video(tmp_path: Path) -> None:
+    # The simulated stream loops its 4 s of video at real-time pace for as long as the LIVE lasts.
+    result = run("record", "--sim", "demo_user", "--duration", "7", "-o", str(tmp_path), "--format", "hls")
+    assert result.returncode == 0, result.stderr
+    (path,) = tmp_path.iterdir()
+    assert probe_duration(path) == pytest.approx(7.0, abs=0.6)
+    assert "7 s recorded" in result.stdout and "origin quality" in result.stdout
+    assert "Recording @demo_user (HLS, origin)" in result.stderr  # levels, not ORIGION / FULL_HD1
+
+
+@requires_ffmpeg
+def test_ctrl_c_stops_a_recording_and_keeps_the_video(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [*COMMAND, "record", "--sim", "demo_user", "-o", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        line = process.stderr.readline()  # "Recording @demo_user (FLV, origin); Ctrl-C stops."
+        assert "Recording @demo_user (FLV, origin)" in line, line
+        deadline = 60
+        while deadline and not [path for path in tmp_path.iterdir() if path.stat().st_size > 50_000]:
+            subprocess.run(["sleep", "0.5"], check=True)
+            deadline -= 1
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert "Stopped;" in stderr and "Traceback" not in stderr
+    (path,) = tmp_path.iterdir()
+    assert probe_duration(path) > 0.5
+
+
+@requires_ffmpeg
+def test_record_to_an_existing_file_names_the_flag(tmp_path: Path) -> None:
+    target = tmp_path / "clip.flv"
+    target.write_bytes(b"mine")
+    result = run("record", "--sim", "demo_user", "-o", str(target))
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        == f"pytiktoklive: error: {target} already exists (add --overwrite to replace it)"
+    )
+    assert target.read_bytes() == b"mine"
+
+
+def test_a_failing_proxy_is_named_without_its_password() -> None:
+    result = run("info", "--sim", "demo_user", "--proxy", "http://user:secret@127.0.0.1:9")
+    assert result.returncode == 1
+    assert "through the proxy http://127.0.0.1:9" in result.stderr and "secret" not in result.stderr
+
+
+def test_info_piped_keeps_whole_urls_and_one_quality_vocabulary() -> None:
+    result = run("info", "--sim", "demo_user")  # stdout is a pipe here
+    assert result.returncode == 0, result.stderr
+    rows = dict(line.split(":", 1) for line in result.stdout.splitlines())
+    assert rows["HLS"].strip().startswith("http://127.0.0.1:") and rows["HLS"].strip().endswith("/index.m3u8")
+    assert rows["Qualities"].strip() == "ld, sd, hd, uhd, origin"
+
+
+def test_capture_saves_real_frames_that_decode(tmp_path: Path) -> None:
+    from pytiktoklive import decode_frame
+
+    all_frames = ["--frames", str(tmp_path / "all"), "--count", "5000"]
+    result = run("capture", "--sim", "--speed", "20", "demo_user", *all_frames)
+    assert result.returncode == 0, result.stderr
+    files = sorted((tmp_path / "all").iterdir())
+    assert len(files) > 5 and all(path.name.endswith("-push_frame.bin") for path in files)
+    events = [event for path in files for event in decode_frame(path.read_bytes()).events]
+    assert any(isinstance(event, ChatEvent) for event in events)
+    assert any(isinstance(event, ControlEvent) and event.ended for event in events)  # to the LIVE's end
+    assert f"Saved {len(files)} frames" in result.stdout and "the LIVE ended" in result.stdout
+    assert "pytiktoklive.decode_frame(open(" in result.stdout
+
+    few = run("capture", "--sim", "demo_user", "--frames", str(tmp_path / "few"), "--count", "3")
+    assert few.returncode == 0, few.stderr
+    assert len(list((tmp_path / "few").iterdir())) == 3 and "(--count 3 reached)" in few.stdout
 
 
 def test_record_without_ffmpeg(tmp_path: Path) -> None:
@@ -318,3 +413,64 @@ def test_describe_event() -> None:
     assert done is not None and done.plain == "gift     Ana @ana sent Rose x3 (3 coins)"
     ended = describe_event(ControlEvent(action=3))
     assert ended is not None and ended.plain.endswith("the LIVE has ended")
+
+
+def test_an_event_without_a_time_shows_its_rooms_last_time() -> None:
+    import io
+    import time
+    from types import SimpleNamespace
+
+    from pytiktoklive.cli import _Display
+    from pytiktoklive.events import IntroEvent
+    from rich.console import Console
+
+    screen = io.StringIO()
+    display = _Display(Console(file=screen, width=200, no_color=True), show_room=False)
+    live: Any = SimpleNamespace(room_id=7, username="host")
+    earlier = (time.time() - 3 * 3600) * 1000  # three hours ago: far from the wall clock
+    display(live, ChatEvent(comment="first", create_time=int(earlier)))
+    display(live, IntroEvent(title="my LIVE"))  # real intro messages carry no create_time
+    display(live, ChatEvent(comment="then", create_time=int(earlier) + 60_000))
+    clocks = [line[:8] for line in screen.getvalue().splitlines()]
+    assert clocks[1] == clocks[0] and clocks == sorted(clocks), screen.getvalue()
+
+
+def test_json_lines_give_every_event_its_room() -> None:
+    records = json_lines(run("watch", "--sim", "--speed", "20", "--json", "demo_user").stdout)
+    intro = next(record for record in records if record["type"] == "IntroEvent")
+    assert intro["data"]["room_id"] == intro["room_id"] != 0
+    assert all(record["data"]["room_id"] == record["room_id"] for record in records)
+
+
+def test_the_rarer_events_have_readable_lines() -> None:
+    from pytiktoklive.events import (
+        BarrageEvent,
+        GoalUpdateEvent,
+        PollEvent,
+        PollOption,
+        RoomPinEvent,
+        SubGoal,
+        SubscribeEvent,
+        UnauthorizedMemberEvent,
+    )
+
+    ana = User(username="ana", nickname="Ana")
+    lines = {
+        "sub      Ana @ana subscribed (month 3)": SubscribeEvent(user=ana, sub_month=3),
+        "announce Ana @ana subscribed for the first time": BarrageEvent(
+            label="{0:user} subscribed for the first time", user=ana
+        ),
+        "goal     Roses: 7/50 (+Ana @ana)": GoalUpdateEvent(
+            description="Roses", sub_goals=(SubGoal(type=1, progress=7, target=50),), contributor=ana
+        ),
+        "poll     Next? [votes] A 2, B 1": PollEvent(
+            title="Next?",
+            status=2,
+            options=(PollOption(index=0, text="A", votes=2), PollOption(index=1, text="B", votes=1)),
+        ),
+        "pinned   Ana @ana: hi": RoomPinEvent(user=ana, text="hi"),
+        "join     123456 joined": UnauthorizedMemberEvent(nickname="123456", label="{0:user} joined"),
+    }
+    for expected, event in lines.items():
+        line = describe_event(event)
+        assert line is not None and line.plain == expected

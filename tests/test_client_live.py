@@ -471,3 +471,41 @@ async def test_bad_room_options_fail_before_any_request(
             await client.tiktok.track_room(room.room_id, **options)
     # Neither room/info nor a (signed) first fetch was spent on it.
     assert not sim.requests and room.stats.first_fetches == 0
+
+
+# --------------------------------------------------------------------------- raw frames
+
+
+async def test_on_frame_passes_every_frame_before_it_is_decoded() -> None:
+    from pytiktoklive import decode_frame
+
+    spec = RoomSpec("framed", scenario=LivelyScenario(duration=2.0, battle=False))
+    async with Simulator([spec], builtin_rooms=False, speed=4.0) as sim, TikTok(sim.endpoints) as tiktok:
+        errors: List[BaseException] = []
+        tiktok.set_error_handler(errors.append)
+        frames: List[Any] = []
+        live = await tiktok.track_user("framed")
+        live.on_frame(lambda kind, data: frames.append((kind, data)))
+        async with live:
+            events = [event async for event in live.events]
+    assert frames and {kind for kind, _ in frames} == {"push_frame"}
+    from_frames = [event for _, data in frames for event in decode_frame(data).events]
+    assert [event.msg_id for event in from_frames] == [event.msg_id for event in events][-len(from_frames) :]
+    assert not errors
+
+
+async def test_a_failing_frame_handler_is_reported_and_the_room_goes_on() -> None:
+    spec = RoomSpec("framed", scenario=LivelyScenario(duration=2.0, battle=False))
+    async with Simulator([spec], builtin_rooms=False, speed=4.0) as sim, TikTok(sim.endpoints) as tiktok:
+        errors: List[BaseException] = []
+        tiktok.set_error_handler(errors.append)
+        live = await tiktok.track_user("framed")
+
+        def broken(kind: str, data: bytes) -> None:
+            raise RuntimeError("disk full")
+
+        live.on_frame(broken)
+        async with live:
+            events = [event async for event in live.events]
+    assert isinstance(events[-1], ControlEvent) and events[-1].ended
+    assert errors and all(isinstance(error, RuntimeError) for error in errors)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import os
 import pickle
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import pytest
 
 _core = pytest.importorskip("pytiktoklive._core", reason="the Rust core is not built")
 
+from captures import CORRUPTED_FRAME, JW, REPAIRED_FRAME  # noqa: E402
 from pytiktoklive import decoding  # noqa: E402
 from pytiktoklive._proto import webcast as pb  # noqa: E402
 from pytiktoklive._records import Record  # noqa: E402
@@ -43,10 +43,6 @@ from pytiktoklive.events import (  # noqa: E402
 )
 
 REPO = Path(__file__).resolve().parents[1]
-CAPTURES = Path(os.environ.get("PYTIKTOKLIVE_CAPTURES", REPO.parent / "shared" / "captures"))
-JW = CAPTURES / "jwdeveloper_TikTokLiveJava"
-REPAIRED_FRAME = JW / "_repaired" / "WebcastWebsocketMessage.repaired.bin"
-CORRUPTED_FRAME = JW / "Client" / "src" / "test" / "resources" / "WebcastWebsocketMessage.bin"
 LIMIT = DEFAULT_MAX_INFLATED_SIZE
 
 

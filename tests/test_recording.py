@@ -82,7 +82,7 @@ def test_pick_by_name_or_by_level() -> None:
 
 
 def test_pick_reports_what_is_offered() -> None:
-    with pytest.raises(StreamURLNotFoundError, match=r"'origin'.*offered: SD1, SD2, HD1, FULL_HD1"):
+    with pytest.raises(StreamURLNotFoundError, match=r"'origin'.*offered: ld, sd, hd, uhd\)"):
         pick_stream_url(StreamURLs(flv=FLV), "origin")
     with pytest.raises(StreamURLNotFoundError, match="no HLS stream URL"):
         pick_stream_url(StreamURLs(flv=FLV), "best", "hls")
@@ -331,6 +331,43 @@ async def test_cancelling_stops_ffmpeg_cleanly(endless_stream: TrickleServer, tm
     assert probe(tmp_path / "live.flv")["duration"] >= 0.5
 
 
+@pytest.fixture
+async def headers_only_stream() -> AsyncIterator[TrickleServer]:
+    """A LIVE whose stream sends the FLV header and metadata, then nothing (no video yet)."""
+    from pytiktoklive.simulator.media import FlvLoop, TestMedia
+
+    media = await TestMedia().load()
+    if isinstance(media, str):
+        pytest.skip(media)
+    async with TrickleServer(FlvLoop.parse(media.flv).head) as server:
+        yield server
+
+
+@pytest.mark.ffmpeg
+@requires_ffmpeg
+async def test_a_recording_stopped_before_any_video_leaves_no_file(
+    headers_only_stream: TrickleServer, tmp_path: Path
+) -> None:
+    stop = asyncio.Event()
+    asyncio.get_running_loop().call_later(3.0, stop.set)
+    with pytest.raises(DownloadError, match=r"recorded nothing|no video was recorded"):
+        await record_stream(headers_only_stream.url, tmp_path / "live.flv", stop=stop)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.ffmpeg
+@requires_ffmpeg
+async def test_an_interrupted_recording_without_video_leaves_no_file(
+    headers_only_stream: TrickleServer, tmp_path: Path
+) -> None:
+    task = asyncio.ensure_future(record_stream(headers_only_stream.url, tmp_path / "live.flv"))
+    await asyncio.sleep(3.0)  # ffmpeg runs, has read the header, has no video to write
+    task.cancel()  # Ctrl-C
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert list(tmp_path.iterdir()) == []
+
+
 # --------------------------------------------------------------------------- failures
 
 
@@ -346,7 +383,7 @@ async def test_no_ffmpeg_on_path(sim_live: Live, tmp_path: Path, monkeypatch: py
 @pytest.mark.ffmpeg
 @requires_ffmpeg
 async def test_unknown_quality_fails_before_ffmpeg_starts(sim_live: Live, tmp_path: Path) -> None:
-    with pytest.raises(StreamURLNotFoundError, match=r"quality '8k' \(offered: SD1, ld, SD2, sd, HD1, hd"):
+    with pytest.raises(StreamURLNotFoundError, match=r"quality '8k' \(offered: ld, sd, hd, uhd, origin\)"):
         await sim_live.download_stream(tmp_path, quality="8k")
     with pytest.raises(ValueError, match="duration must be a positive"):
         await sim_live.download_stream(tmp_path, duration=0)

@@ -58,10 +58,10 @@ def populated(value: Any, prefix: str = "") -> Set[str]:
 
 @functools.lru_cache(maxsize=1)
 def simulated_log() -> Tuple[LoggedMessage, ...]:
-    """Everything a 40 s lively room (with battle and unknown messages) emits, seed 3."""
+    """Everything a 40 s lively room (with battle, the rarer types and unknown messages) emits, seed 3."""
 
     async def play() -> Tuple[LoggedMessage, ...]:
-        scenario = LivelyScenario(duration=40.0, unknown_messages=True)
+        scenario = LivelyScenario(duration=40.0, unknown_messages=True, extras=True)
         async with Simulator(
             [RoomSpec("fidelity", scenario=scenario)], builtin_rooms=False, seed=3, speed=400
         ) as sim:

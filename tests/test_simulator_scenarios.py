@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 from typing import Any, Dict, List
 
 import httpx
@@ -17,7 +18,8 @@ import pytest
 pytest.importorskip("betterproto2", reason="the simulator needs betterproto2 (Python >= 3.10)")
 
 from pytiktoklive.decoding import decode_message
-from pytiktoklive.events import ControlEvent, GiftEvent
+from pytiktoklive.events import METHOD_EVENT_TYPES, ControlEvent, GiftEvent, PollEvent, UnknownEvent
+from pytiktoklive.samples import SAMPLE_CAPTURES
 from pytiktoklive.simulator import (
     LivelyScenario,
     MessageFactory,
@@ -28,7 +30,8 @@ from pytiktoklive.simulator import (
     SimRoom,
     Simulator,
 )
-from pytiktoklive.simulator.captures import find_captures
+from pytiktoklive.simulator import captures as captures_module
+from pytiktoklive.simulator.captures import find_captures, load_gift_list, load_messages
 from pytiktoklive.simulator.runner import describe
 from pytiktoklive.simulator.testing import connect_push, fetch
 
@@ -36,7 +39,10 @@ pytestmark = pytest.mark.skipif(sys.version_info < (3, 10), reason="the simulato
 
 #: Fields that carry the wall clock, the only thing a seed does not fix (the banner's JSON
 #: document has its own clock fields, and its raw text ``json`` carries them too).
-CLOCK_FIELDS = {"create_time", "timestamp", "json", "activity_time", "create_at", "now_millis"}
+CLOCK_FIELDS = {
+    "create_time", "timestamp", "json", "activity_time", "create_at", "now_millis",
+    "start_time", "end_time", "unpack_at",  # a poll's, a treasure box's
+}  # fmt: skip
 #: Messages every lively room sends besides the viewer actions.
 SCAFFOLDING = {
     "RoomMessage", "WebcastLiveIntroMessage", "WebcastRoomUserSeqMessage", "WebcastInRoomBannerMessage",
@@ -80,6 +86,27 @@ async def test_a_seed_always_makes_the_same_room() -> None:
         "WebcastSocialMessage", "WebcastLinkMicBattle", "WebcastLinkMicArmies",
     }  # fmt: skip
     assert first[-1]["method"] == "WebcastControlMessage" and first[-1]["action"] == 3
+
+
+async def test_the_demo_room_plays_every_event_type_the_decoder_knows() -> None:
+    async with Simulator(speed=200.0) as sim:
+        room = sim.room("demo_user")
+        room.start()
+        await room.wait_ended()
+        events = [decode_message(entry.method, entry.payload, entry.msg_id) for entry in room.log]
+    played = {type(event) for event in events}
+    assert set(METHOD_EVENT_TYPES.values()) <= played, set(METHOD_EVENT_TYPES.values()) - played
+    assert not any(isinstance(event, UnknownEvent) for event in events)
+    # Each through its own wire method (the notices through RoomMessage and WebcastBottomMessage).
+    methods = {entry.method for entry in room.log}
+    assert {
+        "RoomMessage",
+        "WebcastBottomMessage",
+        "WebcastSubNotifyMessage",
+        "WebcastBarrageMessage",
+    } <= methods
+    polls = [event for event in events if isinstance(event, PollEvent)]
+    assert [poll.status for poll in polls] == [0, 2, 1] and len({poll.poll_id for poll in polls}) == 1
 
 
 async def test_a_room_seed_overrides_the_simulator_seed() -> None:
@@ -168,7 +195,6 @@ async def test_messages_can_be_emitted_by_hand() -> None:
     assert [entry.msg_id for entry in room.log] == sorted(entry.msg_id for entry in room.log)
 
 
-@pytest.mark.skipif(find_captures() is None, reason="no captures (../shared/captures)")
 async def test_the_replay_room_sends_every_captured_message_byte_for_byte() -> None:
     replay = ReplayScenario(duration=1.0)
     async with Simulator(builtin_rooms=False, speed=20.0) as sim:
@@ -177,15 +203,33 @@ async def test_the_replay_room_sends_every_captured_message_byte_for_byte() -> N
         await room.wait_ended()
     sent = [(entry.method, entry.payload) for entry in room.log]
     assert sent == [(message.method, message.payload) for message in replay.messages]
-    assert len(sent) > 2_000
+    assert len({method for method, _ in sent}) >= 77  # every captured type, full set or sample
     last = decode_message(room.log[-1].method, room.log[-1].payload)
     assert isinstance(last, ControlEvent) and last.action in (3, 4)
 
 
-@pytest.mark.skipif(find_captures() is None, reason="no captures (../shared/captures)")
 async def test_the_builtin_replay_room_exists_with_captures() -> None:
     async with Simulator() as sim:
         assert isinstance(sim.room("replay_user").spec.scenario, ReplayScenario)
+
+
+def test_without_the_full_captures_the_shipped_sample_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("PYTIKTOKLIVE_CAPTURES", str(empty))  # set and empty: as on a plain clone
+    assert find_captures() == SAMPLE_CAPTURES
+    monkeypatch.delenv("PYTIKTOKLIVE_CAPTURES")
+    monkeypatch.setattr(captures_module, "_REPO_CAPTURES", tmp_path / "missing")  # no neighbour
+    assert find_captures() == SAMPLE_CAPTURES
+    messages = load_messages(SAMPLE_CAPTURES)
+    assert len({message.payload for message in messages}) == len(messages) > 250  # deduplicated
+    assert len({message.method for message in messages}) >= 77
+    assert load_gift_list(SAMPLE_CAPTURES) is not None
+    assert find_captures(tmp_path / "missing") is None  # explicit and missing: no captures
+    size = sum(path.stat().st_size for path in SAMPLE_CAPTURES.rglob("*") if path.is_file())
+    assert size < 1_500_000
 
 
 # --------------------------------------------------------------------------- many rooms
@@ -262,3 +306,53 @@ def test_python_dash_m_serves_until_interrupted() -> None:
                 process.communicate()
     assert process.returncode == 0, errors
     assert "Traceback" not in errors
+
+
+# --------------------------------------------------------------------------- looping rooms
+
+
+async def test_a_looping_room_goes_live_again_in_a_new_room() -> None:
+    from pytiktoklive import TikTok
+
+    spec = RoomSpec("looper", scenario=LivelyScenario(duration=2.0), loop=True)
+    async with Simulator([spec], builtin_rooms=False, speed=10.0) as sim, TikTok(sim.endpoints) as tiktok:
+        first = sim.room("looper")
+        async with await tiktok.track_user("looper") as live:
+            assert live.room_id == first.room_id
+            assert [event async for event in live.events]  # until the LIVE's end
+        assert live.ended and first.ended
+        second = sim.room("looper")  # the user's newest LIVE
+        assert second is not first and second.room_id != first.room_id and second.live
+        assert sim.room(first.room_id) is first  # the ended one is still known by id
+        async with await tiktok.track_user("looper") as again:
+            assert again.room_id == second.room_id
+            events = [event async for event in again.events]
+        assert isinstance(events[-1], ControlEvent) and events[-1].ended
+        feed = await tiktok.new_feed().next()
+        assert [stream.room_id for stream in feed] == [sim.room("looper").room_id]  # always a live room
+
+
+async def test_without_loop_a_room_plays_once() -> None:
+    async with Simulator(speed=50.0) as sim:
+        demo = sim.room("demo_user")
+        assert not demo.spec.loop
+        demo.start()
+        await demo.wait_ended()
+        assert sim.room("demo_user") is demo and demo.ended
+    async with Simulator(speed=50.0, loop=True) as sim:
+        assert {room.username for room in sim.rooms if room.spec.loop} >= {"demo_user", "polling_user"}
+
+
+async def test_a_looping_room_keeps_only_its_last_ended_lives() -> None:
+    spec = RoomSpec("brief", scenario=ScriptedScenario([(0.0, lambda f: f.control(3))]), loop=True)
+    async with Simulator([spec], builtin_rooms=False) as sim:
+        ended = []
+        for _ in range(8):
+            room = sim.room("brief")
+            room.start()
+            await room.wait_ended()
+            ended.append(room)
+        assert len(sim.rooms) == 5  # the live one and the last four ended ones
+        assert sim.room(ended[-1].room_id) is ended[-1]
+        with pytest.raises(KeyError):
+            sim.room(ended[0].room_id)

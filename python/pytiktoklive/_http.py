@@ -31,7 +31,7 @@ import httpx
 
 from pytiktoklive._log import Reporter
 from pytiktoklive._parse import load_json, off_loop
-from pytiktoklive._proxy import certificate_problem
+from pytiktoklive._proxy import ProxySettings, certificate_problem, http_proxy_for, shown_proxy
 from pytiktoklive._receive import receive, same_origin
 from pytiktoklive._redact import redact
 from pytiktoklive._retry import parse_retry_after
@@ -153,6 +153,8 @@ class TikTokHTTP:
         if extra_params:
             self.params.update(extra_params)
         self.headers = default_headers(user_agent, endpoints.www)
+        #: The proxies of ``client`` (None: unknown, a client of the user's); named in failures.
+        self.proxies: Optional[ProxySettings] = None
         #: The User-Agent a signer signed for: the websocket presents it too.
         self.signed_user_agent: Optional[str] = None
 
@@ -187,18 +189,20 @@ class TikTokHTTP:
             )
         except httpx.HTTPError as exc:
             shown_url = redact(str(httpx.URL(url, params=params)))
+            # A failing proxy is the usual cause when one is set: say which.
+            proxy = http_proxy_for(self.proxies, url) if self.proxies else None
+            request_to = f"request to {shown_url}" + (
+                f" through the proxy {shown_proxy(proxy)}" if proxy else ""
+            )
             if isinstance(exc, httpx.TimeoutException):
-                raise RequestError(f"{error_prefix}request to {shown_url} timed out", url=shown_url) from exc
+                raise RequestError(f"{error_prefix}{request_to} timed out", url=shown_url) from exc
             problem = certificate_problem(exc)
             if problem is not None:
                 raise TLSVerificationError(
-                    f"{error_prefix}request to {shown_url} failed: {problem}", url=shown_url
+                    f"{error_prefix}{request_to} failed: {problem}", url=shown_url
                 ) from exc
             reason = redact(str(exc)) or type(exc).__name__
-            raise RequestError(
-                f"{error_prefix}request to {shown_url} failed: {reason}",
-                url=shown_url,
-            ) from exc
+            raise RequestError(f"{error_prefix}{request_to} failed: {reason}", url=shown_url) from exc
         if response.status_code < 400 and not self.log_requests:
             return response  # the usual case: no message needs the redacted URL (~0.1 ms to build)
         shown_url = redact(str(response.request.url))

@@ -34,7 +34,7 @@ from __future__ import annotations
 import array
 import collections
 import urllib.parse
-from typing import Deque, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Callable, Deque, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from pytiktoklive import _frames
 from pytiktoklive.decoding import (
@@ -225,6 +225,8 @@ class WebcastProtocol:
         max_objects: int = DEFAULT_MAX_OBJECTS,
     ) -> None:
         self.room_id = room_id
+        #: Sees every frame's bytes before they are decoded (:meth:`pytiktoklive.Live.on_frame`).
+        self.frame_sink: Optional[Callable[[str, bytes], None]] = None
         #: Where to resume: the last cursor and internal_ext the server gave.
         self.cursor = ""
         self.internal_ext = ""
@@ -335,6 +337,8 @@ class WebcastProtocol:
 
     def receive_fetch_result(self, body: bytes) -> None:
         """Feed an ``im/fetch`` body. Raises :class:`~pytiktoklive.errors.DecodeError` if malformed."""
+        if self.frame_sink is not None:
+            self.frame_sink("fetch_result", body)
         result = decode_fetch_result(body, **self._limits)
         if not self.ended:
             self._absorb(result)
@@ -342,6 +346,8 @@ class WebcastProtocol:
     def receive_frame(self, data: bytes) -> None:
         """Feed one binary websocket message. Raises :class:`~pytiktoklive.errors.DecodeError`
         if malformed (the frame is then neither delivered nor acked)."""
+        if self.frame_sink is not None:
+            self.frame_sink("push_frame", data)
         result = decode_frame(data, **self._limits)
         self.frames_received += 1
         if self.ended or result.payload_type != "msg":

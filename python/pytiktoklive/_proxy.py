@@ -41,8 +41,10 @@ __all__ = [
     "ProxySettings",
     "build_http_client",
     "certificate_problem",
+    "http_proxy_for",
     "proxy_ssl",
     "resolve_proxies",
+    "shown_proxy",
     "use_websocket_proxy",
     "verify_context",
     "websocket_proxy_for",
@@ -187,6 +189,27 @@ def websocket_proxy_for(proxies: ProxySettings, url: str) -> Optional[str]:
         if _bypassed(host, proxies.no_proxy):
             return None
     return proxies.websocket
+
+
+def http_proxy_for(proxies: ProxySettings, url: str) -> Optional[str]:
+    """The proxy an HTTP request to ``url`` goes through (None: direct), NO_PROXY included."""
+    if not proxies.http:
+        return None
+    if proxies.from_environment and proxies.no_proxy:
+        host = (urllib.parse.urlsplit(url).hostname or "").lower()
+        if _bypassed(host, proxies.no_proxy):
+            return None
+    return proxies.http
+
+
+def shown_proxy(url: str) -> str:
+    """A proxy URL fit for a message: ``scheme://host:port``, without its user and password."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}"
 
 
 def _bypassed(host: str, no_proxy: str) -> bool:

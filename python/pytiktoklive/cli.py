@@ -5,6 +5,7 @@
     pytiktoklive watch --sim demo_user        # the simulator's demo LIVE, events as they arrive
     pytiktoklive watch USER [USER...] --json  # one JSON object per line and event
     pytiktoklive record USER [-o PATH] [--quality hd] [--format hls] [--duration 60]
+    pytiktoklive capture USER --frames DIR     # the raw frames, one file each (bug reports)
     pytiktoklive info USER | gifts USER | feed | prices
     pytiktoklive simulate [--port 8080]       # serve the simulator for other programs
     pytiktoklive fleet worker|add|remove|list|status|tail   # many workers on Redis (pytiktoklive.fleet)
@@ -40,7 +41,14 @@ from pytiktoklive.config import Endpoints
 from pytiktoklive.errors import NoMoreFeedItemsError, TikTokLiveError, UserOfflineError
 from pytiktoklive.live import Live
 from pytiktoklive.models import LiveStream, RoomInfo
-from pytiktoklive.recording import FORMATS, QUALITIES, RecordingProgress, find_ffmpeg, pick_stream_url
+from pytiktoklive.recording import (
+    FORMATS,
+    QUALITIES,
+    RecordingProgress,
+    find_ffmpeg,
+    pick_stream_url,
+    quality_level,
+)
 
 __all__ = ["build_parser", "describe_event", "main"]
 
@@ -55,26 +63,39 @@ class CommandError(Exception):
 
 
 def _consoles(*, color: Optional[bool] = None) -> tuple[Console, Console]:
-    no_color = color is False or "NO_COLOR" in os.environ
+    # https://no-color.org: NO_COLOR set to anything but the empty string turns colours off.
+    no_color = color is False or bool(os.environ.get("NO_COLOR"))
     out = Console(highlight=False, soft_wrap=True, no_color=no_color)
     err = Console(stderr=True, highlight=False, soft_wrap=True, no_color=no_color)
     return out, err
 
 
+# Styles go on spans (``Text().append(…, style=…)``), never on a Text's base style: a base
+# style covers everything appended or added to it later (a dim timestamp would dim the line).
+
+
 def _who(user: Optional[ev.User]) -> Text:
     if user is None:
-        return Text("someone", style="dim")
-    text = Text(user.nickname or user.username or str(user.id), style="bold")
+        return Text().append("someone", style="dim")
+    text = Text().append(user.nickname or user.username or str(user.id), style="bold")
     if user.username and user.nickname and user.username != user.nickname:
         text.append(f" @{user.username}", style="dim")
     return text
 
 
 def _line(label: str, style: str, *parts: Any) -> Text:
-    text = Text(f"{label:<9}", style=style)
+    text = Text().append(f"{label:<9}", style=style)
     for part in parts:
         text.append(part if isinstance(part, Text) else Text(str(part)))
     return text
+
+
+def _label(pattern: str, user: Optional[ev.User]) -> Text:
+    """A display text's pattern with its ``{0:user}`` filled in."""
+    before, found, after = pattern.partition("{0:user}")
+    if not found:
+        return Text(pattern)
+    return Text(before) + _who(user) + Text(after)
 
 
 def describe_event(event: ev.Event) -> Optional[Text]:
@@ -116,18 +137,68 @@ def describe_event(event: ev.Event) -> Optional[Text]:
     if isinstance(event, ev.IntroEvent):
         return _line("intro", "dim", event.title)
     if isinstance(event, ev.RoomEvent):
-        return _line("notice", "dim", event.message)
+        return _line("notice", "dim", event.message) if event.message.strip() else None
     if isinstance(event, ev.RoomBannerEvent):
         return _line("banner", "dim", "in-room banner")
+    if isinstance(event, ev.EnvelopeEvent):
+        sender = f" from {event.sender_name}" if event.sender_name else ""
+        coins = f" ({event.diamond_count} coins)" if event.diamond_count else ""
+        return _line("box", "magenta", f"treasure box{sender}{coins}")
+    if isinstance(event, ev.SubscribeEvent):
+        months = f" (month {event.sub_month})" if event.sub_month > 1 else ""
+        return _line("sub", "bold magenta", _who(event.user), f" subscribed{months}")
+    if isinstance(event, ev.BarrageEvent):
+        return _line("announce", "magenta", _label(event.label, event.user))
+    if isinstance(event, ev.GoalUpdateEvent):
+        progress = ", ".join(f"{goal.progress}/{goal.target}" for goal in event.sub_goals)
+        by = Text(" (+") + _who(event.contributor) + Text(")") if event.contributor else ""
+        return _line("goal", "yellow", f"{event.description or 'LIVE goal'}: {progress}", by)
+    if isinstance(event, ev.PollEvent):
+        state = {0: "started", 1: "ended", 2: "votes"}.get(event.status, f"status {event.status}")
+        options = ", ".join(f"{option.text} {option.votes}" for option in event.options)
+        title = f"{event.title} " if event.title else ""
+        return _line("poll", "yellow", f"{title}[{state}] {options}")
+    if isinstance(event, ev.CaptionEvent):
+        return _line("caption", "dim", " / ".join(caption.text for caption in event.captions))
+    if isinstance(event, ev.RoomPinEvent):
+        who = _who(event.user) + Text(": ") if event.user else ""
+        return _line("pinned", "cyan", who, event.text)
+    if isinstance(event, ev.RankUpdateEvent):
+        ranks = ", ".join(
+            f"{update.label.replace('{0:string}', str(update.owner_rank))}"
+            + (f" #{update.owner_rank}" if update.owner_rank and "{0:string}" not in update.label else "")
+            for update in event.updates
+        )
+        return _line("rank", "blue", ranks)
+    if isinstance(event, ev.HourlyRankEvent):
+        return _line("rank", "blue", f"{event.label or 'ranking'} #{event.rank}")
+    if isinstance(event, ev.UnauthorizedMemberEvent):
+        return _line("join", "green", event.label.replace("{0:user}", event.nickname or "a guest"))
+    if isinstance(event, ev.ImDeleteEvent):
+        removed = len(event.deleted_msg_ids) or len(event.deleted_user_ids)
+        what = "message(s)" if event.deleted_msg_ids else "user(s)' messages"
+        return _line("deleted", "dim", f"a moderator removed {removed} {what}")
+    if isinstance(event, (ev.LinkEvent, ev.LinkLayerEvent)):
+        kind = "co-host link" if isinstance(event, ev.LinkEvent) else "multi-guest"
+        return _line("link", "dim", f"{kind} update (type {event.message_type}, scene {event.scene})")
     if isinstance(event, ev.UnknownEvent):
         return _line("unknown", "dim", f"{event.method} ({len(event.payload)} bytes)")
     summary = repr(event)
     return _line(type(event).__name__.replace("Event", "").lower()[:8], "dim", summary[:200])
 
 
-def _clock(event: ev.Event) -> str:
-    stamp = event.create_time / 1000 if event.create_time else time.time()
-    return datetime.datetime.fromtimestamp(stamp).strftime("%H:%M:%S")
+class _Clock:
+    """The time shown in front of an event: its ``create_time``; for events that carry none
+    (a LIVE's intro has only a ``msg_id``), the time of the room's previous event, so lines
+    stay in order; the wall clock only before any timed event."""
+
+    def __init__(self) -> None:
+        self._last: Dict[int, int] = {}
+
+    def __call__(self, room_id: int, event: ev.Event) -> str:
+        stamp_ms = event.create_time or self._last.get(room_id) or int(time.time() * 1000)
+        self._last[room_id] = stamp_ms
+        return datetime.datetime.fromtimestamp(stamp_ms / 1000).strftime("%H:%M:%S")
 
 
 class _JSONLines:
@@ -137,11 +208,14 @@ class _JSONLines:
         self._stream = stream
 
     def __call__(self, live: Live, event: ev.Event) -> None:
+        data = event.to_dict()
+        if not data.get("room_id"):  # messages without a room id in their header (intro) are the room's too
+            data["room_id"] = live.room_id
         record = {
             "type": type(event).__name__,
             "username": live.username,
             "room_id": live.room_id,
-            "data": event.to_dict(),
+            "data": data,
         }
         self._stream.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self._stream.flush()
@@ -153,12 +227,14 @@ class _Display:
     def __init__(self, console: Console, *, show_room: bool) -> None:
         self._console = console
         self._show_room = show_room
+        self._clock = _Clock()
 
     def __call__(self, live: Live, event: ev.Event) -> None:
+        clock = self._clock(live.room_id, event)
         line = describe_event(event)
         if line is None:
             return
-        prefix = Text(_clock(event) + " ", style="dim")
+        prefix = Text().append(clock + " ", style="dim")
         if self._show_room:
             prefix.append(f"@{live.username:<16} ", style="bold blue")
         self._console.print(prefix + line)
@@ -247,7 +323,7 @@ async def _until(duration: Optional[float], work: Callable[[], Awaitable[Any]]) 
 
 def _room_line(live: Live) -> Text:
     info = live.info
-    text = Text("Watching ", style="bold")
+    text = Text().append("Watching ", style="bold")
     text.append(f"@{live.username}", style="bold blue")
     if info.title:
         text.append(f" — {info.title}")
@@ -293,6 +369,9 @@ async def _watch(args: argparse.Namespace, tiktok: TikTok, out: Console, err: Co
 
 async def _record(args: argparse.Namespace, tiktok: TikTok, out: Console, err: Console) -> int:
     find_ffmpeg()  # before anything else, the most likely thing to be missing
+    taken = f"{args.output} already exists (add --overwrite to replace it)"
+    if args.output and not args.overwrite and Path(args.output).is_file():
+        raise CommandError(taken)  # said before the room is joined and "Recording…" shown
     live = await tiktok.track_user(args.user)
     async with live:
         quality, _ = pick_stream_url(live.info.stream_urls, args.quality, args.format)
@@ -328,18 +407,24 @@ async def _record(args: argparse.Namespace, tiktok: TikTok, out: Console, err: C
 
         try:
             with progress:
-                err.print(f"Recording @{live.username} ({args.format.upper()}, {quality}); Ctrl-C stops.")
-                recording = await live.download_stream(
-                    args.output,
-                    quality=args.quality,
-                    format=args.format,
-                    duration=args.duration,
-                    on_progress=update,
-                    overwrite=args.overwrite,
-                )
-        except asyncio.CancelledError:  # Ctrl-C: ffmpeg has finished the file
-            if saved and saved[0].size:
-                err.print(f"Stopped; {_size(saved[0].size)} recorded in {saved[0].path}")
+                shown = f"{args.format.upper()}, {quality_level(quality)}"
+                err.print(f"Recording @{live.username} ({shown}); Ctrl-C stops.")
+                try:
+                    recording = await live.download_stream(
+                        args.output,
+                        quality=args.quality,
+                        format=args.format,
+                        duration=args.duration,
+                        on_progress=update,
+                        overwrite=args.overwrite,
+                    )
+                except FileExistsError:  # made meanwhile
+                    raise CommandError(taken) from None
+        except asyncio.CancelledError:  # Ctrl-C: ffmpeg has finished the file (or removed an empty one)
+            if saved and saved[0].path.exists():
+                err.print(f"Stopped; {_size(saved[0].path.stat().st_size)} recorded in {saved[0].path}")
+            else:
+                err.print("Stopped before any video arrived: nothing was saved.")
             raise
         finally:
             reader.cancel()
@@ -349,8 +434,58 @@ async def _record(args: argparse.Namespace, tiktok: TikTok, out: Console, err: C
         reasons["finished"] = f"{args.duration:g} s recorded"
     out.print(
         f"Saved {recording.path} ({_size(recording.size)}, {_seconds(recording.duration)} of video, "
-        f"{recording.quality} quality; {reasons.get(recording.reason, recording.reason)})"
+        f"{quality_level(recording.quality)} quality; {reasons.get(recording.reason, recording.reason)})"
     )
+    return 0
+
+
+async def _capture(args: argparse.Namespace, tiktok: TikTok, out: Console, err: Console) -> int:
+    directory: Path = args.frames
+    directory.mkdir(parents=True, exist_ok=True)
+    live = await tiktok.track_user(args.user)
+    saved: List[Path] = []
+    full = asyncio.Event()
+
+    def save(kind: str, data: bytes) -> None:
+        if len(saved) >= args.count:
+            return
+        path = directory / f"{live.room_id}-{len(saved) + 1:05d}-{kind}.bin"
+        path.write_bytes(data)
+        saved.append(path)
+        if len(saved) >= args.count:
+            full.set()
+
+    async def read() -> None:
+        async for _event in live:  # consuming the events keeps the frames coming
+            pass
+
+    async def until_full() -> None:
+        reader = asyncio.ensure_future(read())
+        waiter = asyncio.ensure_future(full.wait())
+        try:
+            await asyncio.wait({reader, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (reader, waiter):
+                task.cancel()
+            await asyncio.gather(reader, waiter, return_exceptions=True)
+
+    async with live:
+        live.on_frame(save)
+        err.print(_room_line(live))
+        err.print(f"Saving up to {args.count} frames in {directory}; Ctrl-C stops.", style="dim")
+        finished = await _until(args.duration, until_full)
+    size = sum(path.stat().st_size for path in saved)
+    why = "the LIVE ended" if live.ended else f"--count {args.count} reached" if full.is_set() else "stopped"
+    out.print(
+        f"Saved {len(saved)} frames ({_size(size)}) in {directory} ({why if finished else 'time is up'})"
+    )
+    if saved:
+        out.print(
+            f"Decode one: pytiktoklive.decode_frame(open({str(saved[0])!r}, 'rb').read())"
+            if saved[0].name.endswith("push_frame.bin")
+            else f"Decode one: pytiktoklive.decode_fetch_result(open({str(saved[0])!r}, 'rb').read())",
+            highlight=False,
+        )
     return 0
 
 
@@ -364,9 +499,6 @@ async def _info(args: argparse.Namespace, tiktok: TikTok, out: Console, err: Con
     if args.json:
         _print_json({"user": user, "room": room})
         return 0
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column()
     rows: List[tuple[str, Any]] = [
         ("User", f"@{user.username} ({user.nickname})"),
         ("ID", user.id),
@@ -387,10 +519,17 @@ async def _info(args: argparse.Namespace, tiktok: TikTok, out: Console, err: Con
             ("Title", room.title),
             ("Viewers", f"{room.viewers:,} now, {room.total_viewers:,} in total"),
             ("Started", started.strftime("%Y-%m-%d %H:%M:%S") if started else ""),
-            ("Qualities", ", ".join(room.stream_urls.qualities)),
+            ("Qualities", ", ".join(dict.fromkeys(map(quality_level, room.stream_urls.qualities)))),
             ("FLV", room.stream_urls.flv_url),
             ("HLS", room.stream_urls.hls_url),
         ]
+    if not out.is_terminal:
+        # Piped or redirected: whole lines, nothing wrapped or cut (the stream URLs are long).
+        sys.stdout.write("".join(f"{name + ':':<11}{value}\n" for name, value in rows))
+        return 0
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")  # a URL wider than the terminal folds, it is not cut
     for name, value in rows:
         table.add_row(name, Text(str(value)))
     out.print(table)
@@ -452,14 +591,15 @@ async def _prices(args: argparse.Namespace, tiktok: TikTok, out: Console, err: C
     if args.json:
         _print_json(prices)
         return 0
-    table = Table(title=f"Coin prices ({prices.currency or 'USD'})")
+    local = prices.currency.upper() if prices.currency and prices.currency.upper() != "USD" else ""
+    table = Table(title="Coin prices" + (f" (USD and {local})" if local else " (USD)"))
     table.add_column("Coins", justify="right")
     table.add_column("USD", justify="right")
-    table.add_column(prices.currency or "Local", justify="right")
+    if local:
+        table.add_column(local, justify="right")
     for item in prices.items:
-        table.add_row(
-            f"{item.diamond_count:,}", f"{item.price / 100:.2f}", f"{item.exchange_price / 100:.2f}"
-        )
+        local_price = [f"{item.exchange_price / 100:.2f}"] if local else []
+        table.add_row(f"{item.diamond_count:,}", f"{item.price / 100:.2f}", *local_price)
     out.print(table)
     return 0
 
@@ -482,6 +622,7 @@ def _simulate(args: argparse.Namespace) -> int:
             captures_dir=args.captures,
             load_rooms=args.load_rooms,
             tls=args.tls,
+            loop=args.loop,
             print_function=say,
             sent_log=args.sent_log,
         )
@@ -494,6 +635,7 @@ def _simulate(args: argparse.Namespace) -> int:
 _COMMANDS = {
     "watch": _watch,
     "record": _record,
+    "capture": _capture,
     "info": _info,
     "gifts": _gifts,
     "feed": _feed,
@@ -555,6 +697,11 @@ def _common_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--insecure", action="store_true", help="do not verify TLS certificates (only for hosts you trust)"
     )
     group.add_argument("--debug", action="store_true", help="log debug messages; show tracebacks of errors")
+    group.add_argument(
+        "--no-color",
+        action="store_true",
+        help="print without colours (as does NO_COLOR=1 in the environment)",
+    )
     return parser
 
 
@@ -574,7 +721,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Start with: pytiktoklive watch --sim demo_user",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    _common_options(parser).set_defaults(speed=1.0, seed=0)
+    _common_options(parser).set_defaults(speed=1.0, seed=0, no_color=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     watch = commands.add_parser(
@@ -594,13 +741,29 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", metavar="PATH", help="file or directory (default: ./USER-TIMESTAMP.flv)"
     )
     record.add_argument(
-        "--quality", default="best", help=f"{', '.join(QUALITIES)} or a name the room offers (default: best)"
+        "--quality",
+        default="best",
+        help=f"{', '.join(QUALITIES)} (TikTok's SD1, SD2, HD1, FULL_HD1 work too; default: best)",
     )
     record.add_argument(
         "--format", choices=list(FORMATS), default="flv", help="stream to record (default: flv)"
     )
     record.add_argument("--duration", type=_positive, metavar="SECONDS", help="seconds of video to record")
     record.add_argument("--overwrite", action="store_true", help="replace an existing --output file")
+
+    capture = commands.add_parser(
+        "capture", parents=[common], help="save a LIVE's raw frames (for tests and bug reports)",
+        description="Save the raw bytes of a LIVE's frames as they arrive, one file each: websocket "
+        "PushFrames (*-push_frame.bin, for pytiktoklive.decode_frame) and polled im/fetch bodies "
+        "(*-fetch_result.bin, for decode_fetch_result). Stops when the LIVE ends, after --count "
+        "frames or --duration.",
+    )  # fmt: skip
+    capture.add_argument("user", metavar="USER")
+    capture.add_argument("--frames", type=Path, required=True, metavar="DIR", help="directory for the files")
+    capture.add_argument(
+        "--count", type=_count, default=100, help="save at most this many frames (default 100)"
+    )
+    capture.add_argument("--duration", type=_positive, metavar="SECONDS", help="stop after this long")
 
     info = commands.add_parser("info", parents=[common, json_option], help="a user's profile and LIVE room")
     info.add_argument("user", metavar="USER")
@@ -622,7 +785,18 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--duration", type=_positive, metavar="SECONDS", help="stop after this long")
     simulate.add_argument("--captures", type=Path, metavar="DIR", help="directory of real captures to replay")
     simulate.add_argument(
-        "--load-rooms", type=int, default=0, metavar="N", help="add N endless rooms (load_user0, …)"
+        "--load-rooms",
+        type=int,
+        default=0,
+        metavar="N",
+        help="for load tests: add N endless lively rooms (load_user0, load_user1, …)",
+    )
+    simulate.add_argument(
+        "--loop",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a built-in room whose LIVE ends goes live again at once, in a new room "
+        "(default: on; --no-loop: each built-in LIVE plays once)",
     )
     simulate.add_argument(
         "--tls", action="store_true", help="serve HTTPS and WSS with a throw-away CA (its file is printed)"
@@ -672,7 +846,7 @@ def _silence_stdout() -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
-    out, err = _consoles()
+    out, err = _consoles(color=False if args.no_color else None)
     _setup_logging(args.debug)
     try:
         if args.command == "simulate":

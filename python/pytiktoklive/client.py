@@ -206,6 +206,8 @@ class TikTok:
             limits=limits,
             deadline=timeout,
         )
+        if self._owns_client:
+            self._http.proxies = self._proxies
         self._discovery = Discovery(self._http)
         self._session: Optional[SessionCookies] = None
         self._session_warned = False
@@ -285,6 +287,7 @@ class TikTok:
         old = self._http.client
         self._retired_clients.append(old)  # closed with the client: requests may still be in flight
         self._http.client = build_http_client(self._proxies, timeout=self._timeout, cookies=old.cookies)
+        self._http.proxies = self._proxies
 
     @property
     def logged_in(self) -> bool:

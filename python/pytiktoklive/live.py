@@ -228,6 +228,29 @@ class Live:
 
         return register(handler) if handler is not None else register
 
+    def on_frame(self, handler: Optional[Callable[[str, bytes], Any]]) -> None:
+        """Call ``handler(kind, data)`` with the bytes of every frame that arrives from now on,
+        before it is decoded: ``"push_frame"`` (a websocket ``PushFrame``: decode it with
+        :func:`pytiktoklive.decode_frame`) or ``"fetch_result"`` (an ``im/fetch`` body:
+        :func:`pytiktoklive.decode_fetch_result`). For saving real traffic (``pytiktoklive
+        capture``) and bug reports; undecodable frames are passed too. ``None`` stops it.
+
+        The handler runs synchronously in the reading loop (keep it quick); one that raises is
+        reported to the error handler and the room goes on.
+        """
+        if handler is None:
+            self._protocol.frame_sink = None
+            return
+        reporter = self._reporter
+
+        def sink(kind: str, data: bytes) -> None:
+            try:
+                handler(kind, data)
+            except Exception as exc:  # a frame handler never breaks the room
+                reporter.error(exc)
+
+        self._protocol.frame_sink = sink
+
     def on_gift_streak_end(self, handler: Callable[[GiftStreak], Any]) -> Callable[[GiftStreak], Any]:
         """Call ``handler`` once per finished gift streak (see :mod:`pytiktoklive.streaks`)."""
         streaks = GiftStreaks()

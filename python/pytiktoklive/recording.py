@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS",
+    "LEVELS",
     "QUALITIES",
     "ProgressCallback",
     "Recording",
@@ -78,6 +79,7 @@ __all__ = [
     "find_ffmpeg",
     "output_path",
     "pick_stream_url",
+    "quality_level",
     "record_stream",
 ]
 
@@ -103,6 +105,10 @@ _RANKS = {
     "origion": 5,
 }
 
+#: The one vocabulary of quality levels pytiktoklive shows, lowest first: TikTok's SDK keys.
+#: TikTok's other names map onto them (SD1 → ld, SD2 → sd, HD1 → hd, FULL_HD1 → uhd, ORIGION → origin).
+LEVELS = ("ld", "sd", "hd", "uhd", "origin")
+
 #: A file or directory name.
 StrPath = Union[str, "os.PathLike[str]"]
 
@@ -113,6 +119,11 @@ _TERMINATE_GRACE = 5.0
 _READ_TIMEOUT = 20.0
 # How often a recording checks whether its LIVE has ended.
 _LIVE_CHECK_INTERVAL = 0.5
+# A recording no larger than this with no time recorded holds container headers only (an FLV
+# header with its metadata is ~420 bytes; a single video frame is larger).
+_HEADERS_ONLY_SIZE = 4096
+# Seconds an interrupted recording waits for ffmpeg's last progress report.
+_LAST_PROGRESS_WAIT = 1.0
 # Lines of ffmpeg's standard error kept for error messages.
 _STDERR_LINES = 20
 
@@ -173,6 +184,13 @@ def _rank(name: str) -> int:
     return _RANKS.get(name.lower(), 0)
 
 
+def quality_level(name: str) -> str:
+    """The level (one of :data:`LEVELS`) of a quality name of either vocabulary (``"HD1"`` → ``"hd"``);
+    a name of neither is returned as it is."""
+    rank = _rank(name)
+    return LEVELS[rank - 1] if rank else name
+
+
 def pick_stream_url(urls: StreamURLs, quality: str = "best", format: str = "flv") -> Tuple[str, str]:
     """``(quality name, URL)`` of the room's stream in ``format`` (``"flv"`` or ``"hls"``).
 
@@ -201,7 +219,7 @@ def pick_stream_url(urls: StreamURLs, quality: str = "best", format: str = "flv"
         for name, url in candidates.items():
             if _rank(name) == _rank(wanted):
                 return name, url
-    offered = ", ".join(sorted(candidates, key=_rank))
+    offered = ", ".join(dict.fromkeys(quality_level(name) for name in sorted(candidates, key=_rank)))
     raise StreamURLNotFoundError(
         f"the room offers no {format.upper()} stream in quality {quality!r} (offered: {offered})"
     )
@@ -491,6 +509,10 @@ async def _record(
             except asyncio.CancelledError:  # cancelled again: no more patience
                 process.kill()
                 raise
+        # Interrupted (Ctrl-C) before any video came: leave no file of headers only behind.
+        with contextlib.suppress(BaseException):  # ffmpeg has exited: its last progress block is due
+            await asyncio.wait_for(asyncio.shield(progress), _LAST_PROGRESS_WAIT)
+        _discard_without_media(path, state)
         raise
     finally:
         for task in (*stoppers, progress, errors):
@@ -514,7 +536,24 @@ async def _record(
         raise DownloadError(
             "ffmpeg recorded nothing" + (f": {tail[-1]}" if tail else ""), stderr_tail=stderr_tail
         )
+    if _discard_without_media(path, state):
+        raise DownloadError(
+            f"no video was recorded ({reason} before the stream sent any); the empty {path.name} was removed",
+            stderr_tail=stderr_tail,
+        )
     return Recording(path, url, size, state.duration, reason, quality)
+
+
+def _discard_without_media(path: Path, state: _State) -> bool:
+    """Remove a recording that holds container headers only (no video, no audio: ffmpeg
+    reported no time recorded and the file is header-sized); True if removed."""
+    try:
+        if state.duration <= 0 and path.stat().st_size <= _HEADERS_ONLY_SIZE:
+            path.unlink()
+            return True
+    except FileNotFoundError:
+        pass
+    return False
 
 
 def _discard_if_empty(path: Path) -> bool:

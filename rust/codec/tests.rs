@@ -1,5 +1,5 @@
-//! Codec tests: plain Rust, no Python. Tests that read the real captures skip (with a
-//! note on stderr) when `shared/captures` is absent.
+//! Codec tests: plain Rust, no Python. Tests that read the real captures use the full set
+//! (`shared/captures`) when present, else the sample shipped in the package.
 
 use std::path::PathBuf;
 
@@ -12,13 +12,17 @@ use crate::webcast as pb;
 
 // ------------------------------------------------------------------ helpers
 
-/// `$PYTIKTOKLIVE_CAPTURES`, else `<repo>/../shared/captures`, when it exists.
+/// `$PYTIKTOKLIVE_CAPTURES`, else `<repo>/../shared/captures`, when it holds the captures;
+/// else the sample shipped in the package (the same layout, the same real frames).
 fn captures_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("PYTIKTOKLIVE_CAPTURES").map_or_else(
+    let full = std::env::var_os("PYTIKTOKLIVE_CAPTURES").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/captures"),
         PathBuf::from,
     );
-    dir.is_dir().then_some(dir)
+    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/pytiktoklive/sample_captures");
+    [full, sample]
+        .into_iter()
+        .find(|dir| dir.join("jwdeveloper_TikTokLiveJava").is_dir())
 }
 
 fn capture(relative: &str) -> Option<Vec<u8>> {

@@ -19,11 +19,13 @@ API (stable; helpers for tests, the CLI and benchmarks code against it)
 
 ``Simulator(rooms=(), *, builtin_rooms=True, host="127.0.0.1", port=0, seed=0,
 speed=1.0, captures_dir=None, media_dir=None, feed_page_size=6, http_gzip=True,
-tls=False, on_sent=None)``
+tls=False, on_sent=None, loop=False)``
     ``async with`` it (or ``await sim.start()`` / ``await sim.close()``).
     ``captures_dir``: real captures to serve (default ``$PYTIKTOKLIVE_CAPTURES``, else
-    ``../shared/captures``); a directory that does not exist means none (generated
-    gift list, no ``replay_user``). ``http_gzip``: gzip HTTP answers for clients
+    ``../shared/captures``, else the sample shipped in ``pytiktoklive/sample_captures``);
+    a directory that does not exist means none (generated gift list, no ``replay_user``).
+    ``loop``: the built-in live rooms go live again (in a new room) when their LIVE ends,
+    as ``pytiktoklive simulate`` has them. ``http_gzip``: gzip HTTP answers for clients
     sending ``Accept-Encoding: gzip``. ``tls``: serve HTTPS and WSS with a
     certificate signed by a throw-away CA made at start (needs the ``openssl``
     command; :class:`~pytiktoklive.simulator.tls.TLSUnavailableError` without it).
@@ -50,13 +52,15 @@ tls=False, on_sent=None)``
     * ``speed`` divides every scenario delay: ``speed=20`` plays the 18 s demo in ~1 s.
 
 Built-in rooms (``builtin_rooms=True``)
-    * ``demo_user`` — a lively ~18 s LIVE with every event type (chat, gift
-      streaks, likes, joins, follows, shares, questions, viewer counts, a
-      link-mic battle with armies, an in-room banner, the intro), ending with
-      a control message (action 3).
-    * ``replay_user`` — replays every real captured message from
-      ``../shared/captures`` (ends with the captured control messages, then
-      action 3); absent captures → not registered.
+    * ``demo_user`` — a lively ~18 s LIVE with every event type the decoder knows
+      (chat, gift streaks, likes, joins, follows, shares, questions, viewer counts, a
+      link-mic battle with armies, an in-room banner, the intro, and once or twice
+      each the rarer ones: emotes, envelopes, subscriptions, barrages, polls, goals,
+      ranks, captions, pins, co-host links, not-logged-in joins, deletions, bottom
+      notices), ending with a control message (action 3).
+    * ``replay_user`` — replays every real captured message (the full set, else the
+      shipped sample: every type, a few of each; ends with the captured control
+      messages, then action 3).
     * ``offline_user`` — exists, last LIVE ended (``status`` 4).
     * ``sigi_user`` — live, with the 2022 profile page (``SIGI_STATE``).
     * ``polling_user`` — live, but ``im/fetch`` offers no push server.
@@ -68,11 +72,11 @@ Built-in rooms (``builtin_rooms=True``)
     heartbeat_duration=15, ping_interval=10.0, history_size=20, log_limit=5000, seed=None,
     speed=None, require_signature=False, age_restricted=False,
     heartbeat_timeout=40.0, close_on_missing_acks=None, end_grace=10.0, viewers=0,
-    in_feed=True)``
+    in_feed=True, loop=False)``
     (each field is explained on :class:`RoomSpec`).
     Scenarios: :class:`LivelyScenario` (``duration`` — None: endless, ``rate``,
     ``mix`` — weights of ``chat``/``like``/``join``/``gift``/``follow``/``share``,
-    ``battle``, ``unknown_messages``, ``end``), :class:`ScriptedScenario`
+    ``battle``, ``extras`` — the rarer types, ``unknown_messages``, ``end``), :class:`ScriptedScenario`
     (``[(seconds, draft or lambda factory: …), …]``, built with
     :class:`MessageFactory`), :class:`ReplayScenario` (the real captures, byte for byte).
     The same seed always makes the same room (only clock fields differ).
@@ -111,19 +115,23 @@ Faults
 
 Media
     ``room/info`` ``stream_url`` points at a real FLV and HLS stream of test
-    video (ffmpeg ``testsrc`` + ``sine``, made once into a cache directory).
-    Without ffmpeg the stream URLs answer 404 with the reason.
+    video (ffmpeg ``testsrc`` + ``sine``, made once into a cache directory), served
+    live: the FLV as one body at real-time pace (1 s ahead) until the LIVE ends, HLS as
+    a sliding playlist of ``live{n}.ts`` segments; both loop the few seconds of video
+    with timestamps moving on. Without ffmpeg the stream URLs answer 404 with the reason.
 
 Running it
     ``run(host="127.0.0.1", port=8080, seed=0, speed=1.0, *, captures_dir=None,
-    media_dir=None, load_rooms=0, print_function=print, sent_log=None)`` prints the endpoints
-    and rooms, then serves until Ctrl-C (blocking; returns on Ctrl-C; ``port=0``
-    picks a free port; ``load_rooms`` adds endless rooms ``load_user0…``; ``sent_log``
-    appends every message sent to a client to a file as JSON lines: room, via, msg_id,
-    method, payload digest). The CLI's ``pytiktoklive simulate [--sent-log FILE]`` calls it.
-    ``await run_simulator(…, ready=None)`` is the same as a coroutine (``ready(sim)`` runs once it listens).
+    media_dir=None, load_rooms=0, tls=False, loop=True, print_function=print,
+    sent_log=None)`` prints the endpoints and rooms, then serves until Ctrl-C (blocking;
+    returns on Ctrl-C; ``port=0`` picks a free port; ``load_rooms`` adds endless rooms
+    ``load_user0…``; ``loop``: the built-in rooms go live again when their LIVE ends;
+    ``sent_log`` appends every message sent to a client to a file as JSON lines: room, via,
+    msg_id, method, payload digest). The CLI's ``pytiktoklive simulate [--sent-log FILE]``
+    calls it. ``await run_simulator(…, ready=None)`` is the same as a coroutine (``ready(sim)``
+    runs once it listens).
     ``python -m pytiktoklive.simulator [--host H] [--port P] [--seed S] [--speed X]
-    [--captures DIR] [--load-rooms N]``.
+    [--captures DIR] [--load-rooms N] [--tls] [--no-loop]``.
 
 Raw protocol (:mod:`pytiktoklive.simulator.testing`)
     ``fetch``, ``connect_push``, ``heartbeat_frame``, ``ack_frame``,

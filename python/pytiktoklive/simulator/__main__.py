@@ -23,6 +23,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         "--load-rooms", type=int, default=0, help="add this many endless rooms (load_user0, …)"
     )
     parser.add_argument("--tls", action="store_true", help="serve HTTPS and WSS with a throw-away CA")
+    parser.add_argument(
+        "--loop",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="a built-in room whose LIVE ends goes live again (default: on)",
+    )
     arguments = parser.parse_args(argv)
     run(
         arguments.host,
@@ -32,6 +38,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         captures_dir=arguments.captures,
         load_rooms=arguments.load_rooms,
         tls=arguments.tls,
+        loop=arguments.loop,
         # flush: the banner must reach a pipe (a supervisor, a test) before the first request
         print_function=functools.partial(print, flush=True),
     )

@@ -1,6 +1,7 @@
-"""Real TikTok traffic captured from public repositories (``../shared/captures``), when present.
+"""Real TikTok traffic captured from public repositories: the full set when present, else the
+sample shipped in the package (:data:`pytiktoklive.samples.SAMPLE_CAPTURES`).
 
-The captures are read in place, never copied (see their ``MANIFEST.md``):
+The captures are read in place (see their ``MANIFEST.md``):
 
 * ``webcast/gift/list/`` JSON answers — the simulator serves the newest one;
 * event-collector dumps (``{"<method>": [{"eventData": base64, …}]}``), the
@@ -8,8 +9,9 @@ The captures are read in place, never copied (see their ``MANIFEST.md``):
   they hold, for the replay room.
 
 Where they live: ``$PYTIKTOKLIVE_CAPTURES``, else ``shared/captures`` next to
-the repository. Absent captures are not an error: :func:`find_captures`
-returns None and the simulator falls back to generated data.
+the repository (the full set: 2,303 unique messages), else :data:`SAMPLE_CAPTURES`
+(every message type, a few of each, and the real frame and gift list; about 1 MB).
+Both have the same layout, so one loader reads either.
 
 Message metadata (``msg_id``, ``create_time``, a control message's action)
 is read with a minimal protobuf wire reader, independent of the decoders the
@@ -26,24 +28,33 @@ import os
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+from pytiktoklive.samples import SAMPLE_CAPTURES
 from pytiktoklive.simulator.factory import ENDING_ACTIONS, RawMessage
 from pytiktoklive.simulator.proto import pb
 from pytiktoklive.simulator.wire import fields as _fields
 
-__all__ = ["find_captures", "load_gift_list", "load_messages"]
+__all__ = ["SAMPLE_CAPTURES", "find_captures", "load_gift_list", "load_messages"]
 
 _ENV = "PYTIKTOKLIVE_CAPTURES"
 _REPO_CAPTURES = Path(__file__).resolve().parents[3].parent / "shared" / "captures"
 
 
+def _holds_files(directory: Path) -> bool:
+    return directory.is_dir() and any(directory.iterdir())
+
+
 def find_captures(explicit: Optional[Path] = None) -> Optional[Path]:
-    """The captures directory: ``explicit``, else ``$PYTIKTOKLIVE_CAPTURES``, else the repository's
-    neighbour; None when it does not exist (an explicit directory that is missing means
-    "no captures": that is how tests run the simulator on generated data only)."""
-    candidates = (explicit,) if explicit is not None else (os.environ.get(_ENV), _REPO_CAPTURES)
-    for candidate in candidates:
-        if candidate and Path(candidate).is_dir():
-            return Path(candidate)
+    """The captures directory: ``explicit``, else ``$PYTIKTOKLIVE_CAPTURES`` when set (else the
+    repository's neighbour), else the shipped sample (:data:`SAMPLE_CAPTURES`): a missing or
+    empty directory is passed over, so ``PYTIKTOKLIVE_CAPTURES=/empty`` means "the sample", as
+    on a plain clone. An explicit directory that is missing means "no captures" (None): that
+    is how tests run the simulator on generated data only."""
+    if explicit is not None:
+        return Path(explicit) if Path(explicit).is_dir() else None
+    configured = os.environ.get(_ENV)
+    for candidate in (Path(configured) if configured else _REPO_CAPTURES, SAMPLE_CAPTURES):
+        if _holds_files(candidate):
+            return candidate
     return None
 
 

@@ -93,12 +93,21 @@ _WELCOME = (
     "every viewer, comment and gift in it is synthetic."
 )
 
+_CAPTIONS = (
+    "hello everyone and welcome back",
+    "thank you so much for the gifts",
+    "let me know in the chat where you are from",
+    "we are going to start the next round now",
+)
 # Display texts of the real traffic: key -> English pattern ({0:user} is the first piece).
 JOIN_TEXT = ("live_room_enter_toast", "{0:user} joined")
 LIKE_TEXT = ("pm_mt_msg_viewer", "{0:user} liked the LIVE")
 FOLLOW_TEXT = ("pm_main_follow_message_viewer_2", "{0:user} followed the host")
 SHARE_TEXT = ("pm_mt_guidance_share", "{0:user} shared the LIVE")
 GIFT_TEXT = ("webcast_aweme_gift_send_message", "{0:user} sent {1:gift} {2:string}")
+SUBSCRIBE_BARRAGE_TEXT = ("pm_mt_subscribe_first_barrage", "{0:user} subscribed for the first time")
+DAILY_RANK_TEXT = ("pm_mt_daily_entrance", "Daily Ranking")
+WEEKLY_RANK_TEXT = ("pm_mt_Live_WR", "Weekly Ranking")
 # TextPiece.type of a user placeholder in real messages.
 _USER_PIECE_TYPE = 11
 # SocialMessage.action of a follow and of a share.
@@ -520,6 +529,308 @@ class MessageFactory:
         return Draft(
             "WebcastControlMessage",
             pb.ControlMessage(common=self._common("WebcastControlMessage"), action=action, tips=tips),
+        )
+
+    # ------------------------------------------------------------------ the rarer types
+    # Shapes, display-text keys and values as in the real captures (sample_captures/).
+
+    def _subscriber(self, user: Any) -> Any:
+        """``user`` as a subscriber: a subscriber badge and a gifter-level badge, as real
+        senders of subscriber emotes have."""
+        level = self.rng.randrange(1, 40)
+        icon = pb.Image(url_list=[f"{self.image_base}/img/badge/grade_{level}.png"])
+        badges = [
+            pb.Badge(
+                display_type=1,
+                scene_type=4,
+                image=pb.ImageBadge(
+                    display_type=1,
+                    image=pb.Image(url_list=[f"{self.image_base}/img/badge/subs_badge_Lv1.png"]),
+                ),
+            ),
+            pb.Badge(
+                display_type=4,
+                scene_type=8,
+                privilege_log_extra=pb.PrivilegeLogExtra(level=str(level), privilege_id=str(7_000 + level)),
+                combine=pb.CombineBadge(display_type=1, icon=icon, str=str(level)),
+            ),
+        ]
+        return pb.User(
+            id=user.id,
+            nickname=user.nickname,
+            display_id=user.display_id,
+            sec_uid=user.sec_uid,
+            avatar_thumb=user.avatar_thumb,
+            follow_info=pb.FollowInfo(
+                following_count=user.follow_info.following_count,
+                follower_count=user.follow_info.follower_count,
+                follow_status=1,  # subscribers follow the host
+            ),
+            badge_list=badges,
+        )
+
+    @staticmethod
+    def _plain_user(user: Any) -> Any:
+        """A user without badges (as pinned messages carry them)."""
+        return pb.User(
+            id=user.id,
+            nickname=user.nickname,
+            display_id=user.display_id,
+            sec_uid=user.sec_uid,
+            avatar_thumb=user.avatar_thumb,
+            follow_info=user.follow_info,
+        )
+
+    def emote_chat(self, user: Any = None) -> Draft:
+        """A subscriber emote sent in the chat."""
+        user = self._subscriber(user or self.viewer())
+        emote_id = str(self.rng.randrange(7_000_000_000_000_000_000, 7_300_000_000_000_000_000))
+        image = pb.Image(
+            url_list=[f"{self.image_base}/img/emote/{emote_id}.webp"], uri=f"webcast-va/{emote_id}"
+        )
+        return Draft(
+            "WebcastEmoteChatMessage",
+            pb.EmoteChatMessage(
+                common=self._common("WebcastEmoteChatMessage"),
+                user=user,
+                emote_list=[pb.Emote(emote_id=emote_id, image=image)],
+                user_identity=pb.UserIdentity(is_follower_of_anchor=user.follow_info.follow_status > 0),
+            ),
+        )
+
+    def envelope(self, user: Any = None, *, diamonds: int = 0) -> Draft:
+        """A treasure box (envelope) dropped in the room; opens a minute later."""
+        user = user or self.viewer()
+        info = pb.EnvelopeInfo(
+            envelope_id=str(self.rng.randrange(7_280_000_000_000_000_000, 7_320_000_000_000_000_000)),
+            business_type=1,
+            envelope_idc="maliva",
+            send_user_name=user.nickname,
+            diamond_count=diamonds or self.rng.choice((100, 300, 500, 1000)),
+            people_count=self.rng.randrange(5, 50),
+            unpack_at=int(time.time()) + 60,
+            send_user_id=str(user.id),
+            send_user_avatar=user.avatar_thumb,
+            room_id=str(self.room_id),
+        )
+        return Draft(
+            "WebcastEnvelopeMessage",
+            pb.EnvelopeMessage(common=self._common("WebcastEnvelopeMessage"), envelope_info=info, display=1),
+        )
+
+    def subscribe(self, user: Any = None, months: int = 1) -> Draft:
+        """A viewer subscribed to the host (``sub_month`` months so far)."""
+        user = user or self.viewer()
+        return Draft(
+            "WebcastSubNotifyMessage",
+            pb.SubNotifyMessage(
+                common=self._common("WebcastSubNotifyMessage"),
+                user=user,
+                exhibition_type=1,
+                sub_month=months,
+                subscribe_type=0,
+                message_type=1,
+                subscribing_status=1,
+            ),
+        )
+
+    def barrage(self, user: Any = None, text: tuple[str, str] = SUBSCRIBE_BARRAGE_TEXT) -> Draft:
+        """A full-width announcement about a viewer (by default: a first subscription)."""
+        user = user or self.viewer()
+        return Draft(
+            "WebcastBarrageMessage",
+            pb.BarrageMessage(
+                common=self._common("WebcastBarrageMessage"),
+                msg_type=4,
+                content=self._user_text(text, user),
+                duration=3000,
+                sub_type=1,
+            ),
+        )
+
+    def rank_update(self, rank: int = 0) -> Draft:
+        """The host's place in the daily ranking changed (0: not ranked yet)."""
+        key, pattern = DAILY_RANK_TEXT
+        return Draft(
+            "WebcastRankUpdateMessage",
+            pb.RankUpdateMessage(
+                common=self._common("WebcastRankUpdateMessage"),
+                updates=[
+                    pb.RankUpdate(
+                        rank_type=8,
+                        owner_rank=rank,
+                        default_content=pb.Text(key=key, default_pattern=pattern),
+                    )
+                ],
+                group_type=1,
+            ),
+        )
+
+    def hourly_rank(self, rank: int = 0) -> Draft:
+        """The host's place in the weekly ranking."""
+        key, pattern = WEEKLY_RANK_TEXT
+        return Draft(
+            "WebcastHourlyRankMessage",
+            pb.HourlyRankMessage(
+                common=self._common("WebcastHourlyRankMessage"),
+                data=pb.HourlyRankData(
+                    type=1,
+                    content=pb.Text(key=key, default_pattern=pattern),
+                    rank=rank or self.rng.randrange(1, 100),
+                ),
+            ),
+        )
+
+    def goal_update(
+        self,
+        goal_id: int,
+        description: str,
+        progress: int,
+        target: int,
+        contributor: Any = None,
+        points: int = 0,
+    ) -> Draft:
+        """Progress of the host's LIVE goal (``points`` added by ``contributor``, when given)."""
+        fields: Dict[str, Any] = {}
+        if contributor is not None:
+            fields = {
+                "contributor_id": contributor.id,
+                "contributor_avatar": contributor.avatar_thumb,
+                "contributor_display_id": contributor.display_id,
+                "contribute_count": 1,
+                "contribute_score": points,
+                "contributor_id_str": str(contributor.id),
+            }
+        return Draft(
+            "WebcastGoalUpdateMessage",
+            pb.GoalUpdateMessage(
+                common=self._common("WebcastGoalUpdateMessage"),
+                indicator=pb.GoalIndicator(key="pm_mt_goal_indicator", op=1),
+                goal=pb.Goal(
+                    id=goal_id,
+                    type=1,
+                    status=1,
+                    sub_goals=[pb.SubGoal(type=1, progress=progress, target=target, id_str=str(goal_id + 1))],
+                    id_str=str(goal_id),
+                    description=description,
+                ),
+                **fields,
+            ),
+        )
+
+    def poll(self, poll_id: int, status: int, title: str, options: Sequence[tuple[str, int]]) -> Draft:
+        """A poll: ``status`` 0 started (by the host), 2 votes updated, 1 ended; ``options`` are
+        ``(text, votes)``."""
+        choices = [
+            pb.PollOption(votes=votes, display_content=text, option_index=index)
+            for index, (text, votes) in enumerate(options)
+        ]
+        content: Dict[str, Any] = {}
+        if status == 0:
+            now_ms = int(time.time() * 1000)
+            host = pb.User(id=self.host.user_id, nickname=self.host.nickname, display_id=self.host.username)
+            content["start_content"] = pb.PollStartContent(
+                start_time=now_ms, end_time=now_ms + 60_000, options=choices, title=title, operator=host
+            )
+        elif status == 1:
+            content["end_content"] = pb.PollEndContent(options=choices)
+        else:
+            content["update_content"] = pb.PollUpdateContent(options=choices)
+        return Draft(
+            "WebcastPollMessage",
+            pb.PollMessage(
+                common=self._common("WebcastPollMessage"),
+                message_type=status,
+                poll_id=poll_id,
+                poll_kind=1,
+                **content,
+            ),
+        )
+
+    def caption(self, text: Optional[str] = None) -> Draft:
+        """Live captions of what the host says (real ones carry a room id but no create_time)."""
+        common = self._common("WebcastCaptionMessage")
+        common.room_id = self.room_id
+        return Draft(
+            "WebcastCaptionMessage",
+            pb.CaptionMessage(
+                common=common,
+                timestamp_ms=int(time.time() * 1000),
+                duration_ms=self.rng.randrange(400, 3000),
+                content=[pb.CaptionContent(language="en", text=text or self.rng.choice(_CAPTIONS))],
+            ),
+            stamp_room_and_time=False,
+        )
+
+    def pin(self, user: Any = None, text: Optional[str] = None) -> Draft:
+        """The host pinned a viewer's chat message."""
+        user = self._plain_user(user or self.viewer())
+        pinned = pb.ChatMessage(
+            common=pb.Common(
+                method="WebcastChatMessage",
+                msg_id=self.rng.randrange(7_300_000_000_000_000_000, 7_310_000_000_000_000_000),
+                room_id=self.room_id,
+                create_time=int(time.time() * 1000),
+            ),
+            user=user,
+            content=text or self.rng.choice(_CHAT_LINES),
+            content_language="en",
+        )
+        return Draft(
+            "WebcastRoomPinMessage",
+            pb.RoomPinMessage(common=self._common("WebcastRoomPinMessage"), chat_message=pinned),
+        )
+
+    def link(self, linker_id: int, message_type: int = 2, scene: int = 2) -> Draft:
+        """Co-host (link-mic) state of the host's link ``linker_id``."""
+        return Draft(
+            "WebcastLinkMessage",
+            pb.LinkMessage(
+                common=self._common("WebcastLinkMessage"),
+                message_type=message_type,
+                linker_id=linker_id,
+                scene=scene,
+            ),
+        )
+
+    def link_layer(self, channel_id: int, message_type: int = 9, scene: int = 4) -> Draft:
+        """Multi-guest layer state of channel ``channel_id``."""
+        return Draft(
+            "WebcastLinkLayerMessage",
+            pb.LinkLayerMessage(
+                common=self._common("WebcastLinkLayerMessage"),
+                message_type=message_type,
+                channel_id=channel_id,
+                scene=scene,
+            ),
+        )
+
+    def im_delete(self, user: Any = None) -> Draft:
+        """A moderator removed a viewer's messages (real ones name the user, not the messages)."""
+        user = user or self.viewer()
+        return Draft(
+            "WebcastImDeleteMessage",
+            pb.ImDeleteMessage(common=self._common("WebcastImDeleteMessage"), delete_user_ids=[user.id]),
+        )
+
+    def unauthorized_join(self) -> Draft:
+        """A viewer who is not logged in joined (named by a number, as TikTok does)."""
+        key, pattern = JOIN_TEXT
+        return Draft(
+            "WebcastUnauthorizedMemberMessage",
+            pb.UnauthorizedMemberMessage(
+                common=self._common("WebcastUnauthorizedMemberMessage"),
+                action=1,
+                nick_name=str(self.rng.randrange(100_000, 999_999)),
+                enter_text=pb.Text(key=key, default_pattern=pattern),
+            ),
+        )
+
+    def bottom(self) -> Draft:
+        """A notice at the bottom of the chat (real ones carry no text of their own)."""
+        return Draft(
+            "WebcastBottomMessage",
+            pb.BottomMessage(common=self._common("WebcastBottomMessage"), duration=5),
         )
 
     def unknown(self, method: str = "WebcastSimulatorUnknownMessage") -> Draft:

@@ -16,7 +16,7 @@ import time
 import zlib
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Deque, Dict, Iterator, List, Optional, Union, overload
+from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Union, overload
 
 from pytiktoklive.simulator.factory import ENDING_ACTIONS, Draft, HostProfile, MessageFactory, RawMessage
 from pytiktoklive.simulator.faults import RoomFaults
@@ -93,6 +93,8 @@ class RoomSpec:
     * ``push_server`` — the websocket URL ``im/fetch`` hands out for this room ("": the
       simulator's own). Load generators point rooms at push servers of their own
       (``benches/loadgen.py``) while the simulator still answers every HTTP request.
+    * ``loop`` — when the LIVE ends, the user goes live again at once: a new LIVE with a
+      new room id (the ended room stays ended), started by its first fetch like the first one.
     """
 
     username: str
@@ -120,6 +122,7 @@ class RoomSpec:
     viewers: int = 0
     in_feed: bool = True
     push_server: str = ""
+    loop: bool = False
 
     def __post_init__(self) -> None:
         if self.page_style not in ("universal", "sigi"):
@@ -266,6 +269,8 @@ class World:
     base_url: str
     gifts: GiftCatalogue
     changed: Signal
+    #: Called when a room's LIVE ends (the simulator starts the next LIVE of a looping room).
+    live_ended: Optional[Callable[[SimRoom], None]] = None
 
 
 def _stable_number(text: str) -> int:
@@ -280,17 +285,19 @@ def epoch_ms() -> int:
 class SimRoom:
     """One simulated LIVE room: state, message log, faults and statistics."""
 
-    def __init__(self, spec: RoomSpec, world: World) -> None:
+    def __init__(self, spec: RoomSpec, world: World, *, generation: int = 0) -> None:
         self.spec = spec
         self.world = world
         self.username = spec.username
+        #: Which LIVE of the user this is (0: the first; a looping room's next LIVEs count up).
+        self.generation = generation
         number = _stable_number(spec.username)
-        self.room_id = spec.room_id or _ROOM_ID_BASE + number % 10**17
+        self.room_id = (spec.room_id or _ROOM_ID_BASE + number % 10**17) + generation
         self.seed = (
             spec.seed
             if spec.seed is not None
             else world.seed * 1_000_003 + zlib.crc32(spec.username.encode())
-        )
+        ) + generation
         self.speed = spec.speed or world.speed
         self.rng = random.Random(self.seed)
         self.user_id = _USER_ID_BASE + number % 10**17
@@ -299,11 +306,13 @@ class SimRoom:
             f"{self.nickname} is LIVE on the simulator" if spec.live else f"{self.nickname}'s last LIVE"
         )
         self.sec_uid = "MS4wLjABAAAA" + hashlib.sha256(spec.username.encode()).hexdigest()[:43]
-        self.stream_id = 2_995_000_000_000_000_000 + number % 10**16
+        self.stream_id = 2_995_000_000_000_000_000 + number % 10**16 + generation
         #: The opaque route parameter the push server wants back (TikTok's ``imprp``).
         self.route_token = hashlib.sha256(f"{self.room_id}:{self.seed}".encode()).hexdigest()[:32]
         self.viewers = spec.viewers or self.rng.randrange(40, 4_000)
         self.create_time = int(time.time()) - self.rng.randrange(60, 3_600)
+        if generation:  # a next LIVE begins now
+            self.create_time = int(time.time())
         self.finish_time = 0
         self.status = 2 if spec.live else 4
         self.faults = RoomFaults()
@@ -452,6 +461,8 @@ class SimRoom:
         self.status = 4
         self.finish_time = int(time.time())
         self._ended.set()
+        if self.world.live_ended is not None:
+            self.world.live_ended(self)
 
     async def wait_ended(self) -> None:
         await self._ended.wait()

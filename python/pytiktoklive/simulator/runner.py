@@ -66,7 +66,8 @@ def describe(sim: Simulator) -> str:
     for room in shown:
         state = "live" if room.live else "ended"
         transport = "websocket" if room.spec.websocket else "polling only"
-        lines.append(f"    @{room.username:<14} room {room.room_id}  {state}, {transport}")
+        again = ", live again when it ends" if room.spec.loop else ""
+        lines.append(f"    @{room.username:<14} room {room.room_id}  {state}, {transport}{again}")
     if len(sim.rooms) > len(shown):
         lines.append(f"    … and {len(sim.rooms) - len(shown)} more")
     lines.append(f"  e.g. {endpoints.www}/@demo_user/live")
@@ -84,14 +85,17 @@ async def run_simulator(
     media_dir: Optional[Path] = None,
     load_rooms: int = 0,
     tls: bool = False,
+    loop: bool = True,
     print_function: Callable[[str], None] = print,
     ready: Optional[Callable[[Simulator], None]] = None,
     sent_log: Optional[Path] = None,
 ) -> None:
     """Serve a simulator with the built-in rooms until cancelled.
 
-    ``load_rooms`` adds that many endless lively rooms (``load_user0``, …) for
-    load tests; ``tls`` serves HTTPS and WSS with a throw-away CA. Prints where it listens;
+    ``loop`` (default on): a built-in room whose LIVE ends goes live again at once, in a new
+    room, so program after program finds it live. ``load_rooms`` adds that many endless
+    lively rooms (``load_user0``, …) for load tests; ``tls`` serves HTTPS and WSS with a
+    throw-away CA. Prints where it listens;
     ``ready`` is called with the running simulator (the CLI uses it to start watching a room
     in the same process). ``sent_log``: append every message sent to a client to this file,
     as JSON lines (see :func:`sent_log_writer`).
@@ -105,6 +109,7 @@ async def run_simulator(
             captures_dir=captures_dir,
             media_dir=media_dir,
             tls=tls,
+            loop=loop,
             on_sent=on_sent,
         ) as sim:
             await _serve(sim, load_rooms, print_function, ready)
@@ -136,6 +141,7 @@ def run(
     media_dir: Optional[Path] = None,
     load_rooms: int = 0,
     tls: bool = False,
+    loop: bool = True,
     print_function: Callable[[str], None] = print,
     sent_log: Optional[Path] = None,
 ) -> None:
@@ -155,6 +161,7 @@ def run(
                 media_dir=media_dir,
                 load_rooms=load_rooms,
                 tls=tls,
+                loop=loop,
                 print_function=print_function,
                 sent_log=sent_log,
             )

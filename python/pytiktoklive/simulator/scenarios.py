@@ -48,6 +48,12 @@ ACTION_WEIGHTS: Mapping[str, float] = {
     "follow": 5,
     "share": 3,
 }
+# Polls a lively host runs: (title, options).
+_POLLS = (
+    ("Next game?", ("Minecraft", "Fortnite", "Just chatting")),
+    ("Pineapple on pizza?", ("Yes", "No")),
+    ("Where are you watching from?", ("Europe", "Americas", "Asia", "Elsewhere")),
+)
 # Seconds between the messages of a gift streak.
 _STREAK_STEP = 0.25
 # Length of one cycle of an endless lively room, in seconds.
@@ -102,19 +108,27 @@ class LivelyScenario(Scenario):
     It opens with the system notice, the intro, a viewer count and an in-room
     banner; then chats, likes, joins, gift streaks (and single expensive
     gifts), follows, shares, questions and a viewer count every 2 s; a link-mic
-    battle with army scores runs from 40 % to 75 % of the LIVE. With ``end``
+    battle with army scores runs from 40 % to 75 % of the LIVE. With ``extras``
+    (as ``demo_user`` has it) the rarer types come once or twice each at set moments: an emote,
+    a treasure box (envelope), a subscription and its announcement (barrage), a
+    poll (start, votes, end), the LIVE goal's progress, daily and weekly ranks,
+    captions, a pinned chat, a not-logged-in viewer, a moderator's deletion, a
+    bottom notice, and with the battle the co-host link and multi-guest layer.
+    Each cycle then holds every event class of :data:`pytiktoklive.events.METHOD_EVENT_TYPES`. With ``end``
     the LIVE ends after ``duration`` seconds with a control message (action 3);
     ``duration=None`` runs for ever (cycles of 30 s). ``unknown_messages``
     mixes in messages of a type no client knows.
 
     ``mix`` sets the relative weights of the viewer actions (``chat``, ``like``,
     ``join``, ``gift``, ``follow``, ``share``; default :data:`ACTION_WEIGHTS`);
-    actions left out never happen: ``mix={"gift": 1}`` is a room of gifts only.
+    actions left out never happen: ``mix={"gift": 1}`` with ``battle=False`` is a room
+    of gifts only.
     """
 
     duration: Optional[float] = 18.0
     rate: float = 1.0
     battle: bool = True
+    extras: bool = False
     unknown_messages: bool = False
     end: bool = True
     mix: Optional[Mapping[str, float]] = None
@@ -157,6 +171,8 @@ class LivelyScenario(Scenario):
             at(start + span * fraction, factory.question)
         if self.battle:
             self._battle(context, state, start, span, at)
+        if self.extras:
+            self._extras(context, start, span, at)
         seconds = start + 2.0
         while seconds < end:
             at(seconds, lambda: factory.viewers(state.viewers, state.total, state.top_viewers()))
@@ -207,6 +223,62 @@ class LivelyScenario(Scenario):
         for index, draft in enumerate(drafts):
             at(seconds + _STREAK_STEP * index, draft)
 
+    def _extras(
+        self, context: ScenarioContext, start: float, span: float, at: Callable[[float, Any], None]
+    ) -> None:
+        """The rarer message types, at set fractions of the cycle (content drawn when due)."""
+        rng, factory = context.rng, context.factory
+        poll_id = rng.randrange(7_280_000_000_000_000_000, 7_320_000_000_000_000_000)
+        goal_id = rng.randrange(7_280_000_000_000_000_000, 7_320_000_000_000_000_000)
+        poll_title, poll_options = rng.choice(_POLLS)
+        votes = [0] * len(poll_options)
+        goal = {"progress": 0}
+
+        def vote() -> Draft:
+            for _ in range(rng.randrange(3, 12)):
+                votes[rng.randrange(len(votes))] += 1
+            return factory.poll(poll_id, 2, poll_title, list(zip(poll_options, votes)))
+
+        def goal_step(contributed: bool) -> Draft:
+            viewer = factory.viewer() if contributed else None
+            points = rng.randrange(1, 10) if contributed else 0
+            goal["progress"] += points
+            return factory.goal_update(goal_id, "Road to 50 roses", goal["progress"], 50, viewer, points)
+
+        def subscribed() -> List[Outgoing]:
+            viewer = factory.viewer()
+            return [factory.subscribe(viewer), factory.barrage(viewer)]
+
+        timeline: List[Tuple[float, Any]] = [
+            (0.06, factory.bottom),
+            (0.08, lambda: factory.rank_update(0)),
+            (0.10, lambda: goal_step(False)),
+            (0.14, factory.emote_chat),
+            (0.18, factory.caption),
+            (0.20, lambda: factory.poll(poll_id, 0, poll_title, [(text, 0) for text in poll_options])),
+            (0.24, factory.envelope),
+            (0.27, vote),
+            (0.29, lambda: goal_step(True)),
+            (0.33, subscribed),
+            (0.35, lambda: factory.poll(poll_id, 1, poll_title, list(zip(poll_options, votes)))),
+            (0.37, factory.pin),
+            (0.50, factory.unauthorized_join),
+            (0.58, factory.caption),
+            (0.66, lambda: factory.hourly_rank()),
+            (0.70, factory.im_delete),
+            (0.78, factory.emote_chat),
+            (0.82, lambda: factory.rank_update(rng.randrange(1, 200))),
+        ]
+        if self.battle:
+            link_id = rng.randrange(7_280_000_000_000_000_000, 7_320_000_000_000_000_000)
+            timeline += [
+                (0.39, lambda: factory.link(link_id, 2, 2)),
+                (0.41, lambda: factory.link_layer(link_id + 1, 9, 4)),
+                (0.76, lambda: factory.link(link_id, 19, 4)),
+            ]
+        for fraction, make in timeline:
+            at(start + span * fraction, make)
+
     @staticmethod
     def _battle(
         context: ScenarioContext,
@@ -250,7 +322,7 @@ class _AudienceState:
 
 @dataclass
 class ReplayScenario(Scenario):
-    """Every real captured message (``../shared/captures``), spread over ``duration`` seconds.
+    """Every real captured message (the full set, else the shipped sample), spread over ``duration`` seconds.
 
     Messages go out oldest first, byte for byte as captured (they keep their
     own room ids and timestamps). Captured control messages that end a LIVE
@@ -265,7 +337,7 @@ class ReplayScenario(Scenario):
     def __post_init__(self) -> None:
         captures = find_captures(self.captures_dir)
         if captures is None:
-            raise FileNotFoundError("no captures directory (../shared/captures or $PYTIKTOKLIVE_CAPTURES)")
+            raise FileNotFoundError(f"no captures directory at {self.captures_dir}")
         self.messages: Tuple[RawMessage, ...] = load_messages(captures)
         if not self.messages:
             raise FileNotFoundError(f"no captured messages under {captures}")

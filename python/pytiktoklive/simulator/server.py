@@ -35,7 +35,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Deque, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Callable, Deque, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
@@ -49,7 +49,7 @@ from pytiktoklive.simulator.faults import Faults, HTTPFault
 from pytiktoklive.simulator.fetch import encode_fetch_result
 from pytiktoklive.simulator.gifts import GiftCatalogue, generated_gift_list
 from pytiktoklive.simulator.http import HTTPRequest, html_response, json_response, response
-from pytiktoklive.simulator.media import TestMedia
+from pytiktoklive.simulator.media import FlvLoop, HlsLoop, MediaFiles, TestMedia
 from pytiktoklive.simulator.proto import pb
 from pytiktoklive.simulator.push import MALFORMED_FRAME, PushServer, SentListener, route_params_of
 from pytiktoklive.simulator.rooms import RoomSpec, Signal, SimRoom, World, epoch_ms
@@ -61,6 +61,20 @@ __all__ = ["RequestRecord", "SimSession", "Simulator", "builtin_specs"]
 
 # Most messages one im/fetch answer carries.
 _MAX_FETCH = 100
+# Ended LIVEs of a looping room still answered by room id (status 4); older ones are forgotten.
+_ENDED_LIVES_KEPT = 4
+# A live FLV stream runs this many seconds ahead of real time (a CDN sends its cache of the
+# last seconds at once, so players, and ffmpeg probing the stream, start at once).
+_STREAM_LEAD = 3.0
+# A live HLS playlist lists the segments complete this many seconds ahead of real time.
+_HLS_LEAD = 1.0
+# A stream client with this many bytes waiting to be sent has stopped reading: it is let go.
+_STREAM_BACKLOG = 8 << 20
+# Segments a live HLS playlist lists.
+_HLS_WINDOW = 4
+_LIVE_SEGMENT = re.compile(r"^live(\d{1,9})\.ts$")
+# Seconds a finished stream's last bytes get to reach the client before the socket is dropped.
+_STREAM_CLOSE_GRACE = 5.0
 # Requests remembered in Simulator.requests.
 _REQUEST_LOG = 10_000
 _PROFILE = re.compile(r"^/@([^/]+)$")
@@ -112,14 +126,18 @@ class RequestRecord:
     cookies: Dict[str, str]
 
 
-def builtin_specs(captures: Optional[Path]) -> List[RoomSpec]:
-    """The built-in rooms; ``replay_user`` only when the captures are there."""
+def builtin_specs(captures: Optional[Path], *, loop: bool = False) -> List[RoomSpec]:
+    """The built-in rooms; ``replay_user`` only when the captures are there.
+
+    ``loop``: each live room goes live again when its LIVE ends (``RoomSpec.loop``).
+    """
     specs = [
         RoomSpec(
             "demo_user",
             nickname="Demo User",
             title="Simulated LIVE: every event type",
-            scenario=LivelyScenario(),
+            scenario=LivelyScenario(extras=True),
+            loop=loop,
         ),
         RoomSpec("offline_user", nickname="Offline User", live=False),
         RoomSpec(
@@ -128,6 +146,7 @@ def builtin_specs(captures: Optional[Path]) -> List[RoomSpec]:
             title="Simulated LIVE with a 2022 profile page",
             page_style="sigi",
             scenario=LivelyScenario(battle=False),
+            loop=loop,
         ),
         RoomSpec(
             "polling_user",
@@ -135,6 +154,7 @@ def builtin_specs(captures: Optional[Path]) -> List[RoomSpec]:
             title="Simulated LIVE without websocket",
             websocket=False,
             scenario=LivelyScenario(battle=False),
+            loop=loop,
         ),
     ]
     if captures is not None:
@@ -145,7 +165,11 @@ def builtin_specs(captures: Optional[Path]) -> List[RoomSpec]:
         else:
             specs.append(
                 RoomSpec(
-                    "replay_user", nickname="Replay User", title="Real captured messages", scenario=replay
+                    "replay_user",
+                    nickname="Replay User",
+                    title="Real captured messages",
+                    scenario=replay,
+                    loop=loop,
                 )
             )
     return specs
@@ -206,6 +230,7 @@ class Simulator:
         http_gzip: bool = True,
         tls: bool = False,
         on_sent: Optional[SentListener] = None,
+        loop: bool = False,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -222,7 +247,12 @@ class Simulator:
         #: Every HTTP request and websocket handshake received (the last 10 000).
         self.requests: Deque[RequestRecord] = collections.deque(maxlen=_REQUEST_LOG)
         self.media = TestMedia(media_dir)
-        self._specs: List[RoomSpec] = [*(builtin_specs(self.captures_dir) if builtin_rooms else []), *rooms]
+        self._flv_loop: Optional[Tuple[MediaFiles, FlvLoop]] = None
+        self._hls_loop: Optional[Tuple[MediaFiles, HlsLoop]] = None
+        #: When each stream's live HLS began (its first playlist request), by stream id.
+        self._hls_started: Dict[int, float] = {}
+        builtin = builtin_specs(self.captures_dir, loop=loop) if builtin_rooms else []
+        self._specs: List[RoomSpec] = [*builtin, *rooms]
         self._rooms: List[SimRoom] = []
         self._by_name: Dict[str, SimRoom] = {}
         self._by_id: Dict[int, SimRoom] = {}
@@ -271,6 +301,7 @@ class Simulator:
             base_url=self.url,
             gifts=GiftCatalogue(gift_list or generated_gift_list(self.url, epoch_ms())),
             changed=self._changed,
+            live_ended=self._live_ended,
         )
         for spec in self._specs:
             self._add(spec)
@@ -398,18 +429,34 @@ class Simulator:
 
         await asyncio.wait_for(wait(), timeout)
 
-    def _add(self, spec: RoomSpec) -> SimRoom:
+    def _add(self, spec: RoomSpec, *, generation: int = 0) -> SimRoom:
         name = spec.username.lstrip("@").lower()
-        if name in self._by_name:
+        if name in self._by_name and not generation:
             raise ValueError(f"a room named {spec.username!r} exists already")
-        room = SimRoom(spec, self.world)
+        room = SimRoom(spec, self.world, generation=generation)
         if room.room_id in self._by_id:
             raise ValueError(f"room id {room.room_id} is taken")
         self._rooms.append(room)
-        self._by_name[name] = room
+        self._by_name[name] = room  # a user's newest LIVE is the one their pages show
         self._by_id[room.room_id] = room
         self._by_stream[room.stream_id] = room
         return room
+
+    def _live_ended(self, room: SimRoom) -> None:
+        """A looping room's LIVE ended: its user goes live again in a new room at once."""
+        if (
+            not room.spec.loop
+            or self._closing.is_set()
+            or self._by_name.get(room.username.lower()) is not room
+        ):
+            return
+        self._add(room.spec, generation=room.generation + 1)
+        # The ended LIVEs stay known by room id (status 4) for a while, not for ever.
+        old = [each for each in self._rooms if each.username == room.username and each.ended]
+        for stale in old[:-_ENDED_LIVES_KEPT]:
+            self._rooms.remove(stale)
+            del self._by_id[stale.room_id]
+            del self._by_stream[stale.stream_id]
 
     # ------------------------------------------------------------------ request handling
 
@@ -443,7 +490,9 @@ class Simulator:
                 connection.transport.abort()
                 return response(503)
             elif fault.kind == "truncate":
-                return self._truncated(await self._answer(connection, request, endpoint))
+                # A stream cut short: half of one pass of the video file, then the connection closes.
+                whole = await self._stream(request) if endpoint == "stream" else None
+                return self._truncated(whole or await self._answer(connection, request, endpoint))
             else:
                 return self._fault_answer(fault, endpoint, request)
         answer = await self._answer(connection, request, endpoint)
@@ -519,7 +568,7 @@ class Simulator:
         if endpoint == "sign":
             return self._sign(request)
         if endpoint == "stream":
-            return await self._stream(request)
+            return await self._stream(request, connection)
         if endpoint == "gift/list":
             return response(200, self.world.gifts.body, "application/json; charset=utf-8", gzip_for=gzip_for)
         if endpoint == "image":
@@ -545,7 +594,9 @@ class Simulator:
         room = self._by_name.get((username or "").lstrip("@").lower())
         if room is None and endpoint == "profile" and (username or "").isdigit():
             # TikTok also serves a profile at /@{numeric user id}: TikTokLive's is_user_id reads it.
-            room = next((each for each in self._rooms if each.user_id == int(username or "0")), None)
+            room = next(
+                (each for each in reversed(self._rooms) if each.user_id == int(username or "0")), None
+            )
         if room is not None and room.username in self.faults.user_not_found:
             room = None
         if endpoint == "api-live":
@@ -676,7 +727,9 @@ class Simulator:
         ]
         return response(200, bytes(fetch.body), "application/protobuf", headers=headers)
 
-    async def _stream(self, request: HTTPRequest) -> Response:
+    async def _stream(self, request: HTTPRequest, connection: Optional[ServerConnection] = None) -> Response:
+        """A room's video. With ``connection``, a GET of the FLV stream is served live (see
+        :meth:`_stream_live_flv`); otherwise the FLV answer is one pass of the video file."""
         parsed = parse_stream_path(request.path)
         room = self._by_stream.get(parsed[0]) if parsed else None
         if parsed is None or room is None:
@@ -688,13 +741,69 @@ class Simulator:
             return response(404, (media + "\n").encode())
         _, _, name = parsed
         if name == "flv":
+            if connection is not None and request.method == "GET":
+                if self._flv_loop is None or self._flv_loop[0] is not media:
+                    self._flv_loop = (media, FlvLoop.parse(media.flv))
+                return await self._stream_live_flv(connection, room, self._flv_loop[1])
             return response(200, media.flv, "video/x-flv")
-        if name == "index.m3u8":
-            return response(200, media.playlist, "application/vnd.apple.mpegurl")
+        if name == "index.m3u8" or _LIVE_SEGMENT.match(name):
+            return self._live_hls(room, media, name)
         segment = media.segments.get(name)
         if segment is None:
             return response(404, b"no such segment\n")
         return response(200, bytes(segment), "video/mp2t")
+
+    def _live_hls(self, room: SimRoom, media: MediaFiles, name: str) -> Response:
+        """The live HLS stream: a sliding playlist of ``live{n}.ts`` segments, the looping test
+        video at real-time pace from the room's first playlist request on."""
+        if self._hls_loop is None or self._hls_loop[0] is not media:
+            self._hls_loop = (media, HlsLoop.parse(media.playlist, media.segments))
+        hls = self._hls_loop[1]
+        now = asyncio.get_running_loop().time()
+        elapsed = now - self._hls_started.setdefault(room.stream_id, now)
+        if name == "index.m3u8":
+            playlist = hls.playlist(elapsed, lead=_HLS_LEAD, window=_HLS_WINDOW, ended=False)
+            return response(200, playlist, "application/vnd.apple.mpegurl")
+        match = _LIVE_SEGMENT.match(name)
+        index = int(match.group(1)) if match else -1
+        if not index >= 0 or hls.start_of(index + 1) > elapsed + _HLS_LEAD:
+            return response(404, b"no such segment (yet)\n")
+        return response(200, hls.segment(index), "video/mp2t")
+
+    async def _stream_live_flv(self, connection: ServerConnection, room: SimRoom, flv: FlvLoop) -> Response:
+        """Send the looping test video at real-time pace until the LIVE ends (or the client
+        leaves, or the simulator closes), like a CDN's FLV pull stream: headers, then a body
+        without a length that ends when the connection closes.
+
+        The answer is written straight to the transport; the handshake never completes, and
+        the :class:`Response` returned is never sent (the connection is closed by then).
+        """
+        transport = connection.transport
+        transport.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: video/x-flv\r\nCache-Control: no-cache\r\n"
+            b"Connection: close\r\n\r\n" + flv.head
+        )
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        try:
+            for timestamp, tag in flv.tags():
+                delay = began + timestamp / 1000 - _STREAM_LEAD - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                if not room.live or self._closing.is_set() or transport.is_closing():
+                    break
+                if transport.get_write_buffer_size() > _STREAM_BACKLOG:
+                    transport.abort()  # a client that stopped reading: let it go
+                    break
+                transport.write(tag)
+        finally:
+            transport.close()  # sends what is buffered, then closes: the end of the body
+        try:
+            await asyncio.wait_for(asyncio.shield(connection.connection_lost_waiter), _STREAM_CLOSE_GRACE)
+        except asyncio.TimeoutError:
+            transport.abort()
+            await asyncio.shield(connection.connection_lost_waiter)
+        return response(200, b"")
 
     def _process_response(self, connection: ServerConnection, request: Request, answer: Response) -> Response:
         if answer.status_code == 101:

@@ -134,8 +134,8 @@ class TikTokLiveClient:
     the rest is accepted, unused).
 
     pytiktoklive extensions (keyword-only): ``endpoints`` (e.g. a simulator's
-    ``sim.endpoints``) and any :class:`pytiktoklive.TikTok` option (``reconnect=``,
-    ``debug=``, ``polling=``…).
+    ``sim.endpoints``; by default :meth:`Endpoints.from_env`, as for :class:`pytiktoklive.TikTok`)
+    and any :class:`pytiktoklive.TikTok` option (``reconnect=``, ``debug=``, ``polling=``…).
     """
 
     def __init__(
