@@ -368,6 +368,13 @@ async def test_cli_add_list_status_tail_remove(redis_server: RedisServer, sim: S
         try:
             await room.wait_ended()
             await eventually(lambda: _written_up_to(url, "cli_user", room), "the LIVE written")
+
+            async def status_caught_up() -> bool:  # the worker publishes its rooms' status on a tick
+                async with Fleet(url) as fleet:
+                    rooms = (await fleet.status()).rooms
+                return any(entry.room == "cli_user" and entry.events == len(room.log) for entry in rooms)
+
+            await eventually(status_caught_up, "the room's status published")
             status = await _cli_json("status", "--redis", url)
         finally:
             await worker.stop()
