@@ -27,25 +27,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from pytiktoklive.cli import _count, _positive  # one parser per kind of argument
+
 __all__ = ["add_fleet_command", "run_fleet"]
 
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
-    return value
-
-
-def _whole(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1: {text!r}")
-    return int(text)
 
 
 def add_fleet_command(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -74,33 +60,33 @@ def add_fleet_command(commands: Any, common: argparse.ArgumentParser) -> None:
     worker = actions.add_parser(
         "worker", parents=[common, fleet_options], help="run a worker (SIGTERM hands its rooms over)"
     )
-    worker.add_argument("--capacity", type=_whole, default=100, help="most rooms at once (default 100)")
+    worker.add_argument("--capacity", type=_count, default=100, help="most rooms at once (default 100)")
     worker.add_argument("--name", help="shown in `fleet status` (default: host-pid)")
     worker.add_argument(
-        "--lease-ttl", type=_positive_float, default=15.0, metavar="SECONDS",
+        "--lease-ttl", type=_positive, default=15.0, metavar="SECONDS",
         help="lease lifetime; renewed every third of it (default 15)",
     )  # fmt: skip
     worker.add_argument(
-        "--watch-interval", type=_positive_float, default=30.0, metavar="SECONDS",
+        "--watch-interval", type=_positive, default=30.0, metavar="SECONDS",
         help="seconds between lookups of a room that is not live (default 30)",
     )  # fmt: skip
     worker.add_argument(
-        "--lookups-per-second", type=_positive_float, default=2.0, metavar="N",
+        "--lookups-per-second", type=_positive, default=2.0, metavar="N",
         help="cap on this worker's user lookups (default 2)",
     )  # fmt: skip
     worker.add_argument("--record", type=Path, metavar="DIR", help="record every LIVE with ffmpeg into DIR")
     worker.add_argument(
-        "--shards", type=_whole, help="event streams (only when the fleet is new; default 16)"
+        "--shards", type=_count, help="event streams (only when the fleet is new; default 16)"
     )
     worker.add_argument(
-        "--maxlen", type=_whole, help="approximate entries kept per stream (only when the fleet is new)"
+        "--maxlen", type=_count, help="approximate entries kept per stream (only when the fleet is new)"
     )
-    worker.add_argument("--batch-size", type=_whole, default=500, help="most events per commit (default 500)")
+    worker.add_argument("--batch-size", type=_count, default=500, help="most events per commit (default 500)")
 
     add = actions.add_parser("add", parents=[fleet_options], help="add rooms to track")
     add.add_argument("users", nargs="+", metavar="USER")
-    add.add_argument("--shards", type=_whole, help="event streams (only when the fleet is new; default 16)")
-    add.add_argument("--maxlen", type=_whole, help="approximate entries kept per stream (only when new)")
+    add.add_argument("--shards", type=_count, help="event streams (only when the fleet is new; default 16)")
+    add.add_argument("--maxlen", type=_count, help="approximate entries kept per stream (only when new)")
     remove = actions.add_parser("remove", parents=[fleet_options], help="stop tracking rooms")
     remove.add_argument("users", nargs="+", metavar="USER")
     actions.add_parser("list", parents=[fleet_options], help="the rooms of the fleet")
@@ -115,8 +101,8 @@ def add_fleet_command(commands: Any, common: argparse.ArgumentParser) -> None:
     tail.add_argument(
         "--new", action="store_true", help="a new group starts at new entries, not the beginning"
     )
-    tail.add_argument("--count", type=_whole, help="exit after this many events")
-    tail.add_argument("--duration", type=_positive_float, metavar="SECONDS", help="exit after this long")
+    tail.add_argument("--count", type=_count, help="exit after this many events")
+    tail.add_argument("--duration", type=_positive, metavar="SECONDS", help="exit after this long")
 
 
 def _print_json(document: Any) -> None:
