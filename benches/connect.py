@@ -1,0 +1,122 @@
+"""Connecting N rooms, nothing else: how long, and what it costs the client and the simulator.
+
+::
+
+    python benches/connect.py --rooms 1000 [--concurrency C] [--profile FILE] [--json-out FILE]
+
+The rooms are ``loadgen.py``'s (as in ``e2e.py``): discovery (page), ``room/info``, the sign
+server and the first signed ``im/fetch`` are served by the simulator in the load generator's
+main process, each room's websocket by one of its push processes, which send nothing here
+(the generator never hears ``go``), so only connecting is measured. This process tracks
+the rooms with :meth:`TikTok.track_many` (``fetch_gift_info=False``,
+``process_initial_events=False``, as ``e2e.py``) and waits until every websocket is open.
+
+One JSON object:
+
+* ``setup_seconds`` (``track_many`` returned) and ``connect_seconds`` (every websocket
+  open, counted by the push processes), wall clock;
+* ``client_cpu_ms_per_room``: CPU of this process (``time.process_time``) from the start of
+  ``track_many`` to the last websocket open, per room; ``simulator_cpu_ms_per_room``: the
+  load generator's main process (the simulator) over the same span, and
+  ``push_cpu_ms_per_room`` its push processes (websocket handshakes);
+* ``client_cpu_percent`` of the wall time: near 100 means the client's core was the limit;
+* the 1-minute load average before and after (the machine is shared: read with it).
+
+``--profile FILE`` writes a cProfile (CPU time) of the client over the connect.
+Measurements only: nothing here asserts a duration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from e2e import LoadGen
+from loadgen import PREFIX, WARMUP
+from pytiktoklive import TikTok
+
+
+async def run(
+    rooms: int, workers: int, concurrency: Optional[int], profile: Optional[Path]
+) -> Dict[str, Any]:
+    gen = LoadGen(rooms, 0.0, workers)
+    try:
+        names = [f"{PREFIX}{index}" for index in range(rooms)]
+        async with TikTok(gen.endpoints) as tiktok:
+            # One room first: lazy imports, the cookie visit and the decoder's set-up are not
+            # counted as connecting.
+            async with await tiktok.track_user(WARMUP, fetch_gift_info=False) as warm:
+                await warm.events.__anext__()
+            before = gen.stats()
+            load_before = os.getloadavg()[0]
+            extra = {} if concurrency is None else {"concurrency": concurrency}
+            profiler = cProfile.Profile(time.process_time) if profile is not None else None
+            cpu_began, began = time.process_time(), time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
+            group = await tiktok.track_many(
+                names, fetch_gift_info=False, process_initial_events=False, **extra
+            )
+            setup_seconds = time.perf_counter() - began
+            connect_seconds: Optional[float] = None
+            while time.perf_counter() - began < setup_seconds + 120.0:
+                after = await asyncio.to_thread(gen.stats)
+                if after["connections"] - before["connections"] >= len(group.lives):
+                    connect_seconds = time.perf_counter() - began
+                    break
+                await asyncio.sleep(0.02)
+            cpu = time.process_time() - cpu_began
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(str(profile))
+            load_after = os.getloadavg()[0]
+            await group.close()
+    finally:
+        gen.close()
+    span = connect_seconds if connect_seconds is not None else time.perf_counter() - began
+    simulator_cpu = after["cpu_seconds"] - before["cpu_seconds"]
+    push_cpu = sum(after["push_cpu_seconds"]) - sum(before["push_cpu_seconds"])
+    return {
+        "rooms": rooms,
+        "tracked": len(group.lives),
+        "failed": len(group.failures),
+        "failure_sample": sorted({repr(error)[:200] for error in group.failures.values()})[:3],
+        "concurrency": concurrency,
+        "setup_seconds": round(setup_seconds, 2),
+        "connect_seconds": round(connect_seconds, 2) if connect_seconds is not None else None,
+        "client_cpu_ms_per_room": round(1000.0 * cpu / rooms, 2),
+        "client_cpu_percent": round(100.0 * cpu / span, 1),
+        "simulator_cpu_ms_per_room": round(1000.0 * simulator_cpu / rooms, 2),
+        "simulator_cpu_percent": round(100.0 * simulator_cpu / span, 1),
+        "push_cpu_ms_per_room": round(1000.0 * push_cpu / rooms, 2),
+        "loadavg_1min": [round(load_before, 2), round(load_after, 2)],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rooms", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="push processes of the load generator")
+    parser.add_argument("--concurrency", type=int, help="track_many's concurrency (default: its own)")
+    parser.add_argument("--profile", type=Path, help="cProfile (CPU time) the connect into this file")
+    parser.add_argument("--json-out", type=Path, help="append the result as one JSON line to this file")
+    arguments = parser.parse_args()
+    result = asyncio.run(run(arguments.rooms, arguments.workers, arguments.concurrency, arguments.profile))
+    line = json.dumps(result)
+    print(line)
+    if arguments.json_out is not None:
+        with arguments.json_out.open("a") as out:
+            out.write(line + "\n")
+
+
+if __name__ == "__main__":
+    main()
