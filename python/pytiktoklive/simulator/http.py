@@ -3,7 +3,8 @@
 The simulator serves HTTP and websockets on one port with
 ``websockets.asyncio.server``: its ``process_request`` hook answers plain HTTP
 requests (any method, no request body — TikTok's web API is all GET), and
-lets websocket upgrades through. Each response closes its connection.
+lets websocket upgrades through. A response says ``Connection: close``; the server keeps
+the connection open instead when it can (:mod:`pytiktoklive.simulator.keepalive`).
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ from pytiktoklive.simulator.faults import Faults, HTTPFault
 from pytiktoklive.simulator.fetch import encode_fetch_result
 from pytiktoklive.simulator.gifts import GiftCatalogue, generated_gift_list
 from pytiktoklive.simulator.http import HTTPRequest, html_response, json_response, response
+from pytiktoklive.simulator.keepalive import IdleConnections, keeps_alive
 from pytiktoklive.simulator.media import FlvLoop, HlsLoop, MediaFiles, TestMedia
 from pytiktoklive.simulator.proto import pb
 from pytiktoklive.simulator.push import MALFORMED_FRAME, PushServer, SentListener, route_params_of
@@ -263,6 +264,7 @@ class Simulator:
         self._server: Optional[Server] = None
         self._world: Optional[World] = None
         self._closing = asyncio.Event()
+        self._idle = IdleConnections()
         self._changed: Optional[Signal] = None
 
     # ------------------------------------------------------------------ life cycle
@@ -278,7 +280,7 @@ class Simulator:
                 self._push.serve,
                 self.host,
                 self.port,
-                process_request=self._process_request,
+                process_request=self._serve_http,
                 process_response=self._process_response,
                 select_subprotocol=_select_subprotocol,
                 open_timeout=None,  # stalls are faults the simulator controls, not timeouts
@@ -312,6 +314,7 @@ class Simulator:
         if self._server is None:
             return
         self._closing.set()
+        self._idle.close_all()
         for room in self._rooms:
             await room.aclose()
         self._server.close()
@@ -459,6 +462,20 @@ class Simulator:
             del self._by_stream[stale.stream_id]
 
     # ------------------------------------------------------------------ request handling
+
+    async def _serve_http(self, connection: ServerConnection, raw: Request) -> Optional[Response]:
+        """Answer the requests of one connection, keeping it open between plain answers (as
+        TikTok's servers do: :mod:`~pytiktoklive.simulator.keepalive`); the last answer (a
+        websocket handshake's, or one that closes the connection) goes back to websockets."""
+        while True:
+            answer = await self._process_request(connection, raw)
+            if self._closing.is_set() or not keeps_alive(connection, raw, answer):
+                return answer
+            assert answer is not None  # keeps_alive says so
+            following = await self._idle.next_request(connection, answer)
+            if following is None:  # the client (or the simulator) closed the connection
+                return response(503)  # never sent: the connection is closed
+            raw = following
 
     async def _process_request(self, connection: ServerConnection, raw: Request) -> Optional[Response]:
         request = HTTPRequest.from_websockets(raw)
