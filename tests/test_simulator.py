@@ -79,6 +79,89 @@ async def test_head_gets_the_headers_of_get_without_a_body(sim: Simulator, http:
     assert answer.content == b""
 
 
+# --------------------------------------------------------------------------- keep-alive
+
+
+def client_port(answer: httpx.Response) -> int:
+    """The local port of the connection ``answer`` came on."""
+    port: int = answer.extensions["network_stream"].get_extra_info("client_addr")[1]
+    return port
+
+
+async def test_plain_answers_keep_the_connection_open_as_tiktoks_servers_do(
+    sim: Simulator, http: httpx.AsyncClient
+) -> None:
+    room_id = str(sim.room("demo_user").room_id)
+    answers = [
+        await http.get(sim.url + "/"),
+        await http.get(sim.url + "/webcast/room/info/", params={"room_id": room_id}),
+        await http.get(sim.url + "/no/such/page"),
+        await http.get(sim.url + "/@demo_user/live"),
+    ]
+    assert [answer.status_code for answer in answers] == [200, 200, 404, 200]
+    assert {answer.headers["Connection"] for answer in answers} == {"keep-alive"}
+    assert len({client_port(answer) for answer in answers}) == 1  # one connection for all four
+    endpoints = [record.endpoint for record in list(sim.requests)[-4:]]
+    assert endpoints == ["home", "room/info", "unknown", "live_page"]
+
+
+async def test_a_close_request_or_a_truncated_answer_ends_the_connection(
+    sim: Simulator, http: httpx.AsyncClient
+) -> None:
+    closing = await http.get(sim.url + "/", headers={"Connection": "close"})
+    assert closing.headers["Connection"] == "close"
+    first_port = client_port(await http.get(sim.url + "/"))
+    sim.faults.truncate("home")
+    with pytest.raises(httpx.RemoteProtocolError):  # half the body, then the connection closes
+        await http.get(sim.url + "/")
+    after = await http.get(sim.url + "/")
+    assert after.status_code == 200 and after.headers["Connection"] == "keep-alive"
+    assert client_port(after) != first_port  # a new connection
+
+
+async def read_answer(reader: Any) -> bytes:
+    """One HTTP answer's head and (``Content-Length``) body off a raw connection."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lengths = [line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")]
+    length = int(lengths[0].split(b":")[1]) if lengths else 0
+    return bytes(head + await reader.readexactly(length))
+
+
+async def test_a_websocket_upgrade_after_plain_requests_on_one_connection(sim: Simulator) -> None:
+    import asyncio
+
+    host, port = sim.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        for _ in range(2):
+            writer.write(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            assert (await read_answer(reader)).startswith(b"HTTP/1.1 200 OK\r\n")
+        room_id = sim.room("demo_user").room_id
+        writer.write(
+            f"GET /webcast/im/push/?room_id={room_id} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        assert head.startswith(b"HTTP/1.1 101 ")
+        assert b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head  # the accept key of that Sec-WebSocket-Key
+    finally:
+        writer.close()
+
+
+async def test_closing_the_simulator_ends_idle_kept_alive_connections() -> None:
+    import asyncio
+
+    sim = await Simulator(builtin_rooms=False).start()
+    host, port = sim.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    assert b"Connection: keep-alive" in await read_answer(reader)
+    await asyncio.wait_for(sim.close(), 10)  # does not wait for the idle connection
+    assert await asyncio.wait_for(reader.read(), 10) == b""  # closed by the simulator
+    writer.close()
+
+
 # --------------------------------------------------------------------------- www: pages with room ids
 
 

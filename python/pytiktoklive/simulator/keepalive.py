@@ -83,4 +83,3 @@ class IdleConnections:
         finally:
             self._waiting.discard(connection)
         return connection.request if connection.request_rcvd.done() else None
-
