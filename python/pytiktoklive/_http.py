@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Set, Tuple
 
 import httpx
 
@@ -153,6 +153,7 @@ class TikTokHTTP:
         if extra_params:
             self.params.update(extra_params)
         self.headers = default_headers(user_agent, endpoints.www)
+        self._cookie_domains: Tuple[Tuple[str, str], Set[str]] = (("", ""), set())
         #: The proxies of ``client`` (None: unknown, a client of the user's); named in failures.
         self.proxies: Optional[ProxySettings] = None
         #: The User-Agent a signer signed for: the websocket presents it too.
