@@ -3,6 +3,7 @@
 //! * [`webcast`]: the prost types generated from `proto/webcast/*.proto`
 //!   (`rust/generated/webcast.rs`, committed; `cargo test --test codegen` refreshes it).
 //! * [`codec`]: the sans-I/O decoder, plain Rust (`cargo test` runs it without Python).
+//! * [`dedup`]: the duplicate filter of a room (the last message ids seen).
 //! * [`encode`]: the encoder (client frames, and the schema tables the simulator encodes with).
 //! * `py` (feature `python`): the pyo3 boundary that turns the codec's values into the
 //!   Python classes of `pytiktoklive.events` and `pytiktoklive.decoding`.
@@ -15,6 +16,7 @@ pub mod webcast {
 }
 
 pub mod codec;
+pub mod dedup;
 pub mod encode;
 
 #[cfg(feature = "python")]
@@ -36,6 +38,8 @@ mod _core {
         decode_message_fields, encode_ack_frame, encode_enter_room_frame, encode_heartbeat_frame, encode_message,
         message_defaults, message_names,
     };
+    #[pymodule_export]
+    use crate::py::recent::PyRecentIds;
     #[pymodule_export]
     use crate::py::{count_frame_messages, decode_fetch_result, decode_frame, decode_message};
 
