@@ -267,8 +267,10 @@ class EventBuffer:
                 budget._wait(self)
         if self._stalled_since is not None and len(self._items) <= self.capacity // 2:
             waited = self._loop().time() - self._stalled_since
-            if self._stalled_since == self._stall_reported_at:  # the end of a pause that was reported
-                self._reporter.info("%s: the consumer caught up after %.1fs; reading again", self._label, waited)
+            if self._stalled_since == self._stall_reported_at:  # the end of a reported pause
+                self._reporter.info(
+                    "%s: the consumer caught up after %.1fs; reading again", self._label, waited
+                )
             self._stalled_since = None
         return event
 
