@@ -40,10 +40,10 @@ Deliver = Callable[[List[Event]], Awaitable[None]]
 
 
 #: Websocket messages read from the socket but not yet by the room (websockets' ``max_queue``).
-_MAX_QUEUED_FRAMES = 2
+_MAX_QUEUED_FRAMES = 1
 #: Bytes one socket read may take (asyncio's default is 256 KiB). Everything read is parsed into
 #: frames at once, so this bounds what a paused room holds besides its queued frames.
-_READ_CHUNK = 32 * 1024
+_READ_CHUNK = 16 * 1024
 #: Bytes waiting in the socket's write buffer beyond which frames are sent by ``send()`` (which
 #: waits for the buffer to drain) instead of being written at once.
 _WRITE_NOW_LIMIT = 16 * 1024
