@@ -1,11 +1,11 @@
 //! The duplicate filter of a room: the last `capacity` message ids seen.
 //!
 //! A server re-sends messages after a reconnect (from the last cursor) and in the first
-//! fetch's history, so each room remembers a window of recent ids and drops repeats. Ids
-//! are plain `u64`s in two arrays: a ring in arrival order (8 bytes an id) and an
-//! open-addressing hash table kept at most half full (linear probing, backward-shift
-//! deletion: no tombstones, so a long-running room never rehashes). The default window of
-//! 2048 ids takes 48 KiB at most; the table starts small and grows with the ids held.
+//! fetch's history, so each room remembers a window of recent ids and drops repeats. The
+//! ids sit in a ring in arrival order (8 bytes an id); an open-addressing hash table of ring
+//! positions (4 bytes a slot, at most half full: linear probing, backward-shift deletion, no
+//! tombstones, so a long-running room never rehashes) finds them. The default window of 2048
+//! ids takes 32 KiB at most; the table starts small and grows with the ids held.
 //! Plain Rust; `py::recent` wraps it for the protocol.
 
 /// Fibonacci hashing: ids vary in their high bits (time) and low bits (counters); the
@@ -13,15 +13,23 @@
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 const FIRST_TABLE_BITS: u32 = 6;
 
+/// The largest window: ring positions are stored in 32 bits, 0 meaning an empty slot.
+pub const MAX_CAPACITY: usize = (u32::MAX >> 1) as usize;
+
 /// The last `capacity` distinct non-zero ids, oldest forgotten first.
 pub struct RecentIds {
     capacity: usize,
     /// Ids in arrival order; once full, `next` is the oldest (the next to be replaced).
     ring: Vec<u64>,
     next: usize,
-    /// Slots of ids (0: empty), a power of two long.
-    table: Vec<u64>,
+    /// Slots of ring positions plus one (0: empty), a power of two long.
+    table: Vec<u32>,
     bits: u32,
+}
+
+/// A ring position as stored in the table (plus one: 0 is an empty slot).
+fn entry(position: usize) -> u32 {
+    u32::try_from(position + 1).expect("positions are below MAX_CAPACITY")
 }
 
 impl RecentIds {
@@ -29,9 +37,13 @@ impl RecentIds {
     ///
     /// # Panics
     ///
-    /// If `capacity` is 0 (the Python wrapper refuses it with a `ValueError` first).
+    /// If `capacity` is 0 or above [`MAX_CAPACITY`] (the Python wrapper refuses both with a
+    /// `ValueError` first).
     pub fn new(capacity: usize) -> Self {
-        assert!(capacity >= 1, "the window holds at least one id");
+        assert!(
+            (1..=MAX_CAPACITY).contains(&capacity),
+            "the window holds 1 to {MAX_CAPACITY} ids"
+        );
         Self {
             capacity,
             ring: Vec::new(),
@@ -46,11 +58,16 @@ impl RecentIds {
         (id.wrapping_mul(GOLDEN) >> (64 - self.bits)) as usize
     }
 
-    /// The slot holding `id`, or the empty slot where it would go.
+    /// The id a non-empty slot points at.
+    fn id_at(&self, slot: usize) -> u64 {
+        self.ring[self.table[slot] as usize - 1]
+    }
+
+    /// The slot pointing at `id`, or the empty slot where it would go.
     fn slot(&self, id: u64) -> usize {
         let mask = self.table.len() - 1;
         let mut slot = self.home(id);
-        while self.table[slot] != 0 && self.table[slot] != id {
+        while self.table[slot] != 0 && self.id_at(slot) != id {
             slot = (slot + 1) & mask;
         }
         slot
@@ -63,9 +80,9 @@ impl RecentIds {
         let mut hole = self.slot(id);
         let mut probe = (hole + 1) & mask;
         while self.table[probe] != 0 {
-            let held = self.table[probe];
-            if (probe.wrapping_sub(self.home(held)) & mask) >= (probe.wrapping_sub(hole) & mask) {
-                self.table[hole] = held;
+            let home = self.home(self.id_at(probe));
+            if (probe.wrapping_sub(home) & mask) >= (probe.wrapping_sub(hole) & mask) {
+                self.table[hole] = self.table[probe];
                 hole = probe;
             }
             probe = (probe + 1) & mask;
@@ -76,10 +93,9 @@ impl RecentIds {
     fn grow(&mut self) {
         self.bits += 1;
         self.table = vec![0; 1 << self.bits];
-        for index in 0..self.ring.len() {
-            let id = self.ring[index];
-            let slot = self.slot(id);
-            self.table[slot] = id;
+        for position in 0..self.ring.len() {
+            let slot = self.slot(self.ring[position]);
+            self.table[slot] = entry(position);
         }
     }
 
@@ -90,27 +106,28 @@ impl RecentIds {
             return true;
         }
         let slot = self.slot(id);
-        if self.table[slot] == id {
-            return false;
+        if self.table[slot] != 0 {
+            return false; // the slot points at `id`
         }
         if self.ring.len() < self.capacity {
             self.ring.push(id);
-            self.table[slot] = id;
+            self.table[slot] = entry(self.ring.len() - 1);
             if 2 * self.ring.len() > self.table.len() {
                 self.grow();
             }
         } else {
-            let oldest = std::mem::replace(&mut self.ring[self.next], id);
-            self.next = (self.next + 1) % self.capacity;
-            self.remove(oldest);
+            let position = self.next;
+            self.remove(self.ring[position]);
+            self.ring[position] = id;
             let slot = self.slot(id); // the removal may have moved the free slot
-            self.table[slot] = id;
+            self.table[slot] = entry(position);
+            self.next = (position + 1) % self.capacity;
         }
         true
     }
 
     pub fn contains(&self, id: u64) -> bool {
-        id != 0 && self.table[self.slot(id)] == id
+        id != 0 && self.table[self.slot(id)] != 0
     }
 
     pub fn len(&self) -> usize {
@@ -127,7 +144,7 @@ impl RecentIds {
 
     /// Bytes of heap this filter holds (ring and table), for the memory budget.
     pub fn heap_bytes(&self) -> usize {
-        (self.ring.capacity() + self.table.len()) * std::mem::size_of::<u64>()
+        self.ring.capacity() * std::mem::size_of::<u64>() + self.table.len() * std::mem::size_of::<u32>()
     }
 }
 
@@ -191,6 +208,6 @@ mod tests {
             ids.add(id.wrapping_mul(7919) | 1 << 62);
         }
         assert_eq!(ids.len(), 2048);
-        assert!(ids.heap_bytes() <= 48 * 1024, "{} bytes", ids.heap_bytes());
+        assert!(ids.heap_bytes() <= 32 * 1024, "{} bytes", ids.heap_bytes());
     }
 }

@@ -368,7 +368,7 @@ def test_the_rust_duplicate_filter_stays_small_too() -> None:
     for number in range(200_000):
         ids.add(7_300_000_000_000_000_000 + number * 7919)
     assert len(ids) == 2048
-    assert sys.getsizeof(ids) <= 48 * 1024 + 256, f"{sys.getsizeof(ids) / 1024:.0f} KiB"
+    assert sys.getsizeof(ids) <= 32 * 1024 + 256, f"{sys.getsizeof(ids) / 1024:.0f} KiB"
 
 
 @FILTERS

@@ -117,7 +117,7 @@ def message_names() -> tuple[str, ...]:
 @final
 class RecentIds:
     """The last ``capacity`` message ids seen, for a room's duplicate filter (0 is never
-    remembered). ``sys.getsizeof`` counts the arrays it holds: 48 KiB at most for 2048 ids."""
+    remembered). ``sys.getsizeof`` counts the arrays it holds: 32 KiB at most for 2048 ids."""
 
     def __new__(cls, capacity: int, /) -> RecentIds: ...
     @property

@@ -190,7 +190,7 @@ class DuplicateFilter(Protocol):
 
 def new_recent_ids(capacity: int) -> DuplicateFilter:
     """A duplicate filter of ``capacity`` ids: the Rust core's when it decodes (the same
-    filter at ~50x the speed), else :class:`RecentIds`."""
+    filter, ~10x faster and a third smaller), else :class:`RecentIds`."""
     if backend() == "rust":
         from pytiktoklive._core import RecentIds as CoreRecentIds
 

@@ -8,7 +8,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyInt, PyList};
 
-use crate::dedup::RecentIds;
+use crate::dedup::{RecentIds, MAX_CAPACITY};
 
 /// `msg_id & (2**64 - 1)`, as the pure-Python filter keys ids (negative ids wrap around).
 fn key(msg_id: &Bound<'_, PyAny>) -> PyResult<u64> {
@@ -40,6 +40,11 @@ impl PyRecentIds {
             .ok()
             .filter(|&capacity| capacity >= 1)
             .ok_or_else(|| PyValueError::new_err("capacity must be at least 1"))?;
+        if capacity > MAX_CAPACITY {
+            return Err(PyValueError::new_err(format!(
+                "capacity must be at most {MAX_CAPACITY}"
+            )));
+        }
         Ok(Self {
             ids: RecentIds::new(capacity),
         })
