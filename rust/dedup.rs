@@ -80,8 +80,8 @@ impl RecentIds {
         let mut hole = self.slot(id);
         let mut probe = (hole + 1) & mask;
         while self.table[probe] != 0 {
-            let home = self.home(self.id_at(probe));
-            if (probe.wrapping_sub(home) & mask) >= (probe.wrapping_sub(hole) & mask) {
+            let wanted = self.home(self.id_at(probe));
+            if (probe.wrapping_sub(wanted) & mask) >= (probe.wrapping_sub(hole) & mask) {
                 self.table[hole] = self.table[probe];
                 hole = probe;
             }
