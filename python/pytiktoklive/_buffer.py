@@ -63,7 +63,7 @@ class BufferBudget:
     """Events held by all the buffers sharing it, at most ``limit``; wakes the buffers that
     waited for it as events are taken."""
 
-    __slots__ = ("limit", "used", "_waiting")
+    __slots__ = ("limit", "used", "_batch", "_promised", "_waiting")
 
     def __init__(self, limit: int) -> None:
         if limit < 1:
@@ -71,6 +71,10 @@ class BufferBudget:
         self.limit = limit
         self.used = 0
         self._waiting: Deque[EventBuffer] = collections.deque()
+        # Free events a woken room is counted to take (about a frame's worth).
+        self._batch = min(_WAKE_BATCH, limit)
+        # Rooms woken that have not resumed yet: each is promised a batch of the free events.
+        self._promised = 0
 
     @property
     def free(self) -> int:
@@ -83,14 +87,18 @@ class BufferBudget:
 
     def _release(self, count: int) -> None:
         self.used -= count
-        # Wake waiting rooms in batches (one per ~frame of free space), not one per event taken:
-        # a woken room reads a whole frame.
-        free = self.limit - self.used
-        if self._waiting and free >= min(_WAKE_BATCH, self.limit):
-            for _ in range(max(1, free // _WAKE_BATCH)):
-                if not self._waiting:
-                    break
-                self._waiting.popleft()._budget_available()
+        if self._waiting:
+            self._wake()
+
+    def _wake(self) -> None:
+        # One waiting room per batch of free events not yet promised to a woken room: a woken
+        # room reads a whole frame. Waking more would only make rooms read frames they cannot
+        # hand over (and wait again); waking them one event at a time would spin the loop.
+        waiting = self._waiting
+        batch = self._batch
+        while waiting and self.limit - self.used - self._promised * batch >= batch:
+            if waiting.popleft()._budget_available():
+                self._promised += 1
 
 
 class EventBuffer:
@@ -120,6 +128,7 @@ class EventBuffer:
         self._error: Optional[BaseException] = None
         self._stalled_since: Optional[float] = None
         self._budget_queued = False
+        self._budget_promised = False
         self._event_loop: Optional[asyncio.AbstractEventLoop] = None
         #: Called (no arguments) when the buffer goes from empty to non-empty, and when it closes.
         self.listener: Optional[Callable[[], None]] = None
@@ -203,6 +212,10 @@ class EventBuffer:
             await waiter
         finally:
             self._writable = None
+            if self._budget_promised:  # resumed: the promise becomes the frame it reads now
+                self._budget_promised = False
+                if self._budget is not None:
+                    self._budget._promised -= 1
 
     async def put(self, event: Event) -> bool:
         """Append ``event``, waiting while the buffer is full. False if the buffer was closed."""
@@ -244,9 +257,14 @@ class EventBuffer:
         if self._writable is not None and not self._writable.done():
             self._writable.set_result(None)
 
-    def _budget_available(self) -> None:
+    def _budget_available(self) -> bool:
+        """Woken by the budget: True if a reader was waiting (it is now promised a batch)."""
         self._budget_queued = False
-        self._wake_writer()
+        if self._writable is None or self._writable.done():
+            return False
+        self._budget_promised = True
+        self._writable.set_result(None)
+        return True
 
     # ------------------------------------------------------------------ consumer
 
