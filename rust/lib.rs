@@ -1,7 +1,8 @@
 //! The decoding core of `pytiktoklive`: TikTok WebCast bytes into events.
 //!
 //! * [`webcast`]: the prost types generated from `proto/webcast/*.proto`
-//!   (`rust/generated/webcast.rs`, committed; `cargo test --test codegen` refreshes it).
+//!   (`rust/generated/webcast.rs`, committed; `cargo test --test codegen` refreshes it), and
+//!   [`webcast_read`], the same types with only the fields the codec reads.
 //! * [`codec`]: the sans-I/O decoder, plain Rust (`cargo test` runs it without Python).
 //! * [`dedup`]: the duplicate filter of a room (the last message ids seen).
 //! * [`encode`]: the encoder (client frames, and the schema tables the simulator encodes with).
@@ -13,6 +14,15 @@
 #[rustfmt::skip]
 pub mod webcast {
     include!("generated/webcast.rs");
+}
+
+/// The same types as the codec reads room messages: only the fields it uses (the table in
+/// `rust/tests/codegen.rs`), so prost skips the rest instead of allocating it
+/// (`rust/generated/webcast_read.rs`, refreshed by `cargo test --test codegen` too).
+#[allow(clippy::all, clippy::pedantic, missing_docs)]
+#[rustfmt::skip]
+pub mod webcast_read {
+    include!("generated/webcast_read.rs");
 }
 
 pub mod codec;
