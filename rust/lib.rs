@@ -1,8 +1,10 @@
 //! The decoding core of `pytiktoklive`: TikTok WebCast bytes into events.
 //!
 //! * [`webcast`]: the prost types generated from `proto/webcast/*.proto`
-//!   (`rust/generated/webcast.rs`, committed; `cargo test --test codegen` refreshes it).
+//!   (`rust/generated/webcast.rs`, committed; `cargo test --test codegen` refreshes it), and
+//!   [`webcast_read`], the same types with only the fields the codec reads.
 //! * [`codec`]: the sans-I/O decoder, plain Rust (`cargo test` runs it without Python).
+//! * [`dedup`]: the duplicate filter of a room (the last message ids seen).
 //! * [`encode`]: the encoder (client frames, and the schema tables the simulator encodes with).
 //! * `py` (feature `python`): the pyo3 boundary that turns the codec's values into the
 //!   Python classes of `pytiktoklive.events` and `pytiktoklive.decoding`.
@@ -14,7 +16,17 @@ pub mod webcast {
     include!("generated/webcast.rs");
 }
 
+/// The same types as the codec reads room messages: only the fields it uses (the table in
+/// `rust/tests/codegen.rs`), so prost skips the rest instead of allocating it
+/// (`rust/generated/webcast_read.rs`, refreshed by `cargo test --test codegen` too).
+#[allow(clippy::all, clippy::pedantic, missing_docs)]
+#[rustfmt::skip]
+pub mod webcast_read {
+    include!("generated/webcast_read.rs");
+}
+
 pub mod codec;
+pub mod dedup;
 pub mod encode;
 
 #[cfg(feature = "python")]
@@ -36,6 +48,8 @@ mod _core {
         decode_message_fields, encode_ack_frame, encode_enter_room_frame, encode_heartbeat_frame, encode_message,
         message_defaults, message_names,
     };
+    #[pymodule_export]
+    use crate::py::recent::PyRecentIds;
     #[pymodule_export]
     use crate::py::{count_frame_messages, decode_fetch_result, decode_frame, decode_message};
 

@@ -10,7 +10,7 @@ from typing import Any, List
 import pytest
 from client_wire import chat, fetch_result, gift
 from pytiktoklive import TikTok
-from pytiktoklive._buffer import EventBuffer
+from pytiktoklive._buffer import STALL_REPORT_SECONDS, EventBuffer
 from pytiktoklive._log import Reporter
 from pytiktoklive._pages import normalize_username, parse_page, room_id_in_text
 from pytiktoklive._protocol import WebcastProtocol
@@ -489,6 +489,43 @@ async def test_buffer_blocks_the_producer_and_logs_the_stall() -> None:
     assert received == events
     assert buffer.high_water == 4
     assert any("caught up" in message for message in infos)
+
+
+async def test_a_room_that_pauses_often_is_reported_once_a_minute() -> None:
+    """Rooms sharing a busy consumer pause many times a second: one warning (and one "caught
+    up") per pause would flood the log, so later pauses are counted into the next report."""
+    reporter = Reporter()
+    warnings: List[str] = []
+    infos: List[str] = []
+    reporter.warn_handler = warnings.append
+    reporter.info_handler = infos.append
+    buffer = EventBuffer(2, reporter=reporter, label="room 1")
+    events = chat_events(12)
+
+    async def produce() -> None:
+        await buffer.put_many(events)
+        buffer.close()
+
+    producer = asyncio.ensure_future(produce())
+    received = []
+    for _ in range(len(events)):
+        await asyncio.sleep(0)  # let the producer fill the buffer and pause again
+        received.append(await buffer.get())
+    await producer
+    assert received == events
+    assert buffer.stalls >= 3
+    assert len([message for message in warnings if "consumer is slow" in message]) == 1
+    assert len([message for message in infos if "caught up" in message]) == 1
+
+    # A minute later the next pause is reported again, with the count of the silent ones.
+    buffer = EventBuffer(2, reporter=reporter, label="room 2")
+    buffer._stall_reported_at = -STALL_REPORT_SECONDS  # as if the last report were long ago
+    buffer.stalls, buffer._stalls_reported = 5, 1
+    producer = asyncio.ensure_future(buffer.put_many(events[:3]))
+    await asyncio.sleep(0)
+    assert warnings[-1].endswith("(4 more pauses since the last report)")
+    assert [await buffer.get() for _ in range(3)] == events[:3]
+    await producer
 
 
 async def test_buffer_overflow_error_policy() -> None:

@@ -9,6 +9,7 @@ decodes, and the objects it allocates behave exactly like Python-made ones.
 from __future__ import annotations
 
 import base64
+import gc
 import gzip
 import json
 import pickle
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 import typing
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator, List, Tuple
@@ -393,6 +395,105 @@ def test_built_objects_are_immutable() -> None:
         event.comment = "changed"
     with pytest.raises(AttributeError):
         del event.comment
+
+
+# --------------------------------------------------------------------------- garbage collection
+#
+# Records and tuples are immutable and built only from atoms and other records and tuples, so
+# they cannot be on a reference cycle: the core takes them off the cyclic collector's list
+# (rust/py/classes.rs, `untrack_if_acyclic`) and reference counting alone frees them. A client
+# holding thousands of buffered events then costs the collector nothing at full collections.
+
+
+def reachable(record: Any) -> Iterator[Any]:
+    """``record`` and every record and tuple under it."""
+    yield record
+    values = record if isinstance(record, tuple) else [getattr(record, name) for name in record._fields]
+    for value in values:
+        if isinstance(value, (Record, tuple)):
+            yield from reachable(value)
+
+
+def test_decoded_events_and_everything_in_them_are_not_tracked_by_the_cyclic_collector() -> None:
+    checked = 0
+    for index, (method, payload) in enumerate(collector_messages()):
+        event = _core.decode_message(method, payload, index + 1)
+        if isinstance(event, RoomBannerEvent) and event.data is not None:
+            continue  # holds a mutable container: see the next test
+        for value in reachable(event):
+            assert not gc.is_tracked(value), f"{method}: {type(value).__name__} is tracked"
+            checked += 1
+    assert checked > 2_000
+
+    batch = _core.decode_fetch_result(fetch_result([chat_message(1), chat_message(2)]), LIMIT)
+    assert isinstance(batch.events[0], ChatEvent)
+    assert batch.events[0].user is not None
+    assert not any(gc.is_tracked(value) for value in reachable(batch.events))
+
+
+def test_records_holding_a_mutable_container_stay_tracked() -> None:
+    banner = _core.decode_message("WebcastInRoomBannerMessage", bytes(pb.InRoomBannerMessage(json='{"a": 1}')), 1)
+    empty_banner = _core.decode_message("WebcastInRoomBannerMessage", bytes(pb.InRoomBannerMessage()), 1)
+    batch = _core.decode_fetch_result(fetch_result([chat_message(1)]), LIMIT)
+
+    # A dict holding only atoms is untracked by CPython itself, yet it could be filled later.
+    assert isinstance(banner, RoomBannerEvent)
+    assert gc.is_tracked(banner)
+    assert not gc.is_tracked(empty_banner)
+    assert isinstance(batch.route_params, dict)
+    assert gc.is_tracked(batch)
+    assert not gc.is_tracked(batch.events)
+
+
+class Marker:
+    """A tracked object whose death a weak reference can see (records have no ``__weakref__``)."""
+
+
+def test_a_cycle_through_a_mutable_container_holding_events_is_still_collected() -> None:
+    gc.collect()
+    batch = _core.decode_fetch_result(fetch_result([chat_message(1), chat_message(2)]), LIMIT)
+    marker = Marker()
+    dead = weakref.ref(marker)
+    holder = {"events": list(batch.events), "marker": marker}
+    holder["self"] = holder  # a cycle that only the collector can free
+
+    del batch, marker, holder
+    assert dead() is not None
+    gc.collect()
+
+    assert dead() is None
+
+
+def test_a_cycle_through_a_decoded_banner_dict_is_still_collected() -> None:
+    gc.collect()
+    banner = _core.decode_message("WebcastInRoomBannerMessage", bytes(pb.InRoomBannerMessage(json='{"a": 1}')), 1)
+    assert isinstance(banner, RoomBannerEvent)
+    marker = Marker()
+    dead = weakref.ref(marker)
+    banner.data["event"] = banner  # the event's own dict now leads back to the event
+    banner.data["marker"] = marker
+
+    del banner, marker
+    assert dead() is not None
+    gc.collect()
+
+    assert dead() is None
+
+
+def test_untracked_events_pickle_compare_and_replace_as_before() -> None:
+    event = _core.decode_fetch_result(fetch_result([chat_message(1, "hi")]), LIMIT).events[0]
+    assert isinstance(event, ChatEvent)
+    assert not gc.is_tracked(event)
+
+    copy = pickle.loads(pickle.dumps(event))
+    changed = event.replace(comment="changed")
+
+    assert copy == event
+    assert hash(copy) == hash(event)
+    assert isinstance(changed, ChatEvent)
+    assert (changed.comment, changed.user) == ("changed", event.user)
+    assert changed != event
+    assert event.comment == "hi"
 
 
 # --------------------------------------------------------------------------- helpers

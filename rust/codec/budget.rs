@@ -17,9 +17,11 @@
 //! same order, so both decoders count the same objects and stop at the same byte: a
 //! buffer the walk finds malformed is never handed to prost, and one it accepts is
 //! bounded. Counting stops at the first malformed byte of a buffer (what was counted up
-//! to there stays counted). Text is not checked here: invalid UTF-8 is a wire rule of its
-//! own that prost applies when it decodes (the pure reader notes it, reads on, and fails
-//! the buffer at its end), so it never changes what is counted.
+//! to there stays counted). Invalid UTF-8 is a wire rule of its own that never changes
+//! what is counted: the pure reader notes it, reads on, and fails the buffer at its end.
+//! Prost checks the text of the frame and the batch as it decodes them; room messages are
+//! decoded with only the fields the codec reads, so [`Budget::walk_message`] checks the
+//! text of every field of theirs, the same way (noted, read on, failed at the end).
 
 use super::error::DecodeError;
 
@@ -152,6 +154,10 @@ pub enum Stop {
 pub struct Budget {
     limits: Limits,
     objects: usize,
+    /// Whether string fields are checked for UTF-8 ([`Budget::walk_message`]).
+    check_text: bool,
+    /// The first string field found not UTF-8 by this walk: `(message name, field number)`.
+    bad_text: Option<(&'static str, u32)>,
 }
 
 const WIRE_VARINT: u8 = 0;
@@ -188,6 +194,13 @@ fn varint(buf: &[u8], pos: &mut usize) -> Result<u64, Stop> {
         shift += 7;
     }
     malformed("invalid varint")
+}
+
+/// `text` is UTF-8. Nearly all WebCast text is ASCII, which a word-at-a-time scan checks
+/// faster than the full validation.
+#[inline]
+fn is_utf8(text: &[u8]) -> bool {
+    text.is_ascii() || std::str::from_utf8(text).is_ok()
 }
 
 /// A field key: `(number, wire type)`.
@@ -259,12 +272,35 @@ impl Budget {
         Self {
             limits: *limits,
             objects: 0,
+            check_text: false,
+            bad_text: None,
         }
     }
 
     /// Walks `buf` as one message of type `message` (an index of [`schema::MESSAGES`]).
     pub fn walk(&mut self, message: usize, buf: &[u8]) -> Result<(), Stop> {
         self.merge(message, buf, RECURSION_LIMIT)
+    }
+
+    /// Walks a room message's payload as [`Budget::walk`] does, and checks that the text of
+    /// every string field is UTF-8. The codec decodes room messages with prost types that
+    /// declare only the fields it reads (`crate::webcast_read`), so prost skips the others
+    /// unchecked; this is where their text is checked, so that a payload with bad text
+    /// anywhere is malformed, as before and as the pure reader says. Bad text does not stop
+    /// the walk: counting goes on to the end of the buffer (the pure reader reads on too),
+    /// then the payload is malformed.
+    pub fn walk_message(&mut self, message: usize, buf: &[u8]) -> Result<(), Stop> {
+        self.check_text = true;
+        self.bad_text = None;
+        let walked = self.merge(message, buf, RECURSION_LIMIT);
+        self.check_text = false;
+        walked?;
+        match self.bad_text.take() {
+            Some((name, number)) => malformed(format!(
+                "{name}: field {number}: invalid string value: data is not UTF-8 encoded"
+            )),
+            None => Ok(()),
+        }
     }
 
     fn object(&mut self) -> Result<(), Stop> {
@@ -310,7 +346,12 @@ impl Budget {
                 match field.kind {
                     // UTF-8 is prost's to check (it does anyway); the walk goes on past bad
                     // text, as the pure reader does (it reports bad text at the end).
-                    WireKind::String | WireKind::Bytes => {}
+                    WireKind::String => {
+                        if self.check_text && self.bad_text.is_none() && !is_utf8(value) {
+                            self.bad_text = Some((schema.name, number));
+                        }
+                    }
+                    WireKind::Bytes => {}
                     WireKind::Message(sub) => {
                         if depth == 0 {
                             return malformed("recursion limit reached");

@@ -18,7 +18,8 @@ use super::model::{
     SubGoal, SubscribeEvent, TopViewer, UnauthorizedMemberEvent, UnknownEvent, User, UserEvent, UserEventType,
     ViewersEvent,
 };
-use crate::webcast as pb;
+// The read view: the types of `proto/` with only the fields read here (`rust/tests/codegen.rs`).
+use crate::webcast_read as pb;
 
 /// The pinned method when a pinned chat message has no method of its own.
 const CHAT_METHOD: &str = "WebcastChatMessage";
@@ -173,7 +174,11 @@ fn text_parts(text: Option<pb::Text>) -> (String, String) {
 fn display_text(common: Option<pb::Common>) -> (Option<pb::Common>, String, String) {
     match common {
         Some(mut common) => {
-            let (key, label) = text_parts(common.display_text.take());
+            let (key, label) = common
+                .display_text
+                .take()
+                .map(|text| (text.key, text.default_pattern))
+                .unwrap_or_default();
             (Some(common), key, label)
         }
         None => (None, String::new(), String::new()),

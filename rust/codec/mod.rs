@@ -98,7 +98,7 @@ pub fn decode_fetch_result_with(data: &[u8], limits: &Limits) -> Result<Batch, D
 pub fn decode_message(method: &str, payload: &[u8], msg_id: i64) -> Result<Event, DecodeError> {
     let mut budget = Budget::new(&Limits::default());
     let known = Method::from_wire(method);
-    match (known, budget.walk(convert::schema_of(known), payload)) {
+    match (known, budget.walk_message(convert::schema_of(known), payload)) {
         (_, Err(Stop::Limit(error))) => Err(error),
         (Some(_), Err(Stop::Malformed(reason))) => Err(DecodeError::Malformed {
             what: format!("{method} payload"),
@@ -199,7 +199,7 @@ fn decode_body(body: &Bytes, budget: &mut Budget) -> Result<Batch, DecodeError> 
             continue;
         };
         let known = Method::from_wire(method);
-        let walked = match budget.walk(convert::schema_of(known), &message.payload) {
+        let walked = match budget.walk_message(convert::schema_of(known), &message.payload) {
             Err(Stop::Limit(error)) => return Err(error),
             Err(Stop::Malformed(reason)) => Err(reason),
             Ok(()) => Ok(()),

@@ -34,6 +34,12 @@ fn capture(relative: &str) -> Option<Vec<u8>> {
     Some(data)
 }
 
+/// `convert::user` of a full `User`, through its bytes (the codec reads the read view).
+fn read_user(user: &pb::User) -> model::User {
+    let bytes = user.encode_to_vec();
+    convert::user(crate::webcast_read::User::decode(bytes.as_slice()).expect("a User encodes"))
+}
+
 fn common(method: &str, msg_id: i64) -> pb::Common {
     pb::Common {
         method: method.to_owned(),
@@ -540,7 +546,7 @@ fn badge_rules() {
         },
         pb::Badge::default(),
     ];
-    let user = convert::user(pb::User {
+    let user = read_user(&pb::User {
         badge_list: badges,
         ..Default::default()
     });
@@ -585,7 +591,7 @@ fn user_rules() {
         }),
         ..Default::default()
     };
-    let user = convert::user(raw);
+    let user = read_user(&raw);
     assert_eq!(
         (
             user.id,

@@ -118,6 +118,7 @@ impl<const N: usize> RecordClass<N> {
                     *object.as_ptr().cast::<*mut ffi::PyObject>().add(offset) = value.clone().into_ptr();
                 }
             }
+            untrack_if_acyclic(&object, values);
             return Ok(object);
         }
         for (name, value) in self.names.iter().zip(values) {
@@ -127,7 +128,47 @@ impl<const N: usize> RecordClass<N> {
                 return Err(PyErr::fetch(py));
             }
         }
+        untrack_if_acyclic(&object, values);
         Ok(object)
+    }
+}
+
+/// Takes a record or tuple the builder just filled off the cyclic garbage collector's list
+/// when nothing it refers to (`values`) can lead back to it.
+///
+/// Why it is safe: the collector exists only to free reference cycles, and an object can be
+/// on a cycle only if something on the cycle came to refer to an object made after it, i.e.
+/// was changed after it was made. Records and tuples are filled once, here, with objects
+/// that already exist, and never change (`Record.__setattr__` raises). Atoms (`str`, `int`,
+/// `bool`, `bytes`, `None`) refer to nothing, and the records and tuples made before this
+/// one and untracked passed the same test. So the graph under an untracked object is
+/// acyclic and reference counting alone frees it. A mutable container could close a cycle
+/// later (user code putting the event into the dict of `RoomBannerEvent.data`), so a record
+/// holding one stays tracked, and so does every record or tuple above it. Mutable
+/// containers are tracked, except an exact `dict` holding only atoms (CPython untracks those
+/// and tracks them again when a container is put in): hence the two tests. This is the
+/// rule CPython applies to tuples when a collection finds them holding nothing trackable,
+/// applied when the object is made instead of at each collection.
+///
+/// Why: a client holding thousands of buffered events otherwise has the collector walk all
+/// of them (and their users, badges and tuples) at every full collection.
+///
+/// Python 3.9 to 3.13 (and later) behave alike: `PyObject_GC_IsTracked` is in the stable
+/// ABI since 3.9 and is false for objects of types the collector does not handle;
+/// `PyObject_GC_UnTrack` does nothing to an untracked object (so the dealloc of slotted
+/// instances, which calls it, is unaffected). Copies made in Python (`pickle`, `replace`)
+/// are ordinary tracked objects.
+pub fn untrack_if_acyclic(object: &Bound<'_, PyAny>, values: &[Bound<'_, PyAny>]) {
+    // SAFETY: every pointer is a live object; the calls only read or clear GC bookkeeping,
+    // and `PyDict_Type` is a static type object.
+    unsafe {
+        let dict = std::ptr::addr_of_mut!(ffi::PyDict_Type);
+        let acyclic = values
+            .iter()
+            .all(|value| ffi::Py_TYPE(value.as_ptr()) != dict && ffi::PyObject_GC_IsTracked(value.as_ptr()) == 0);
+        if acyclic {
+            ffi::PyObject_GC_UnTrack(object.as_ptr().cast());
+        }
     }
 }
 

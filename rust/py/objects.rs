@@ -14,7 +14,7 @@ use crate::codec::model::{
     Badge, Batch, DecimalInt, Emote, Event, EventBody, MethodName, PollOption, Skipped, User, UserEventType,
 };
 
-use super::classes::{classes, Classes};
+use super::classes::{classes, untrack_if_acyclic, Classes};
 
 /// Builds Python objects with the cached classes.
 pub struct Builder<'py> {
@@ -84,7 +84,9 @@ impl<'py> Builder<'py> {
             return Ok(PyTuple::empty(self.py).into_any());
         }
         let objects = items.iter().map(build).collect::<PyResult<Vec<_>>>()?;
-        Ok(PyTuple::new(self.py, objects)?.into_any())
+        let tuple = PyTuple::new(self.py, &objects)?.into_any();
+        untrack_if_acyclic(&tuple, &objects);
+        Ok(tuple)
     }
 
     fn str_tuple(&self, items: &[String]) -> PyResult<Bound<'py, PyAny>> {

@@ -43,6 +43,124 @@ fn generate(out_dir: &Path) -> String {
     fs::read_to_string(out_dir.join("webcast.rs")).expect("prost-build wrote no webcast.rs")
 }
 
+/// The fields the codec reads (`rust/codec/convert.rs`), by message type. The prost types
+/// the codec decodes room messages with (`rust/generated/webcast_read.rs`, module
+/// `webcast_read`) declare only these, so prost skips everything else without allocating
+/// it: second and third copies of the user in a `MemberMessage`, the avatars in sizes no
+/// event shows, every `Image`'s metadata. Types not listed keep all their fields. The
+/// decode budget still walks the full schema (counting and checking the text of every
+/// field), so limits and errors do not change; a field the codec reads but this table
+/// leaves out does not compile.
+const READ: &[(&str, &[&str])] = &[
+    ("Common", &["method", "msg_id", "room_id", "create_time", "describe", "display_text"]),
+    ("Text", &["key", "default_pattern", "pieces"]),
+    ("TextPiece", &["user_value"]),
+    ("TextPieceUser", &["user"]),
+    ("Image", &["url_list"]),
+    (
+        "User",
+        &["id", "nickname", "avatar_thumb", "follow_info", "display_id", "sec_uid", "badge_list"],
+    ),
+    ("FollowInfo", &["following_count", "follower_count", "follow_status"]),
+    ("Badge", &["scene_type", "privilege_log_extra", "image", "text", "combine"]),
+    ("PrivilegeLogExtra", &["level"]),
+    ("ImageBadge", &["image"]),
+    ("TextBadge", &["key", "default_pattern"]),
+    ("CombineBadge", &["icon", "text", "str"]),
+    ("ChatMessage", &["common", "user", "content", "emotes", "content_language"]),
+    ("EmoteWithIndex", &["emote"]),
+    (
+        "GiftMessage",
+        &["common", "gift_id", "repeat_count", "user", "repeat_end", "group_id", "gift", "monitor_info"],
+    ),
+    ("GiftStruct", &["image", "describe", "type", "diamond_count", "name"]),
+    ("GiftMonitorInfo", &["send_time", "to_anchor_id"]),
+    ("LikeMessage", &["common", "count", "total", "user"]),
+    ("MemberMessage", &["common", "user"]),
+    ("SocialMessage", &["common", "user", "action"]),
+    ("RoomUserSeqMessage", &["common", "ranks", "total", "total_user"]),
+    ("Contributor", &["score", "user", "rank"]),
+];
+
+/// Fields read through a narrower copy of their type: `(message, field, copy, of, fields)`.
+/// `Common.display_text` is read for its key and pattern only; its pieces (each holding a
+/// whole user again) are read only where `BarrageMessage.content` needs them.
+const NARROWED: &[(&str, &str, &str, &str, &[&str])] =
+    &[("Common", "display_text", "TextHead", "Text", &["key", "default_pattern"])];
+
+/// The schema as the codec reads it: [`READ`] and [`NARROWED`] applied to `proto/`.
+fn read_view() -> protox::prost_reflect::prost_types::FileDescriptorSet {
+    let mut descriptors = compile();
+    for file in &mut descriptors.file {
+        // The comments' locations are field positions, which change: the view has no comments.
+        file.source_code_info = None;
+        let package = file.package().to_owned();
+        let mut copies = Vec::new();
+        for &(message, field, copy, of, fields) in NARROWED {
+            if let Some(base) = file.message_type.iter().find(|m| m.name() == of) {
+                let mut narrowed = base.clone();
+                narrowed.name = Some(copy.to_owned());
+                narrowed.field.retain(|f| fields.contains(&f.name()));
+                assert_eq!(narrowed.field.len(), fields.len(), "{of} lacks a field of {fields:?}");
+                copies.push(narrowed);
+            }
+            for owner in file.message_type.iter_mut().filter(|m| m.name() == message) {
+                let target = owner
+                    .field
+                    .iter_mut()
+                    .find(|f| f.name() == field)
+                    .unwrap_or_else(|| panic!("{message} has no field {field}"));
+                target.type_name = Some(format!(".{package}.{copy}"));
+            }
+        }
+        for message in &mut file.message_type {
+            if let Some((_, fields)) = READ.iter().find(|(name, _)| *name == message.name()) {
+                message.field.retain(|f| fields.contains(&f.name()));
+                assert_eq!(
+                    message.field.len(),
+                    fields.len(),
+                    "{} lacks a field of {fields:?}",
+                    message.name()
+                );
+            }
+        }
+        file.message_type.extend(copies);
+    }
+    descriptors
+}
+
+/// The prost code of `descriptors` (package `webcast`).
+fn prost_code(descriptors: protox::prost_reflect::prost_types::FileDescriptorSet, out_dir: &Path) -> String {
+    fs::create_dir_all(out_dir).expect("cannot create the output directory");
+    prost_build::Config::new()
+        // Every `bytes` field is a `bytes::Bytes`: decoding from a `Bytes` buffer then
+        // slices message payloads out of the frame instead of copying them.
+        .bytes(["."])
+        // Deterministic map order (FetchResult.route_params).
+        .btree_map(["."])
+        .out_dir(out_dir)
+        .compile_fds(descriptors)
+        .expect("prost-build failed");
+    fs::read_to_string(out_dir.join("webcast.rs")).expect("prost-build wrote no webcast.rs")
+}
+
+/// Writes `fresh` to `path` (relative to the crate) and fails when it differed.
+fn check_fresh(path: &str, fresh: &str) {
+    let committed_path = root().join(path);
+    let committed = fs::read_to_string(&committed_path).unwrap_or_default();
+    if committed != fresh {
+        fs::write(&committed_path, fresh).unwrap_or_else(|_| panic!("cannot refresh {path}"));
+        panic!("{path} was stale and has been regenerated from proto/; rebuild, re-run the tests and commit it");
+    }
+}
+
+#[test]
+fn generated_read_view_is_fresh() {
+    let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("codegen-read");
+    let fresh = prost_code(read_view(), &out_dir);
+    check_fresh("rust/generated/webcast_read.rs", &fresh);
+}
+
 #[test]
 fn generated_code_is_fresh() {
     let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("codegen");
