@@ -286,11 +286,14 @@ class TikTokHTTP:
     def cookie_domains(self) -> set[str]:
         """Where TikTok's cookies go: ``.tiktok.com`` for TikTok's hosts (it also covers the push
         servers, ``webcast*-ws-*.tiktok.com``), else the configured hosts themselves."""
-        domains = set()
-        for url in (self.endpoints.www, self.endpoints.webcast):
-            host = httpx.URL(url).host
-            domains.add(".tiktok.com" if host == "tiktok.com" or host.endswith(".tiktok.com") else host)
-        return domains
+        hosts = (self.endpoints.www, self.endpoints.webcast)
+        if hosts != self._cookie_domains[0]:  # worked out once per endpoints (once per client, in practice)
+            domains = set()
+            for url in hosts:
+                host = httpx.URL(url).host
+                domains.add(".tiktok.com" if host == "tiktok.com" or host.endswith(".tiktok.com") else host)
+            self._cookie_domains = (hosts, domains)
+        return set(self._cookie_domains[1])
 
     def set_cookies(self, cookies: Mapping[str, str]) -> None:
         """Put TikTok cookies (a sign server's ``X-Set-TT-Cookie``, a session) into the jar,
