@@ -23,6 +23,15 @@ One JSON object:
 * the 1-minute load average before and after (the machine is shared: read with it).
 
 ``--profile FILE`` writes a cProfile (CPU time) of the client over the connect.
+
+Before/after in one command: ``--baseline DIR`` (the ``python/`` directory of another checkout,
+with its built ``_core`` copied in) runs ``--rounds`` connects of each, alternating (so that
+the machine's load falls on both alike), each in fresh processes (the load generator's
+simulator comes from the same tree as the client), and prints every run and the medians::
+
+    git worktree add /tmp/base main && cp python/pytiktoklive/_core*.so /tmp/base/python/pytiktoklive/
+    python benches/connect.py --rooms 1000 --rounds 5 --baseline /tmp/base/python
+
 Measurements only: nothing here asserts a duration.
 """
 
@@ -33,10 +42,12 @@ import asyncio
 import cProfile
 import json
 import os
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -102,6 +113,31 @@ async def run(
     }
 
 
+MEDIAN_OF = ("connect_seconds", "client_cpu_ms_per_room", "simulator_cpu_ms_per_room", "push_cpu_ms_per_room")
+
+
+def compare(rooms: int, rounds: int, baseline: Path, extra: List[str]) -> Dict[str, Any]:
+    """``rounds`` runs of the baseline tree and of this one, alternating; each side's runs and medians."""
+    runs: Dict[str, List[Dict[str, Any]]] = {"baseline": [], "this tree": []}
+    for _ in range(rounds):
+        for side, pythonpath in (("baseline", str(baseline)), ("this tree", "")):
+            env = dict(os.environ, PYTHONPATH=pythonpath)
+            done = subprocess.run(
+                [sys.executable, __file__, "--rooms", str(rooms), *extra],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            print(side, json.dumps(result), flush=True)
+            runs[side].append(result)
+    return {
+        side: {key: round(statistics.median(run[key] for run in results), 2) for key in MEDIAN_OF}
+        for side, results in runs.items()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rooms", type=int, default=1000)
@@ -109,8 +145,18 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, help="track_many's concurrency (default: its own)")
     parser.add_argument("--profile", type=Path, help="cProfile (CPU time) the connect into this file")
     parser.add_argument("--json-out", type=Path, help="append the result as one JSON line to this file")
+    parser.add_argument("--baseline", type=Path, help="python/ of another checkout: compare with it")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each side with --baseline")
     arguments = parser.parse_args()
-    result = asyncio.run(run(arguments.rooms, arguments.workers, arguments.concurrency, arguments.profile))
+    if arguments.baseline is not None:
+        extra = ["--workers", str(arguments.workers)]
+        if arguments.concurrency is not None:
+            extra += ["--concurrency", str(arguments.concurrency)]
+        result = {"medians": compare(arguments.rooms, arguments.rounds, arguments.baseline.resolve(), extra)}
+    else:
+        result = asyncio.run(
+            run(arguments.rooms, arguments.workers, arguments.concurrency, arguments.profile)
+        )
     line = json.dumps(result)
     print(line)
     if arguments.json_out is not None:
