@@ -13,31 +13,18 @@ and any custom event). Dispatch to listeners (pyee ``emit``) is left out, as our
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Iterator, List
+from typing import Any, Callable, Iterator
 
 import pytest
 
 with warnings.catch_warnings():  # websockets.legacy, used by TikTokLive, warns on import
     warnings.simplefilter("ignore", DeprecationWarning)
     TikTokLive = pytest.importorskip("TikTokLive", reason="TikTokLive is only installed in .venv-bench")
-    from TikTokLive.client.ws.ws_utils import extract_webcast_response_message
-    from TikTokLive.events.proto_events import EVENT_MAPPINGS
-    from TikTokLive.proto import WebcastPushFrame
+
+# After the skip: it imports TikTokLive.
+from tiktoklive_decode import frame_decoder
 
 Measure = Callable[[Callable[[bytes], int]], None]
-_PROTO_EVENT_TYPES = frozenset(EVENT_MAPPINGS.values())
-
-
-def _drain(events: Any) -> List[Any]:
-    """The items of an async generator that never suspends, without an event loop."""
-    out = []
-    while True:
-        try:
-            events.__anext__().send(None)
-        except StopIteration as done:
-            out.append(done.value)
-        except StopAsyncIteration:
-            return out
 
 
 @pytest.fixture
@@ -52,14 +39,4 @@ def client() -> Iterator[Any]:
 
 
 def test_tiktoklive(measure_frames: Measure, client: Any) -> None:
-    parse_response = client._parse_webcast_response
-
-    def decode(frame: bytes) -> int:
-        push_frame = WebcastPushFrame().parse(frame)
-        if push_frame.payload_type != "msg":
-            return 0
-        events = _drain(parse_response(extract_webcast_response_message(push_frame)))
-        # One proto event per message (custom and WebsocketResponseEvent wrappers come on top).
-        return sum(1 for event in events if type(event) in _PROTO_EVENT_TYPES)
-
-    measure_frames(decode)
+    measure_frames(frame_decoder(client))

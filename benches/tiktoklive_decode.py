@@ -15,7 +15,7 @@ import json
 import sys
 import time
 import warnings
-from typing import Any, List
+from typing import Any, Callable, List
 
 with warnings.catch_warnings():  # websockets.legacy, used by TikTokLive, warns on import
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -39,6 +39,22 @@ def _drain(events: Any) -> List[Any]:
             return out
 
 
+def frame_decoder(client: Any) -> Callable[[bytes], int]:
+    """Decode one websocket message the way ``client`` (a ``TikTokLiveClient``) does; return how
+    many proto events it made. Also used by ``test_decode_tiktoklive.py``."""
+    parse_response = client._parse_webcast_response
+
+    def decode(frame: bytes) -> int:
+        push_frame = WebcastPushFrame().parse(frame)
+        if push_frame.payload_type != "msg":
+            return 0
+        events = _drain(parse_response(extract_webcast_response_message(push_frame)))
+        # One proto event per message (custom and WebsocketResponseEvent wrappers come on top).
+        return sum(1 for event in events if type(event) in _PROTO_EVENT_TYPES)
+
+    return decode
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0)
@@ -53,13 +69,7 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         client = TikTokLive.TikTokLiveClient(unique_id="bench_user")
-    parse_response = client._parse_webcast_response
-
-    def decode(frame: bytes) -> int:
-        push_frame = WebcastPushFrame().parse(frame)
-        events = _drain(parse_response(extract_webcast_response_message(push_frame)))
-        return sum(1 for event in events if type(event) in _PROTO_EVENT_TYPES)
-
+    decode = frame_decoder(client)
     events = 0
     began = time.process_time()
     while time.process_time() - began < arguments.seconds:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from typing import Any, List
 
 import pytest
@@ -24,7 +25,7 @@ from pytiktoklive.errors import (
     IPBlockedError,
 )
 from pytiktoklive.events import ChatEvent, GiftEvent, User
-from pytiktoklive.models import GiftInfo, LiveStream, PriceList, RoomInfo, StreamURLs, UserInfo
+from pytiktoklive.models import GiftInfo, LiveStream, PriceList, RawJSON, RoomInfo, StreamURLs, UserInfo
 from pytiktoklive.streaks import GiftStreaks
 
 # ---------------------------------------------------------------- redaction
@@ -289,6 +290,31 @@ def test_room_info_from_raw() -> None:
     assert info.stream_urls.default_quality == "hd"
     assert info.stream_urls.qualities[0] == "SD1"
     assert info.raw["extra_field"] == {"kept": True}
+    assert info.raw == raw and dict(info.raw) == raw and info.owner.raw == raw["owner"]
+
+
+def test_a_rooms_raw_json_is_kept_as_text_until_read() -> None:
+    """A tracked room keeps its RoomInfo; its ``raw`` costs its compact JSON text, not the
+    ~3x larger tree of Python objects, until someone reads it."""
+    data = {"id_str": "7", "owner": {"nickname": "é", "badges": [{"level": n} for n in range(200)]}}
+    raw = RoomInfo.from_raw(data).raw
+    assert isinstance(raw, RawJSON) and raw._value is None  # not parsed yet
+    text_size = sys.getsizeof(raw._text)
+    assert raw["owner"]["nickname"] == "é" and len(raw) == 2 and list(raw) == ["id_str", "owner"]
+    assert raw == data and raw.get("missing") is None and "7" in repr(raw)
+    assert text_size < deep_size(data) / 2
+    # Not from JSON (a caller's own objects): kept as they are.
+    odd = RawJSON({"when": object})
+    assert odd["when"] is object
+    assert RoomInfo.from_raw({}).raw == {}
+
+
+def deep_size(value: object) -> int:
+    if isinstance(value, dict):
+        return sys.getsizeof(value) + sum(deep_size(k) + deep_size(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sys.getsizeof(value) + sum(deep_size(item) for item in value)
+    return sys.getsizeof(value)
 
 
 def test_stream_qualities_rank_both_naming_schemes_together() -> None:
