@@ -162,6 +162,18 @@ async def test_closing_the_simulator_ends_idle_kept_alive_connections() -> None:
     writer.close()
 
 
+async def test_an_idle_kept_alive_connection_is_closed_after_a_while(sim: Simulator) -> None:
+    import asyncio
+
+    sim._idle.timeout = 0.2  # KEEP_ALIVE_SECONDS (60) in real use
+    host, port = sim.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    assert b"Connection: keep-alive" in await read_answer(reader)
+    assert await asyncio.wait_for(reader.read(), 10) == b""  # closed by the simulator, not by us
+    writer.close()
+
+
 # --------------------------------------------------------------------------- www: pages with room ids
 
 

@@ -11,7 +11,9 @@ connection for the next request, until one ends the loop:
   handshake proceeds as ``websockets`` does it, on the same connection;
 * an answer that must close the connection (:func:`keeps_alive` says which), sent the
   usual way (``Connection: close``);
-* the client closing the connection, or the simulator closing (:class:`IdleConnections`).
+* the client closing the connection, the simulator closing (:class:`IdleConnections`), or
+  the connection staying idle for ``KEEP_ALIVE_SECONDS`` (then the simulator closes it, as
+  web servers close idle keep-alive connections after a while).
 
 Requests are never pipelined by the clients the simulator serves (httpx and websockets
 send the next request after reading the answer), which this relies on: the parser is
@@ -27,7 +29,10 @@ from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 from websockets.protocol import CONNECTING
 
-__all__ = ["IdleConnections", "keeps_alive"]
+__all__ = ["KEEP_ALIVE_SECONDS", "IdleConnections", "keeps_alive"]
+
+#: Seconds a kept-alive connection may wait for its next request before the simulator closes it.
+KEEP_ALIVE_SECONDS = 60.0
 
 
 def _has_body(request: Request) -> bool:
@@ -54,7 +59,9 @@ def keeps_alive(connection: ServerConnection, request: Request, answer: Optional
 class IdleConnections:
     """Connections waiting for their next request, so that closing the simulator ends them."""
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float = KEEP_ALIVE_SECONDS) -> None:
+        #: Seconds a connection may stay idle before it is closed.
+        self.timeout = timeout
         self._waiting: Set[ServerConnection] = set()
 
     def close_all(self) -> None:
@@ -63,7 +70,8 @@ class IdleConnections:
 
     async def next_request(self, connection: ServerConnection, answer: Response) -> Optional[Request]:
         """Send ``answer`` (kept alive: :func:`keeps_alive` said so) and return the next request
-        on ``connection``; None when the connection closed first."""
+        on ``connection``; None when the connection closed first or stayed idle too long (it is
+        then closed)."""
         if "Connection" in answer.headers:
             del answer.headers["Connection"]
         answer.headers["Connection"] = "keep-alive"
@@ -78,8 +86,12 @@ class IdleConnections:
         try:
             await asyncio.wait(
                 [connection.request_rcvd, connection.connection_lost_waiter],
+                timeout=self.timeout,
                 return_when=asyncio.FIRST_COMPLETED,
             )
         finally:
             self._waiting.discard(connection)
-        return connection.request if connection.request_rcvd.done() else None
+        if connection.request_rcvd.done():
+            return connection.request
+        connection.transport.close()  # idle too long (or already closed by the client)
+        return None
