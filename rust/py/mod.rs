@@ -10,6 +10,7 @@ mod classes;
 pub mod encode;
 mod errors;
 mod objects;
+mod vocabulary;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
