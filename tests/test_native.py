@@ -536,6 +536,24 @@ def test_texts_of_small_vocabularies_are_one_string_shared_by_every_event() -> N
     assert (first.user.nickname, second.user.nickname) == ("ann", "bob")
 
 
+def test_an_equal_user_in_one_frame_is_one_object() -> None:
+    # A gift streak, a like after a chat: the same user, one object per frame.
+    renamed = badged_chat(3, "ann")
+    payload = pb.ChatMessage.parse(renamed.payload)
+    payload.user.id = 1
+    payload.user.nickname = "ann (renamed)"
+    renamed.payload = bytes(payload)
+
+    events = _core.decode_fetch_result(fetch_result([badged_chat(1, "ann"), badged_chat(1, "ann"), renamed]), LIMIT).events
+
+    first, second, third = (event.user for event in events if isinstance(event, ChatEvent))
+    assert first is second
+    assert third is not None
+    assert third.id == 1
+    assert third.nickname == "ann (renamed)"
+    assert third is not first
+
+
 def test_the_shared_strings_are_bounded() -> None:
     # Far more distinct labels than the table keeps: each still decodes to its own text.
     labels = [f"label {n}" for n in range(5_000)]

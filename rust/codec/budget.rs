@@ -171,15 +171,26 @@ fn malformed<T>(reason: impl Into<String>) -> Result<T, Stop> {
     Err(Stop::Malformed(reason.into()))
 }
 
-/// A varint at `*pos` (at most 10 bytes, the tenth 0 or 1).
-#[inline]
+/// A varint at `*pos` (at most 10 bytes, the tenth 0 or 1). One- and two-byte varints (most
+/// keys and lengths) are read inline; the walk spends most of its time here.
+#[inline(always)]
 fn varint(buf: &[u8], pos: &mut usize) -> Result<u64, Stop> {
-    if let Some(&byte) = buf.get(*pos) {
-        if byte < 0x80 {
+    match buf.get(*pos..) {
+        Some([first, ..]) if *first < 0x80 => {
             *pos += 1;
-            return Ok(u64::from(byte));
+            Ok(u64::from(*first))
         }
+        Some([first, second, ..]) if *second < 0x80 => {
+            *pos += 2;
+            Ok(u64::from(first & 0x7f) | (u64::from(*second) << 7))
+        }
+        _ => varint_long(buf, pos),
     }
+}
+
+/// [`varint`] beyond two bytes, or cut short.
+#[inline(never)]
+fn varint_long(buf: &[u8], pos: &mut usize) -> Result<u64, Stop> {
     let mut result = 0u64;
     let mut shift = 0u32;
     while let Some(&byte) = buf.get(*pos) {
@@ -204,7 +215,7 @@ fn is_utf8(text: &[u8]) -> bool {
 }
 
 /// A field key: `(number, wire type)`.
-#[inline]
+#[inline(always)]
 fn key(buf: &[u8], pos: &mut usize) -> Result<(u32, u8), Stop> {
     let key = varint(buf, pos)?;
     if key > u64::from(u32::MAX) {
@@ -222,6 +233,7 @@ fn key(buf: &[u8], pos: &mut usize) -> Result<(u32, u8), Stop> {
 }
 
 /// The end of a length-delimited value starting at `*pos` (after its length).
+#[inline(always)]
 fn len_end(buf: &[u8], pos: &mut usize, what: &str) -> Result<usize, Stop> {
     let length = varint(buf, pos)?;
     match usize::try_from(length).ok().and_then(|length| pos.checked_add(length)) {

@@ -19,12 +19,19 @@ use crate::codec::model::{
 use super::classes::{acyclic, classes, untrack, Classes};
 use super::vocabulary::Vocabulary;
 
-/// Builds Python objects with the cached classes.
-pub struct Builder<'py> {
+/// How many users of one frame are kept for sharing: busy frames carry a few dozen, and
+/// the search stays short whatever a frame holds.
+const SHARED_USERS: usize = 64;
+
+/// Builds Python objects with the cached classes, from codec values that live for `'a`.
+pub struct Builder<'py, 'a> {
     py: Python<'py>,
     classes: &'static Classes,
     /// Shared strings for the texts that repeat across events ([`Builder::word`]).
     vocabulary: RefCell<Vocabulary>,
+    /// The first [`SHARED_USERS`] `User`s built, with the values they were built from: an
+    /// equal user later in the frame (a gift streak, a chat after a like) is the same object.
+    users: RefCell<Vec<(&'a User, Bound<'py, PyAny>)>>,
 }
 
 /// Builds an event of class `$class`: the four `Event` slots, then the class's own.
@@ -35,13 +42,14 @@ macro_rules! event {
     }};
 }
 
-impl<'py> Builder<'py> {
+impl<'py, 'a> Builder<'py, 'a> {
     /// A builder; the first call of a process imports and checks the classes.
     pub fn new(py: Python<'py>) -> PyResult<Self> {
         Ok(Self {
             py,
             classes: classes(py)?,
             vocabulary: RefCell::new(Vocabulary::acquire()),
+            users: RefCell::new(Vec::new()),
         })
     }
 
@@ -91,7 +99,11 @@ impl<'py> Builder<'py> {
             .map_or_else(|never| match never {}, Bound::into_any)
     }
 
-    fn tuple<T>(&self, items: &[T], build: impl Fn(&T) -> PyResult<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn tuple<T>(
+        &self,
+        items: &'a [T],
+        build: impl Fn(&'a T) -> PyResult<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         if items.is_empty() {
             return Ok(PyTuple::empty(self.py).into_any());
         }
@@ -104,11 +116,11 @@ impl<'py> Builder<'py> {
         Ok(tuple)
     }
 
-    fn str_tuple(&self, items: &[String]) -> PyResult<Bound<'py, PyAny>> {
+    fn str_tuple(&self, items: &'a [String]) -> PyResult<Bound<'py, PyAny>> {
         self.tuple(items, |text| Ok(self.str(text)))
     }
 
-    fn int_tuple(&self, items: &[i64]) -> PyResult<Bound<'py, PyAny>> {
+    fn int_tuple(&self, items: &'a [i64]) -> PyResult<Bound<'py, PyAny>> {
         self.tuple(items, |&number| Ok(self.int(number)))
     }
 
@@ -149,7 +161,7 @@ impl<'py> Builder<'py> {
 
     // ------------------------------------------------------------- values
 
-    fn badge(&self, badge: &Badge) -> PyResult<Bound<'py, PyAny>> {
+    fn badge(&self, badge: &'a Badge) -> PyResult<Bound<'py, PyAny>> {
         self.classes.badge.build(
             self.py,
             [
@@ -162,7 +174,20 @@ impl<'py> Builder<'py> {
         )
     }
 
-    fn user(&self, user: &User) -> PyResult<Bound<'py, PyAny>> {
+    /// A `User`; the same object as an earlier one of this frame with equal fields.
+    fn user(&self, user: &'a User) -> PyResult<Bound<'py, PyAny>> {
+        let mut users = self.users.borrow_mut();
+        if let Some((_, object)) = users.iter().find(|(seen, _)| seen.id == user.id && *seen == user) {
+            return Ok(object.clone());
+        }
+        let object = self.new_user(user)?;
+        if users.len() < SHARED_USERS {
+            users.push((user, object.clone()));
+        }
+        Ok(object)
+    }
+
+    fn new_user(&self, user: &'a User) -> PyResult<Bound<'py, PyAny>> {
         self.classes.user.build(
             self.py,
             [
@@ -179,11 +204,11 @@ impl<'py> Builder<'py> {
         )
     }
 
-    fn opt_user(&self, user: Option<&User>) -> PyResult<Bound<'py, PyAny>> {
+    fn opt_user(&self, user: Option<&'a User>) -> PyResult<Bound<'py, PyAny>> {
         user.map_or_else(|| Ok(self.none()), |user| self.user(user))
     }
 
-    fn emotes(&self, emotes: &[Emote]) -> PyResult<Bound<'py, PyAny>> {
+    fn emotes(&self, emotes: &'a [Emote]) -> PyResult<Bound<'py, PyAny>> {
         self.tuple(emotes, |emote| {
             self.classes
                 .emote
@@ -191,7 +216,7 @@ impl<'py> Builder<'py> {
         })
     }
 
-    fn poll_options(&self, options: &[PollOption]) -> PyResult<Bound<'py, PyAny>> {
+    fn poll_options(&self, options: &'a [PollOption]) -> PyResult<Bound<'py, PyAny>> {
         self.tuple(options, |option| {
             self.classes.poll_option.build(
                 self.py,
@@ -200,7 +225,7 @@ impl<'py> Builder<'py> {
         })
     }
 
-    fn skipped(&self, skipped: &Skipped) -> PyResult<Bound<'py, PyAny>> {
+    fn skipped(&self, skipped: &'a Skipped) -> PyResult<Bound<'py, PyAny>> {
         self.classes.skipped.build(
             self.py,
             [
@@ -230,7 +255,7 @@ impl<'py> Builder<'py> {
 
     /// The event of the class its body names.
     #[allow(clippy::too_many_lines)] // one arm per event class, each a plain field copy
-    pub fn event(&self, event: &Event) -> PyResult<Bound<'py, PyAny>> {
+    pub fn event(&self, event: &'a Event) -> PyResult<Bound<'py, PyAny>> {
         match &event.body {
             EventBody::Chat(body) => event!(
                 self,
@@ -551,7 +576,7 @@ impl<'py> Builder<'py> {
     // ------------------------------------------------------------- the batch
 
     /// A `pytiktoklive.decoding.FetchResult`.
-    pub fn batch(&self, batch: &Batch) -> PyResult<Bound<'py, PyAny>> {
+    pub fn batch(&self, batch: &'a Batch) -> PyResult<Bound<'py, PyAny>> {
         let route_params = PyDict::new(self.py);
         for (key, value) in &batch.route_params {
             route_params.set_item(key, value)?;
