@@ -4,6 +4,7 @@
 //!   (`rust/generated/webcast.rs`, committed; `cargo test --test codegen` refreshes it), and
 //!   [`webcast_read`], the same types with only the fields the codec reads.
 //! * [`codec`]: the sans-I/O decoder, plain Rust (`cargo test` runs it without Python).
+//! * [`dedup`]: the duplicate filter of a room (the last message ids seen).
 //! * [`encode`]: the encoder (client frames, and the schema tables the simulator encodes with).
 //! * `py` (feature `python`): the pyo3 boundary that turns the codec's values into the
 //!   Python classes of `pytiktoklive.events` and `pytiktoklive.decoding`.
@@ -25,6 +26,7 @@ pub mod webcast_read {
 }
 
 pub mod codec;
+pub mod dedup;
 pub mod encode;
 
 #[cfg(feature = "python")]
@@ -46,6 +48,8 @@ mod _core {
         decode_message_fields, encode_ack_frame, encode_enter_room_frame, encode_heartbeat_frame, encode_message,
         message_defaults, message_names,
     };
+    #[pymodule_export]
+    use crate::py::recent::PyRecentIds;
     #[pymodule_export]
     use crate::py::{count_frame_messages, decode_fetch_result, decode_frame, decode_message};
 

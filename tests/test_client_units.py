@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from typing import Any, List
 
 import pytest
 from client_wire import chat, fetch_result, gift
 from pytiktoklive import TikTok
-from pytiktoklive._buffer import EventBuffer
+from pytiktoklive._buffer import STALL_REPORT_SECONDS, EventBuffer
 from pytiktoklive._log import Reporter
 from pytiktoklive._pages import normalize_username, parse_page, room_id_in_text
 from pytiktoklive._protocol import WebcastProtocol
@@ -24,7 +25,7 @@ from pytiktoklive.errors import (
     IPBlockedError,
 )
 from pytiktoklive.events import ChatEvent, GiftEvent, User
-from pytiktoklive.models import GiftInfo, LiveStream, PriceList, RoomInfo, StreamURLs, UserInfo
+from pytiktoklive.models import GiftInfo, LiveStream, PriceList, RawJSON, RoomInfo, StreamURLs, UserInfo
 from pytiktoklive.streaks import GiftStreaks
 
 # ---------------------------------------------------------------- redaction
@@ -289,6 +290,31 @@ def test_room_info_from_raw() -> None:
     assert info.stream_urls.default_quality == "hd"
     assert info.stream_urls.qualities[0] == "SD1"
     assert info.raw["extra_field"] == {"kept": True}
+    assert info.raw == raw and dict(info.raw) == raw and info.owner.raw == raw["owner"]
+
+
+def test_a_rooms_raw_json_is_kept_as_text_until_read() -> None:
+    """A tracked room keeps its RoomInfo; its ``raw`` costs its compact JSON text, not the
+    ~3x larger tree of Python objects, until someone reads it."""
+    data = {"id_str": "7", "owner": {"nickname": "é", "badges": [{"level": n} for n in range(200)]}}
+    raw = RoomInfo.from_raw(data).raw
+    assert isinstance(raw, RawJSON) and raw._value is None  # not parsed yet
+    text_size = sys.getsizeof(raw._text)
+    assert raw["owner"]["nickname"] == "é" and len(raw) == 2 and list(raw) == ["id_str", "owner"]
+    assert raw == data and raw.get("missing") is None and "7" in repr(raw)
+    assert text_size < deep_size(data) / 2
+    # Not from JSON (a caller's own objects): kept as they are.
+    odd = RawJSON({"when": object})
+    assert odd["when"] is object
+    assert RoomInfo.from_raw({}).raw == {}
+
+
+def deep_size(value: object) -> int:
+    if isinstance(value, dict):
+        return sys.getsizeof(value) + sum(deep_size(k) + deep_size(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sys.getsizeof(value) + sum(deep_size(item) for item in value)
+    return sys.getsizeof(value)
 
 
 def test_stream_qualities_rank_both_naming_schemes_together() -> None:
@@ -489,6 +515,43 @@ async def test_buffer_blocks_the_producer_and_logs_the_stall() -> None:
     assert received == events
     assert buffer.high_water == 4
     assert any("caught up" in message for message in infos)
+
+
+async def test_a_room_that_pauses_often_is_reported_once_a_minute() -> None:
+    """Rooms sharing a busy consumer pause many times a second: one warning (and one "caught
+    up") per pause would flood the log, so later pauses are counted into the next report."""
+    reporter = Reporter()
+    warnings: List[str] = []
+    infos: List[str] = []
+    reporter.warn_handler = warnings.append
+    reporter.info_handler = infos.append
+    buffer = EventBuffer(2, reporter=reporter, label="room 1")
+    events = chat_events(12)
+
+    async def produce() -> None:
+        await buffer.put_many(events)
+        buffer.close()
+
+    producer = asyncio.ensure_future(produce())
+    received = []
+    for _ in range(len(events)):
+        await asyncio.sleep(0)  # let the producer fill the buffer and pause again
+        received.append(await buffer.get())
+    await producer
+    assert received == events
+    assert buffer.stalls >= 3
+    assert len([message for message in warnings if "consumer is slow" in message]) == 1
+    assert len([message for message in infos if "caught up" in message]) == 1
+
+    # A minute later the next pause is reported again, with the count of the silent ones.
+    buffer = EventBuffer(2, reporter=reporter, label="room 2")
+    buffer._stall_reported_at = -STALL_REPORT_SECONDS  # as if the last report were long ago
+    buffer.stalls, buffer._stalls_reported = 5, 1
+    producer = asyncio.ensure_future(buffer.put_many(events[:3]))
+    await asyncio.sleep(0)
+    assert warnings[-1].endswith("(4 more pauses since the last report)")
+    assert [await buffer.get() for _ in range(3)] == events[:3]
+    await producer
 
 
 async def test_buffer_overflow_error_policy() -> None:

@@ -24,7 +24,7 @@ import pytiktoklive._discovery as discovery_module
 from hostile import HostileServer, body, gzip_bomb, huge, nested_json, redirect, slow
 from pytiktoklive import Endpoints, HTTPLimits, SignServer, TikTok
 from pytiktoklive._pages import parse_page
-from pytiktoklive._protocol import RecentIds
+from pytiktoklive._protocol import RecentIds, new_recent_ids
 from pytiktoklive._retry import ReconnectPolicy
 from pytiktoklive.errors import (
     DownloadError,
@@ -341,6 +341,11 @@ def test_an_impossible_file_name_is_a_download_error(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- memory per room (item 11)
 
 
+#: Both duplicate filters: the pure-Python one and the one the client uses (the Rust core's
+#: when it is built).
+FILTERS = pytest.mark.parametrize("make_filter", [RecentIds, new_recent_ids], ids=["python", "client"])
+
+
 def test_the_duplicate_filter_stays_small_however_long_the_room_runs() -> None:
     """A set of 2048 Python ints held ~350 KiB; the filter must stay near its 48 KiB of arrays."""
     ids = RecentIds(2048)
@@ -356,13 +361,24 @@ def test_the_duplicate_filter_stays_small_however_long_the_room_runs() -> None:
     assert held < 64 * 1024, f"{held / 1024:.0f} KiB"
 
 
-def test_the_duplicate_filter_remembers_exactly_the_last_window() -> None:
+def test_the_rust_duplicate_filter_stays_small_too() -> None:
+    """The Rust core's filter holds its arrays outside Python's allocator: it reports them."""
+    core = pytest.importorskip("pytiktoklive._core")
+    ids = core.RecentIds(2048)
+    for number in range(200_000):
+        ids.add(7_300_000_000_000_000_000 + number * 7919)
+    assert len(ids) == 2048
+    assert sys.getsizeof(ids) <= 32 * 1024 + 256, f"{sys.getsizeof(ids) / 1024:.0f} KiB"
+
+
+@FILTERS
+def test_the_duplicate_filter_remembers_exactly_the_last_window(make_filter: Any) -> None:
     """Against a plain model (a deque and a set), over ids that collide in every way."""
     import random
 
     rng = random.Random(11)
     for capacity in (1, 3, 64, 2048):
-        ids = RecentIds(capacity)
+        ids = make_filter(capacity)
         order: deque[int] = deque()
         seen: Set[int] = set()
         recent: List[int] = []

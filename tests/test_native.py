@@ -432,7 +432,9 @@ def test_decoded_events_and_everything_in_them_are_not_tracked_by_the_cyclic_col
 
 
 def test_records_holding_a_mutable_container_stay_tracked() -> None:
-    banner = _core.decode_message("WebcastInRoomBannerMessage", bytes(pb.InRoomBannerMessage(json='{"a": 1}')), 1)
+    banner = _core.decode_message(
+        "WebcastInRoomBannerMessage", bytes(pb.InRoomBannerMessage(json='{"a": 1}')), 1
+    )
     empty_banner = _core.decode_message("WebcastInRoomBannerMessage", bytes(pb.InRoomBannerMessage()), 1)
     batch = _core.decode_fetch_result(fetch_result([chat_message(1)]), LIMIT)
 
@@ -466,7 +468,9 @@ def test_a_cycle_through_a_mutable_container_holding_events_is_still_collected()
 
 def test_a_cycle_through_a_decoded_banner_dict_is_still_collected() -> None:
     gc.collect()
-    banner = _core.decode_message("WebcastInRoomBannerMessage", bytes(pb.InRoomBannerMessage(json='{"a": 1}')), 1)
+    banner = _core.decode_message(
+        "WebcastInRoomBannerMessage", bytes(pb.InRoomBannerMessage(json='{"a": 1}')), 1
+    )
     assert isinstance(banner, RoomBannerEvent)
     marker = Marker()
     dead = weakref.ref(marker)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gzip
 import urllib.parse
+from typing import Any
 
 import pytest
 from client_wire import chat, control, fetch_result, frame_types, gift, push_frame, read_frame, unknown
 from hypothesis import given
 from hypothesis import strategies as st
 from pytiktoklive._proto import webcast as pb
-from pytiktoklive._protocol import RecentIds, WebcastProtocol, parse_handshake_options
+from pytiktoklive._protocol import RecentIds, WebcastProtocol, new_recent_ids, parse_handshake_options
 from pytiktoklive.errors import DecodeError
 from pytiktoklive.events import ChatEvent, ControlEvent, GiftEvent, UnknownEvent
 
@@ -128,15 +129,37 @@ def test_dedup_memory_is_bounded() -> None:
     assert ids(protocol.events_received()) == [1]
 
 
-def test_recent_ids() -> None:
-    recent = RecentIds(2)
+@pytest.mark.parametrize("make_filter", [RecentIds, new_recent_ids], ids=["python", "client"])
+def test_recent_ids(make_filter: Any) -> None:
+    recent = make_filter(2)
     assert recent.add(1) and recent.add(2)
     assert not recent.add(1)
     assert recent.add(3)  # evicts 1
     assert 1 not in recent and 2 in recent and 3 in recent
+    assert "3" not in recent and None not in recent
     assert len(recent) == 2
     with pytest.raises(ValueError):
-        RecentIds(0)
+        make_filter(0)
+
+
+@pytest.mark.parametrize("make_filter", [RecentIds, new_recent_ids], ids=["python", "client"])
+def test_recent_ids_key_ids_by_their_low_64_bits(make_filter: Any) -> None:
+    recent = make_filter(8)
+    assert recent.add(-1)
+    assert not recent.add(2**64 - 1)  # the same 64 bits
+    assert recent.add(2**64 + 5) and not recent.add(5)
+    assert recent.add(0) and recent.add(0) and 0 not in recent  # 0 is "no id"
+
+
+@pytest.mark.parametrize("make_filter", [RecentIds, new_recent_ids], ids=["python", "client"])
+def test_recent_ids_admit_a_batch(make_filter: Any) -> None:
+    recent = make_filter(4)
+    recent.add(2)
+    batch = [ChatEvent(msg_id=msg_id) for msg_id in (1, 2, 0, 3, 1, 0)]
+    fresh = recent.admit(batch)
+    assert [event.msg_id for event in fresh] == [1, 0, 3, 0]
+    assert all(kept is batch[index] for kept, index in zip(fresh, (0, 2, 3, 5)))
+    assert recent.admit(()) == []
 
 
 @given(st.lists(st.integers(min_value=1, max_value=40), max_size=200))

@@ -8,7 +8,8 @@ buffer is full, the overflow policy decides:
   reading the socket (TCP pushes back on the server) or stops polling, so
   memory stays bounded and nothing is lost; heartbeats keep the connection
   alive meanwhile. The stall is logged once when it starts and once when the
-  consumer has caught up (drained to half the capacity);
+  consumer has caught up (drained to half the capacity), at most once a minute
+  per room (later pauses are counted in the next report and in ``stalls``);
 * ``"error"``: the room ends with :class:`~pytiktoklive.errors.BackpressureError`
   (for programs that would rather fail loudly than fall behind).
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import math
 from typing import Callable, Deque, Iterable, Optional, Sequence
 
 from pytiktoklive._log import Reporter
@@ -45,6 +47,8 @@ OVERFLOW_POLICIES = ("block", "error")
 #: Events all the rooms of one client may hold together (see README, "Memory"): about
 #: 2-3 KB each once decoded, so ~20 MB however many rooms fall behind.
 DEFAULT_BUFFER_BUDGET = 8192
+#: A room's pauses are logged at most once in this many seconds (the others are counted).
+STALL_REPORT_SECONDS = 60.0
 # Free events that wake one more room waiting for the budget (about a busy frame's worth).
 _WAKE_BATCH = 32
 
@@ -59,7 +63,7 @@ class BufferBudget:
     """Events held by all the buffers sharing it, at most ``limit``; wakes the buffers that
     waited for it as events are taken."""
 
-    __slots__ = ("limit", "used", "_waiting")
+    __slots__ = ("limit", "used", "_batch", "_promised", "_waiting")
 
     def __init__(self, limit: int) -> None:
         if limit < 1:
@@ -67,6 +71,10 @@ class BufferBudget:
         self.limit = limit
         self.used = 0
         self._waiting: Deque[EventBuffer] = collections.deque()
+        # Free events a woken room is counted to take (about a frame's worth).
+        self._batch = min(_WAKE_BATCH, limit)
+        # Rooms woken that have not resumed yet: each is promised a batch of the free events.
+        self._promised = 0
 
     @property
     def free(self) -> int:
@@ -79,14 +87,18 @@ class BufferBudget:
 
     def _release(self, count: int) -> None:
         self.used -= count
-        # Wake waiting rooms in batches (one per ~frame of free space), not one per event taken:
-        # a woken room reads a whole frame.
-        free = self.limit - self.used
-        if self._waiting and free >= min(_WAKE_BATCH, self.limit):
-            for _ in range(max(1, free // _WAKE_BATCH)):
-                if not self._waiting:
-                    break
-                self._waiting.popleft()._budget_available()
+        if self._waiting:
+            self._wake()
+
+    def _wake(self) -> None:
+        # One waiting room per batch of free events not yet promised to a woken room: a woken
+        # room reads a whole frame. Waking more would only make rooms read frames they cannot
+        # hand over (and wait again); waking them one event at a time would spin the loop.
+        waiting = self._waiting
+        batch = self._batch
+        while waiting and self.limit - self.used - self._promised * batch >= batch:
+            if waiting.popleft()._budget_available():
+                self._promised += 1
 
 
 class EventBuffer:
@@ -116,10 +128,14 @@ class EventBuffer:
         self._error: Optional[BaseException] = None
         self._stalled_since: Optional[float] = None
         self._budget_queued = False
+        self._budget_promised = False
+        self._event_loop: Optional[asyncio.AbstractEventLoop] = None
         #: Called (no arguments) when the buffer goes from empty to non-empty, and when it closes.
         self.listener: Optional[Callable[[], None]] = None
         #: How many times the producer had to wait for the consumer.
         self.stalls = 0
+        self._stalls_reported = 0
+        self._stall_reported_at = -math.inf
         #: The most events ever held at once.
         self.high_water = 0
 
@@ -159,6 +175,13 @@ class EventBuffer:
             await self._wait_for_room()
         return not self._closed
 
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        # Looked up once: before Python 3.12 every get_running_loop() call costs a getpid().
+        loop = self._event_loop
+        if loop is None:
+            loop = self._event_loop = asyncio.get_running_loop()
+        return loop
+
     async def _wait_for_room(self) -> None:
         if len(self._items) >= self.capacity and self.overflow == "error":
             error = BackpressureError(
@@ -167,20 +190,32 @@ class EventBuffer:
             self.close(error)
             raise error
         if self._stalled_since is None:
-            self._stalled_since = asyncio.get_running_loop().time()
+            now = self._stalled_since = self._loop().time()
             self.stalls += 1
-            self._reporter.warn(
-                "%s: the consumer is slow, %d events are waiting; pausing reads until it catches up",
-                self._label,
-                len(self._items),
-            )
-        waiter = self._writable = asyncio.get_running_loop().create_future()
+            # Said once a minute at most per room: a thousand rooms sharing a busy consumer
+            # pause and resume many times a second, and a log line each time cost a few
+            # percent of the client's CPU while saying nothing new.
+            if now - self._stall_reported_at >= STALL_REPORT_SECONDS:
+                again = self.stalls - self._stalls_reported - 1
+                self._stall_reported_at = now
+                self._stalls_reported = self.stalls
+                self._reporter.warn(
+                    "%s: the consumer is slow, %d events are waiting; pausing reads until it catches up%s",
+                    self._label,
+                    len(self._items),
+                    f" ({again} more pauses since the last report)" if again else "",
+                )
+        waiter = self._writable = self._loop().create_future()
         if self._budget is not None and len(self._items) < self.capacity:
             self._budget._wait(self)
         try:
             await waiter
         finally:
             self._writable = None
+            if self._budget_promised:  # resumed: the promise becomes the frame it reads now
+                self._budget_promised = False
+                if self._budget is not None:
+                    self._budget._promised -= 1
 
     async def put(self, event: Event) -> bool:
         """Append ``event``, waiting while the buffer is full. False if the buffer was closed."""
@@ -222,23 +257,39 @@ class EventBuffer:
         if self._writable is not None and not self._writable.done():
             self._writable.set_result(None)
 
-    def _budget_available(self) -> None:
+    def _budget_available(self) -> bool:
+        """Woken by the budget: True if a reader was waiting (it is now promised a batch)."""
         self._budget_queued = False
-        self._wake_writer()
+        if self._writable is None or self._writable.done():
+            return False
+        self._budget_promised = True
+        self._writable.set_result(None)
+        return True
 
     # ------------------------------------------------------------------ consumer
 
     def take_nowait(self) -> Event:
         """The oldest event; IndexError when none is buffered (see :attr:`exhausted`)."""
         event = self._items.popleft()
-        if self._budget is not None:
-            self._budget._release(1)
-        if self._writable is not None:
-            self._wake_writer()
+        budget = self._budget
+        if budget is not None:
+            budget._release(1)
+        # The reader waits for room. Wake it only once it may read a frame: woken for every
+        # event taken, a thousand paused rooms would spin through the loop, each finding no
+        # room and going back to sleep. Room in its own buffer but not in the budget: it
+        # queues for the budget, which wakes it in turn.
+        if self._writable is not None and not self._budget_queued and len(self._items) < self.capacity:
+            if budget is None or budget.free >= min(_WAKE_BATCH, budget.limit):
+                self._wake_writer()
+            else:
+                budget._wait(self)
         if self._stalled_since is not None and len(self._items) <= self.capacity // 2:
-            waited = asyncio.get_running_loop().time() - self._stalled_since
+            waited = self._loop().time() - self._stalled_since
+            if self._stalled_since == self._stall_reported_at:  # the end of a reported pause
+                self._reporter.info(
+                    "%s: the consumer caught up after %.1fs; reading again", self._label, waited
+                )
             self._stalled_since = None
-            self._reporter.info("%s: the consumer caught up after %.1fs; reading again", self._label, waited)
         return event
 
     def raise_end(self) -> None:
@@ -255,7 +306,7 @@ class EventBuffer:
         while not self._items:
             if self._closed:
                 self.raise_end()
-            waiter = self._readable = asyncio.get_running_loop().create_future()
+            waiter = self._readable = self._loop().create_future()
             try:
                 await waiter
             finally:

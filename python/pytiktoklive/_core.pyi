@@ -13,12 +13,13 @@ negative limit or a ``msg_id`` outside the int64 range. The limits after
 :mod:`pytiktoklive.decoding`); their defaults are those of ``decoding``.
 """
 
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar, final
 
 from pytiktoklive.decoding import FetchResult
 from pytiktoklive.events import Event
 
 __all__ = [
+    "RecentIds",
     "count_frame_messages",
     "decode_fetch_result",
     "decode_frame",
@@ -112,3 +113,20 @@ def message_defaults(name: str, /) -> dict[str, Any]:
 
 def message_names() -> tuple[str, ...]:
     """The names of the schema's messages (without the ``webcast.`` package)."""
+
+@final
+class RecentIds:
+    """The last ``capacity`` message ids seen, for a room's duplicate filter (0 is never
+    remembered). ``sys.getsizeof`` counts the arrays it holds: 32 KiB at most for 2048 ids."""
+
+    def __new__(cls, capacity: int, /) -> RecentIds: ...
+    @property
+    def capacity(self) -> int: ...
+    def add(self, msg_id: int) -> bool:
+        """Remember ``msg_id``; False if it was already remembered."""
+
+    def admit(self, events: Iterable[Event]) -> list[Event]:
+        """The events whose ``msg_id`` is 0 or not yet remembered, in order; remembers their ids."""
+
+    def __contains__(self, key: object, /) -> bool: ...
+    def __len__(self) -> int: ...

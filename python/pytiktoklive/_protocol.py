@@ -34,7 +34,7 @@ from __future__ import annotations
 import array
 import collections
 import urllib.parse
-from typing import Callable, Deque, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Callable, Deque, Dict, Iterable, List, Mapping, Optional, Protocol, Tuple
 
 from pytiktoklive import _frames
 from pytiktoklive.decoding import (
@@ -43,6 +43,7 @@ from pytiktoklive.decoding import (
     DEFAULT_MAX_OBJECTS,
     DEFAULT_MAX_REPEATED,
     FetchResult,
+    backend,
     decode_fetch_result,
     decode_frame,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "DEFAULT_HEARTBEAT_INTERVAL",
     "RecentIds",
     "WebcastProtocol",
+    "new_recent_ids",
     "parse_handshake_options",
 ]
 
@@ -162,6 +164,11 @@ class RecentIds:
         self._table[self._slot(key)] = key  # the removal may have moved the free slot
         return True
 
+    def admit(self, events: Iterable[Event]) -> List[Event]:
+        """The events whose ``msg_id`` is 0 or not yet remembered, in order; remembers their ids."""
+        add = self.add
+        return [event for event in events if add(event.msg_id)]
+
     def __contains__(self, msg_id: object) -> bool:
         if not isinstance(msg_id, int):
             return False
@@ -170,6 +177,25 @@ class RecentIds:
 
     def __len__(self) -> int:
         return len(self._ring)
+
+
+class DuplicateFilter(Protocol):
+    """What the protocol needs of a duplicate filter (:class:`RecentIds`, or the Rust core's)."""
+
+    def add(self, msg_id: int) -> bool: ...
+    def admit(self, events: Iterable[Event]) -> List[Event]: ...
+    def __contains__(self, msg_id: object) -> bool: ...
+    def __len__(self) -> int: ...
+
+
+def new_recent_ids(capacity: int) -> DuplicateFilter:
+    """A duplicate filter of ``capacity`` ids: the Rust core's when it decodes (the same
+    filter, ~10x faster and a third smaller), else :class:`RecentIds`."""
+    if backend() == "rust":
+        from pytiktoklive._core import RecentIds as CoreRecentIds
+
+        return CoreRecentIds(capacity)
+    return RecentIds(capacity)
 
 
 def parse_handshake_options(value: str) -> Dict[str, str]:
@@ -251,7 +277,7 @@ class WebcastProtocol:
         self._heartbeat_from_result: Optional[float] = None
         self._heartbeat_from_handshake: Optional[float] = None
         self._heartbeat_seq = 0
-        self._seen = RecentIds(dedup_window)
+        self._seen = new_recent_ids(dedup_window)
         self.dedup_window = dedup_window
         # The decoder's limits (see pytiktoklive.decoding): a frame beyond them is a DecodeError.
         self._limits = {
@@ -412,14 +438,14 @@ class WebcastProtocol:
             self.skipped_messages += 1
             if skipped.msg_id:
                 self._seen.add(skipped.msg_id)
-        for event in result.events:
-            # msg_id 0 means "no id": such events cannot be recognised again, so they always pass.
-            if event.msg_id and not self._seen.add(event.msg_id):
-                self.duplicates_dropped += 1
-                continue
-            self._events.append(event)
-            self.events_delivered += 1
+        # msg_id 0 means "no id": such events cannot be recognised again, so they always pass.
+        fresh = self._seen.admit(result.events)
+        self.duplicates_dropped += len(result.events) - len(fresh)
+        for index, event in enumerate(fresh):
             if isinstance(event, ControlEvent) and event.ended:
-                self.ended = True
+                self.ended = True  # the end is the last event delivered
+                del fresh[index + 1 :]
                 break
+        self._events += fresh
+        self.events_delivered += len(fresh)
         self.batch_ends.append((self.events_delivered, self.cursor, self.internal_ext))

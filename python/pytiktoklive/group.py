@@ -30,21 +30,6 @@ _BURST = 64
 _YIELD_EVERY = 256
 
 
-class _GroupIterator:
-    """``async for live, event in group``."""
-
-    __slots__ = ("_group",)
-
-    def __init__(self, group: LiveGroup) -> None:
-        self._group = group
-
-    def __aiter__(self) -> _GroupIterator:
-        return self
-
-    async def __anext__(self) -> Tuple[Live, Event]:
-        return await self._group._next()
-
-
 class LiveGroup:
     """Rooms tracked together. ``lives`` maps each username to its :class:`Live`;
     ``failures`` maps the usernames that could not be tracked to the reason."""
@@ -93,7 +78,8 @@ class LiveGroup:
         return handler
 
     def __aiter__(self) -> AsyncIterator[Tuple[Live, Event]]:
-        return _GroupIterator(self)
+        # The group is its own iterator (`__anext__` is `_next`): one coroutine per event.
+        return self
 
     def _start(self) -> None:
         """Take over every room's buffer (once): its listener queues the room when it has events."""
@@ -179,6 +165,8 @@ class LiveGroup:
                 return live, event
         finally:
             self._consuming = False
+
+    __anext__ = _next
 
     async def run(self) -> None:
         """Consume every room's events (running the handlers) until all have ended."""

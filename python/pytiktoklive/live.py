@@ -314,9 +314,12 @@ class Live:
     def _taken(self, event: Event) -> None:
         """Count an event handed to the consumer (by the iteration or by the room's group)."""
         self._consumed += 1
-        if event.msg_id:
-            self._consumed_ids.append(event.msg_id)
-        self._note_safe_point()
+        msg_id = event.msg_id
+        if msg_id:
+            self._consumed_ids.append(msg_id)
+        batch_ends = self._protocol.batch_ends
+        if batch_ends and batch_ends[0][0] <= self._consumed + self._not_for_consumer:
+            self._note_safe_point()  # (checked here first: this runs for every event)
 
     def _note_safe_point(self) -> None:
         # The latest batch end the consumer has reached: resuming from its cursor loses nothing.

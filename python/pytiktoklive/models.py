@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, Optional, Tuple
 
 if TYPE_CHECKING:
     from pytiktoklive.client import TikTok
@@ -22,6 +22,7 @@ __all__ = [
     "LiveStream",
     "PriceItem",
     "PriceList",
+    "RawJSON",
     "RoomInfo",
     "RoomOwner",
     "StreamURLs",
@@ -71,6 +72,49 @@ def _raw_field() -> Any:
     return dataclasses.field(default_factory=dict, repr=False, compare=False)
 
 
+class RawJSON(Mapping[str, Any]):
+    """A read-only JSON object kept as its compact text and parsed when first read.
+
+    A room keeps its ``RoomInfo`` for as long as it is tracked, and few programs read
+    ``.raw``: parsed, a room's info takes ~23 KiB of Python objects; as text, ~7 KB. So the
+    per-room models keep ``raw`` like this (see README, "Memory"). It is a ``Mapping``
+    (``raw["owner"]``, ``raw.get(...)``, ``dict(raw)``, ``==``); the parsed value is kept
+    once read. A value that is not JSON text-able is kept as it is.
+    """
+
+    __slots__ = ("_text", "_value")
+
+    def __init__(self, value: Mapping[str, Any]) -> None:
+        self._value: Optional[Mapping[str, Any]] = None
+        try:
+            self._text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        except (TypeError, ValueError):  # not from JSON: keep it
+            self._text = ""
+            self._value = dict(value)
+
+    def _parsed(self) -> Mapping[str, Any]:
+        if self._value is None:
+            value: Mapping[str, Any] = json.loads(self._text)
+            self._value = value
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._parsed()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parsed())
+
+    def __len__(self) -> int:
+        return len(self._parsed())
+
+    def __repr__(self) -> str:
+        return repr(self._parsed())
+
+
+def _compact(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return RawJSON(value) if value else {}
+
+
 @dataclasses.dataclass(frozen=True)
 class UserInfo:
     """A TikTok user, from the profile or live page (or the ``api-live`` endpoint).
@@ -116,7 +160,7 @@ class UserInfo:
             following_count=_int(stats.get("followingCount")),
             heart_count=_int(stats.get("heartCount", stats.get("heart"))),
             video_count=_int(stats.get("videoCount")),
-            raw={"user": dict(user), "stats": dict(stats)},
+            raw=_compact({"user": dict(user), "stats": dict(stats)}),
         )
 
 
@@ -144,7 +188,7 @@ class RoomOwner:
                 owner.get("avatar_large") or owner.get("avatar_medium") or owner.get("avatar_thumb")
             ),
             follower_count=_int(_obj(owner.get("follow_info")).get("follower_count")),
-            raw=dict(owner),
+            raw=_compact(owner),
         )
 
 
@@ -205,7 +249,7 @@ class StreamURLs:
             flv=flv,
             hls=hls,
             default_quality=_str(default.get("sdk_key") or stream_url.get("default_resolution")),
-            raw=dict(stream_url),
+            raw=_compact(stream_url),
         )
 
 
@@ -248,7 +292,7 @@ class RoomInfo:
             owner=RoomOwner.from_raw(data.get("owner")),
             stream_urls=StreamURLs.from_raw(data.get("stream_url")),
             share_url=_str(data.get("share_url")),
-            raw=dict(data),
+            raw=_compact(data),
         )
 
 

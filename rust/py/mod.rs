@@ -10,6 +10,7 @@ mod classes;
 pub mod encode;
 mod errors;
 mod objects;
+pub mod recent;
 mod vocabulary;
 
 use pyo3::prelude::*;

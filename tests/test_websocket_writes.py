@@ -1,0 +1,80 @@
+"""How the websocket transport writes the client's frames (acks, heartbeats, enter-room).
+
+An ack follows every frame read, so frames are written straight to the socket, all those
+queued in one write, while the connection is open and its write buffer nearly empty.
+Otherwise they go through ``websockets``' ``send()``, with its flow control and its handling
+of a closing connection. Either way the server gets every frame, in order, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import AsyncIterator, List, Tuple
+
+import pytest
+from pytiktoklive import _websocket
+from pytiktoklive._protocol import WebcastProtocol
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+ROOM = 7_300_000_000_000_000_001
+Linked = Tuple[ClientConnection, "asyncio.Queue[bytes]"]
+
+
+@pytest.fixture
+async def linked() -> AsyncIterator[Linked]:
+    """A client connection to a server that queues every binary message it receives."""
+    received: asyncio.Queue[bytes] = asyncio.Queue()
+
+    async def handler(websocket: ServerConnection) -> None:
+        async for message in websocket:
+            assert isinstance(message, bytes)
+            received.put_nowait(message)
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        async with connect(f"ws://127.0.0.1:{port}") as connection:
+            yield connection, received
+
+
+def queued_heartbeats(count: int) -> Tuple[WebcastProtocol, List[bytes]]:
+    """A protocol with ``count`` heartbeats queued, and their bytes."""
+    protocol = WebcastProtocol(ROOM)
+    for _ in range(count):
+        protocol.heartbeat()
+    frames = list(protocol._outgoing)
+    return protocol, frames
+
+
+async def take(received: asyncio.Queue[bytes], count: int) -> List[bytes]:
+    return [await asyncio.wait_for(received.get(), 10) for _ in range(count)]
+
+
+async def test_frames_are_written_at_once_in_order(
+    linked: Linked,
+) -> None:
+    connection, received = linked
+    protocol, frames = queued_heartbeats(3)
+    assert _websocket._write_now(connection, protocol.data_to_send())
+    assert await take(received, 3) == frames
+
+
+async def test_a_full_write_buffer_goes_through_send(linked: Linked, monkeypatch: pytest.MonkeyPatch) -> None:
+    connection, received = linked
+    monkeypatch.setattr(_websocket, "_WRITE_NOW_LIMIT", -1)  # any buffer counts as full
+    protocol, frames = queued_heartbeats(3)
+    assert not _websocket._write_now(connection, frames)  # nothing written
+    await _websocket._flush(connection, protocol)  # send() writes them
+    assert await take(received, 3) == frames
+
+
+async def test_a_closed_connection_is_an_error_not_a_silent_drop(
+    linked: Linked,
+) -> None:
+    connection, _received = linked
+    await connection.close()
+    protocol, frames = queued_heartbeats(2)
+    assert not _websocket._write_now(connection, frames)
+    with pytest.raises(ConnectionClosed):
+        await _websocket._flush(connection, protocol)
