@@ -34,9 +34,8 @@ from typing import Any, Deque, Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from busy_room import build_frames, captured_messages  # noqa: E402
-
-import pytiktoklive  # noqa: E402
+import pytiktoklive
+from busy_room import build_frames, captured_messages
 
 
 class GcClock:
@@ -57,9 +56,13 @@ class GcClock:
 
 
 def main(argv: List[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--buffered", type=int, default=100_000, help="events kept alive (default 100000)")
-    parser.add_argument("--burst", type=int, default=32, help="frames decoded between two drains (default 32)")
+    parser.add_argument(
+        "--burst", type=int, default=32, help="frames decoded between two drains (default 32)"
+    )
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON line instead of text")
     args = parser.parse_args(argv)

@@ -548,7 +548,9 @@ def test_an_equal_user_in_one_frame_is_one_object() -> None:
     payload.user.nickname = "ann (renamed)"
     renamed.payload = bytes(payload)
 
-    events = _core.decode_fetch_result(fetch_result([badged_chat(1, "ann"), badged_chat(1, "ann"), renamed]), LIMIT).events
+    events = _core.decode_fetch_result(
+        fetch_result([badged_chat(1, "ann"), badged_chat(1, "ann"), renamed]), LIMIT
+    ).events
 
     first, second, third = (event.user for event in events if isinstance(event, ChatEvent))
     assert first is second
@@ -564,7 +566,9 @@ def test_the_shared_strings_are_bounded() -> None:
     messages = [
         pb.Message(
             method="WebcastLikeMessage",
-            payload=bytes(pb.LikeMessage(common=pb.Common(msg_id=n + 1, display_text=pb.Text(default_pattern=label)))),
+            payload=bytes(
+                pb.LikeMessage(common=pb.Common(msg_id=n + 1, display_text=pb.Text(default_pattern=label)))
+            ),
             msg_id=n + 1,
         )
         for n, label in enumerate(labels)
