@@ -353,7 +353,21 @@ impl Budget {
         while pos < buf.len() {
             let (number, wire) = key(buf, &mut pos)?;
             let Some((slot, field)) = schema.field(table, number) else {
-                skip(buf, &mut pos, wire, number, depth)?;
+                // Fields the schema does not declare are common (a chat message carries
+                // dozens): their two usual wire types are skipped here, as `skip` would.
+                match wire {
+                    WIRE_VARINT if depth != 0 => {
+                        varint(buf, &mut pos)?;
+                    }
+                    WIRE_LEN if depth != 0 => {
+                        let length = varint(buf, &mut pos)?;
+                        match usize::try_from(length).ok().and_then(|length| pos.checked_add(length)) {
+                            Some(end) if end <= buf.len() => pos = end,
+                            _ => return malformed("buffer underflow"),
+                        }
+                    }
+                    _ => skip(buf, &mut pos, wire, number, depth)?,
+                }
                 continue;
             };
             if wire == WIRE_LEN {
