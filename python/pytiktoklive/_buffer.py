@@ -22,7 +22,7 @@ not a thousand full buffers. A room waiting for the budget pauses like a room
 whose own buffer is full.
 
 The hand-off is per frame, not per event: the reader waits for room before it
-reads the next frame (:meth:`EventBuffer.wait_writable`) and hands over a frame's
+decodes the next frame (:meth:`EventBuffer.wait_writable`) and hands over a frame's
 events at once (:meth:`EventBuffer.put_many`); the consumer takes events without
 awaiting while any are buffered (:meth:`EventBuffer.take_nowait`). A listener
 (the :class:`~pytiktoklive.group.LiveGroup` of the room) is told when a buffer
@@ -279,10 +279,11 @@ class EventBuffer:
         # room and going back to sleep. Room in its own buffer but not in the budget: it
         # queues for the budget, which wakes it in turn.
         if self._writable is not None and not self._budget_queued and len(self._items) < self.capacity:
-            if budget is None or budget.free >= min(_WAKE_BATCH, budget.limit):
+            if budget is None:
                 self._wake_writer()
-            else:
+            else:  # the budget wakes it in turn, when a batch of it is free for this room
                 budget._wait(self)
+                budget._wake()
         if self._stalled_since is not None and len(self._items) <= self.capacity // 2:
             waited = self._loop().time() - self._stalled_since
             if self._stalled_since == self._stall_reported_at:  # the end of a reported pause

@@ -43,7 +43,7 @@ Deliver = Callable[[List[Event]], Awaitable[None]]
 #: reading pauses once more than this many wait, and resumes when none does). A paused room holds
 #: them, so few: the kernel's socket buffer holds the rest, and reading on costs a syscall or two
 #: per frame of about 14 KB (a busy real frame) against the ~0.3 ms of decoding it.
-_MAX_QUEUED_FRAMES = 1
+_MAX_QUEUED_FRAMES = 0
 #: Bytes one socket read may take (asyncio's default is 256 KiB). Everything read is parsed into
 #: frames at once, so this bounds what a paused room holds besides its queued frames.
 _READ_CHUNK = 16 * 1024
@@ -263,7 +263,7 @@ async def run_websocket(
     """Run one websocket connection to ``url``.
 
     ``wait_for_room`` (the room buffer's ``wait_writable``) is awaited before each frame is
-    read; once it returns False (the room was closed) this raises ``CancelledError``. Returns
+    decoded; once it returns False (the room was closed) this raises ``CancelledError``. Returns
     when the live has ended; raises when the connection is lost or refused.
     """
     reporter.debug("%s: connecting to %s", label, url)
@@ -287,12 +287,6 @@ async def run_websocket(
         )
         try:
             while True:
-                # Room for a frame's events first: a full buffer pauses reading here, where the
-                # watchdog is not armed (the server is not silent, the consumer is slow).
-                if wait_for_room is not None and not await wait_for_room():
-                    # Closed by its owner, who is cancelling this task: go as a cancellation
-                    # would (not as the end of the LIVE).
-                    raise asyncio.CancelledError
                 if watchdog is not None:
                     watchdog.arm()
                 try:
@@ -304,7 +298,20 @@ async def run_websocket(
                 finally:
                     if watchdog is not None:
                         watchdog.disarm()
+                # Room for the frame's events before decoding it: a full buffer pauses reading
+                # here, holding the frame as it came (compressed, a third of its decoded size),
+                # where the watchdog is not armed (the server is not silent, the consumer is
+                # slow). Nothing suspends from here to `deliver` (unless the socket's write
+                # buffer is backed up), so the room found is still there.
+                if wait_for_room is not None and not await wait_for_room():
+                    # Closed by its owner, who is cancelling this task: go as a cancellation
+                    # would (not as the end of the LIVE).
+                    raise asyncio.CancelledError
                 data = message.encode() if isinstance(message, str) else message
+                # A waiting room keeps no frame it is done with: neither the bytes (here) nor
+                # the events (below) stay referenced while it waits for the next one. At a
+                # thousand paused rooms that is a frame and its events less per room.
+                del message
                 try:
                     protocol.receive_frame(data)
                 except DecodeError as exc:
@@ -315,11 +322,13 @@ async def run_websocket(
                         DecodeError(f"{label}: dropped an undecodable frame ({len(data)} bytes): {exc}")
                     )
                     raise ConnectionDropped(f"undecodable frame ({len(data)} bytes)") from exc
+                del data
                 await _flush(connection, protocol)
                 events = protocol.events_received()
                 if events:
                     reporter.debug("%s: got %d events, cursor %s", label, len(events), protocol.cursor)
                     await deliver(events)
+                del events
                 if protocol.ended:
                     return
         except asyncio.CancelledError:
