@@ -34,9 +34,8 @@ from typing import Any, Deque, Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from busy_room import build_frames, captured_messages  # noqa: E402
-
-import pytiktoklive  # noqa: E402
+import pytiktoklive
+from busy_room import build_frames, captured_messages
 
 
 class GcClock:

@@ -95,7 +95,8 @@ rates = info["events_per_second"]
 print(
     f"decode_frame {rates['decode_frame']:,.0f} events/s, Rust only {rates['rust_only']:,.0f}, "
     f"gunzip only (Python zlib) {rates['gunzip']:,.0f}: decode_frame = {info['ratio']:.2f} of the "
-    f"gunzip floor (Rust only {info['rust_only_ratio']:.2f}); {info['messages']} messages in "
+    f"gunzip floor (Rust only {info['rust_only_ratio']:.2f}; median of the rounds' own ratios "
+    f"{info['ratio_paired_median']:.2f}); {info['messages']} messages in "
     f"{info['frames']} frames"
 )
 PY

@@ -287,10 +287,42 @@ def test_a_cursor_that_is_not_utf8_is_decoded_lossily(cursor: bytes) -> None:
 @pytest.mark.parametrize(("badges", "outcome"), [(2, "ok"), (4, "error")])
 def test_text_that_is_not_utf8_does_not_stop_the_counting(badges: int, outcome: str) -> None:
     """A nickname that is not UTF-8 skips the message at its end: the badges after it still
-    count, in both decoders (the Rust core's walk does not read text; prost rejects it)."""
+    count, in both decoders (the Rust core's walk notes the bad text and walks on)."""
     user = field(3, b"\xff") + field(64, b"") * badges  # User.nickname, then User.badge_list
     body = bombs.fetch_result("WebcastChatMessage", field(2, user))
     result = _both(lambda m: m.decode_fetch_result(body, LIMIT, 100, 3, 100))
     assert result[0] == outcome
     if outcome == "ok":
         assert not result[1].events and len(result[1].skipped) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "payload"),
+    [
+        # User.bio_description: a field no event reads.
+        ("WebcastChatMessage", field(2, field(5, b"\xff"))),
+        # User.avatar_medium.url_list: an image size no event shows.
+        ("WebcastLikeMessage", field(5, field(10, field(1, b"https://a/\xc3")))),
+        # Common.display_text.pieces[0].user_value.user.nickname: read only by barrages.
+        (
+            "WebcastMemberMessage",
+            field(1, field(8, field(4, field(21, field(1, field(3, b"\xed\xa0\x80")))))),
+        ),
+        # MemberMessage.anchor_display_text.default_pattern: not read at all.
+        ("WebcastMemberMessage", field(18, field(2, b"a\xffb"))),
+    ],
+    ids=["bio", "avatar-size", "display-text-user", "anchor-text"],
+)
+def test_text_that_is_not_utf8_skips_the_message_in_fields_no_event_reads(
+    method: str, payload: bytes
+) -> None:
+    """The Rust core decodes only the fields events read; the text of the others is checked
+    all the same, so the message is skipped exactly as the pure decoder skips it."""
+    body = bombs.fetch_result(method, payload) + _message(b"WebcastChatMessage", field(3, "next"), 2)
+
+    outcome = _both(lambda m: m.decode_fetch_result(body, LIMIT))
+
+    assert outcome[0] == "ok"
+    assert [event.msg_id for event in outcome[1].events] == [2]
+    (skip,) = outcome[1].skipped
+    assert skip.method == method

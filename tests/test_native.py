@@ -500,6 +500,85 @@ def test_untracked_events_pickle_compare_and_replace_as_before() -> None:
     assert event.comment == "hi"
 
 
+# --------------------------------------------------------------------------- shared strings
+
+
+def badged_chat(msg_id: int, nickname: str) -> pb.Message:
+    badge = pb.Badge(
+        scene_type=8,
+        text=pb.TextBadge(key="user_grade", default_pattern="Level 12"),
+        image=pb.ImageBadge(image=pb.Image(url_list=["https://example.com/grade_12.png"])),
+    )
+    payload = pb.ChatMessage(
+        common=pb.Common(msg_id=msg_id, display_text=pb.Text(key="pm_mt_chat", default_pattern="{0:user}")),
+        user=pb.User(id=msg_id, nickname=nickname, badge_list=[badge]),
+        content=f"message {msg_id}",
+        content_language="en",
+    )
+    return pb.Message(method="WebcastChatMessage", payload=bytes(payload), msg_id=msg_id)
+
+
+def test_texts_of_small_vocabularies_are_one_string_shared_by_every_event() -> None:
+    # Badge names and images, labels, languages repeat in thousands of buffered events.
+    first = _core.decode_frame(push_frame(fetch_result([badged_chat(1, "ann")])), LIMIT).events[0]
+    second = _core.decode_frame(push_frame(fetch_result([badged_chat(2, "bob")])), LIMIT).events[0]
+    assert isinstance(first, ChatEvent)
+    assert isinstance(second, ChatEvent)
+    assert first.user is not None
+    assert second.user is not None
+
+    (badge_a,), (badge_b,) = first.user.badges, second.user.badges
+    assert (badge_b.type, badge_b.name, badge_b.image_url) == (
+        "user_grade",
+        "Level 12",
+        "https://example.com/grade_12.png",
+    )
+    assert badge_a.name is badge_b.name
+    assert badge_a.image_url is badge_b.image_url
+    assert first.language is second.language
+    # Text of the user's own is not shared: it is the user's.
+    assert (first.user.nickname, second.user.nickname) == ("ann", "bob")
+
+
+def test_an_equal_user_in_one_frame_is_one_object() -> None:
+    # A gift streak, a like after a chat: the same user, one object per frame.
+    renamed = badged_chat(3, "ann")
+    payload = pb.ChatMessage.parse(renamed.payload)
+    payload.user.id = 1
+    payload.user.nickname = "ann (renamed)"
+    renamed.payload = bytes(payload)
+
+    events = _core.decode_fetch_result(
+        fetch_result([badged_chat(1, "ann"), badged_chat(1, "ann"), renamed]), LIMIT
+    ).events
+
+    first, second, third = (event.user for event in events if isinstance(event, ChatEvent))
+    assert first is second
+    assert third is not None
+    assert third.id == 1
+    assert third.nickname == "ann (renamed)"
+    assert third is not first
+
+
+def test_the_shared_strings_are_bounded() -> None:
+    # Far more distinct labels than the table keeps: each still decodes to its own text.
+    labels = [f"label {n}" for n in range(5_000)]
+    messages = [
+        pb.Message(
+            method="WebcastLikeMessage",
+            payload=bytes(
+                pb.LikeMessage(common=pb.Common(msg_id=n + 1, display_text=pb.Text(default_pattern=label)))
+            ),
+            msg_id=n + 1,
+        )
+        for n, label in enumerate(labels)
+    ]
+
+    events = _core.decode_fetch_result(fetch_result(messages), LIMIT).events
+
+    assert [event.label for event in events if isinstance(event, LikeEvent)] == labels
+
+
 # --------------------------------------------------------------------------- helpers
 
 

@@ -103,38 +103,41 @@ impl<const N: usize> RecordClass<N> {
     }
 
     /// `object.__new__(cls)`, then every slot set with the generic setattr (which goes
-    /// around the class's immutable `__setattr__`). `values` are in `_fields` order.
+    /// around the class's immutable `__setattr__`). `values` are in `_fields` order; the
+    /// instance takes over their references.
     #[inline]
-    pub fn build<'py>(&self, py: Python<'py>, values: &[Bound<'py, PyAny>; N]) -> PyResult<Bound<'py, PyAny>> {
+    pub fn build<'py>(&self, py: Python<'py>, values: [Bound<'py, PyAny>; N]) -> PyResult<Bound<'py, PyAny>> {
         // SAFETY: `alloc` is the class's own allocator; it returns a new reference to a
         // zero-filled instance (or null with an exception set).
         let object = unsafe { Bound::from_owned_ptr_or_err(py, (self.alloc)(self.class.as_ptr().cast(), 0))? };
+        let acyclic = acyclic(&values);
         if let Some(offsets) = &self.offsets {
             for (&offset, value) in offsets.iter().zip(values) {
                 // SAFETY: `offset` is a slot of this class's instances (found by
-                // `slot_offsets`), still null in a fresh instance; it takes a new reference,
-                // exactly as the slot descriptor's `__set__` would store it.
+                // `slot_offsets`), still null in a fresh instance; it takes the reference,
+                // exactly as the slot descriptor's `__set__` would store one.
                 unsafe {
-                    *object.as_ptr().cast::<*mut ffi::PyObject>().add(offset) = value.clone().into_ptr();
+                    *object.as_ptr().cast::<*mut ffi::PyObject>().add(offset) = value.into_ptr();
                 }
             }
-            untrack_if_acyclic(&object, values);
-            return Ok(object);
-        }
-        for (name, value) in self.names.iter().zip(values) {
-            // SAFETY: all three pointers are live; the call borrows them and stores a new
-            // reference to `value` in the slot.
-            if unsafe { ffi::PyObject_GenericSetAttr(object.as_ptr(), name.as_ptr(), value.as_ptr()) } != 0 {
-                return Err(PyErr::fetch(py));
+        } else {
+            for (name, value) in self.names.iter().zip(&values) {
+                // SAFETY: all three pointers are live; the call borrows them and stores a new
+                // reference to `value` in the slot.
+                if unsafe { ffi::PyObject_GenericSetAttr(object.as_ptr(), name.as_ptr(), value.as_ptr()) } != 0 {
+                    return Err(PyErr::fetch(py));
+                }
             }
         }
-        untrack_if_acyclic(&object, values);
+        if acyclic {
+            untrack(&object);
+        }
         Ok(object)
     }
 }
 
-/// Takes a record or tuple the builder just filled off the cyclic garbage collector's list
-/// when nothing it refers to (`values`) can lead back to it.
+/// Whether a record or tuple the builder fills with `values` can be taken off the cyclic
+/// garbage collector's list ([`untrack`]): when nothing it refers to can lead back to it.
 ///
 /// Why it is safe: the collector exists only to free reference cycles, and an object can be
 /// on a cycle only if something on the cycle came to refer to an object made after it, i.e.
@@ -158,18 +161,24 @@ impl<const N: usize> RecordClass<N> {
 /// `PyObject_GC_UnTrack` does nothing to an untracked object (so the dealloc of slotted
 /// instances, which calls it, is unaffected). Copies made in Python (`pickle`, `replace`)
 /// are ordinary tracked objects.
-pub fn untrack_if_acyclic(object: &Bound<'_, PyAny>, values: &[Bound<'_, PyAny>]) {
-    // SAFETY: every pointer is a live object; the calls only read or clear GC bookkeeping,
-    // and `PyDict_Type` is a static type object.
-    unsafe {
-        let dict = std::ptr::addr_of_mut!(ffi::PyDict_Type);
-        let acyclic = values
-            .iter()
-            .all(|value| ffi::Py_TYPE(value.as_ptr()) != dict && ffi::PyObject_GC_IsTracked(value.as_ptr()) == 0);
-        if acyclic {
-            ffi::PyObject_GC_UnTrack(object.as_ptr().cast());
+pub fn acyclic(values: &[Bound<'_, PyAny>]) -> bool {
+    let dict = std::ptr::addr_of_mut!(ffi::PyDict_Type);
+    let str = std::ptr::addr_of_mut!(ffi::PyUnicode_Type);
+    let int = std::ptr::addr_of_mut!(ffi::PyLong_Type);
+    values.iter().all(|value| {
+        // SAFETY: a live object; the call only reads its GC bookkeeping, and the types are
+        // static type objects. `str` and `int` (most values) need no call.
+        unsafe {
+            let kind = ffi::Py_TYPE(value.as_ptr());
+            kind == str || kind == int || (kind != dict && ffi::PyObject_GC_IsTracked(value.as_ptr()) == 0)
         }
-    }
+    })
+}
+
+/// Takes `object` off the cyclic collector's list (see [`acyclic`] for when that is safe).
+pub fn untrack(object: &Bound<'_, PyAny>) {
+    // SAFETY: a live object; untracking an untracked object does nothing.
+    unsafe { ffi::PyObject_GC_UnTrack(object.as_ptr().cast()) };
 }
 
 /// The slots of `Event`, which every event class starts with.

@@ -11,6 +11,7 @@ pub mod encode;
 mod errors;
 mod objects;
 pub mod recent;
+mod vocabulary;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;

@@ -6,6 +6,8 @@
 //! missing record becomes `None`, known method names and `UserEvent.event` values are
 //! interned strings shared by every event.
 
+use std::cell::RefCell;
+
 use pyo3::exceptions::{PyRecursionError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyString, PyTuple};
@@ -14,28 +16,40 @@ use crate::codec::model::{
     Badge, Batch, DecimalInt, Emote, Event, EventBody, MethodName, PollOption, Skipped, User, UserEventType,
 };
 
-use super::classes::{classes, untrack_if_acyclic, Classes};
+use super::classes::{acyclic, classes, untrack, Classes};
+use super::vocabulary::Vocabulary;
 
-/// Builds Python objects with the cached classes.
-pub struct Builder<'py> {
+/// How many users of one frame are kept for sharing: busy frames carry a few dozen, and
+/// the search stays short whatever a frame holds.
+const SHARED_USERS: usize = 64;
+
+/// Builds Python objects with the cached classes, from codec values that live for `'a`.
+pub struct Builder<'py, 'a> {
     py: Python<'py>,
     classes: &'static Classes,
+    /// Shared strings for the texts that repeat across events ([`Builder::word`]).
+    vocabulary: RefCell<Vocabulary>,
+    /// The first [`SHARED_USERS`] `User`s built, with the values they were built from: an
+    /// equal user later in the frame (a gift streak, a chat after a like) is the same object.
+    users: RefCell<Vec<(&'a User, Bound<'py, PyAny>)>>,
 }
 
 /// Builds an event of class `$class`: the four `Event` slots, then the class's own.
 macro_rules! event {
     ($builder:expr, $event:expr, $class:ident, [$($value:expr),* $(,)?]) => {{
         let [method, msg_id, room_id, create_time] = $builder.event_head($event);
-        $builder.classes.$class.build($builder.py, &[method, msg_id, room_id, create_time, $($value),*])
+        $builder.classes.$class.build($builder.py, [method, msg_id, room_id, create_time, $($value),*])
     }};
 }
 
-impl<'py> Builder<'py> {
+impl<'py, 'a> Builder<'py, 'a> {
     /// A builder; the first call of a process imports and checks the classes.
     pub fn new(py: Python<'py>) -> PyResult<Self> {
         Ok(Self {
             py,
             classes: classes(py)?,
+            vocabulary: RefCell::new(Vocabulary::acquire()),
+            users: RefCell::new(Vec::new()),
         })
     }
 
@@ -49,6 +63,12 @@ impl<'py> Builder<'py> {
 
     fn str(&self, text: &str) -> Bound<'py, PyAny> {
         PyString::new(self.py, text).into_any()
+    }
+
+    /// A text of a small vocabulary (badge names, labels, languages, gift names, image
+    /// URLs of badges, gifts and emotes): one string per distinct value, shared.
+    fn word(&self, text: &str) -> Bound<'py, PyAny> {
+        self.vocabulary.borrow_mut().word(self.py, text).into_any()
     }
 
     fn bool(&self, value: bool) -> Bound<'py, PyAny> {
@@ -79,21 +99,28 @@ impl<'py> Builder<'py> {
             .map_or_else(|never| match never {}, Bound::into_any)
     }
 
-    fn tuple<T>(&self, items: &[T], build: impl Fn(&T) -> PyResult<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn tuple<T>(
+        &self,
+        items: &'a [T],
+        build: impl Fn(&'a T) -> PyResult<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         if items.is_empty() {
             return Ok(PyTuple::empty(self.py).into_any());
         }
         let objects = items.iter().map(build).collect::<PyResult<Vec<_>>>()?;
-        let tuple = PyTuple::new(self.py, &objects)?.into_any();
-        untrack_if_acyclic(&tuple, &objects);
+        let acyclic = acyclic(&objects);
+        let tuple = PyTuple::new(self.py, objects)?.into_any();
+        if acyclic {
+            untrack(&tuple);
+        }
         Ok(tuple)
     }
 
-    fn str_tuple(&self, items: &[String]) -> PyResult<Bound<'py, PyAny>> {
+    fn str_tuple(&self, items: &'a [String]) -> PyResult<Bound<'py, PyAny>> {
         self.tuple(items, |text| Ok(self.str(text)))
     }
 
-    fn int_tuple(&self, items: &[i64]) -> PyResult<Bound<'py, PyAny>> {
+    fn int_tuple(&self, items: &'a [i64]) -> PyResult<Bound<'py, PyAny>> {
         self.tuple(items, |&number| Ok(self.int(number)))
     }
 
@@ -134,23 +161,36 @@ impl<'py> Builder<'py> {
 
     // ------------------------------------------------------------- values
 
-    fn badge(&self, badge: &Badge) -> PyResult<Bound<'py, PyAny>> {
+    fn badge(&self, badge: &'a Badge) -> PyResult<Bound<'py, PyAny>> {
         self.classes.badge.build(
             self.py,
-            &[
+            [
                 self.int(badge.scene_type),
-                self.str(&badge.r#type),
-                self.str(&badge.name),
+                self.word(&badge.r#type),
+                self.word(&badge.name),
                 self.decimal(&badge.level),
-                self.str(&badge.image_url),
+                self.word(&badge.image_url),
             ],
         )
     }
 
-    fn user(&self, user: &User) -> PyResult<Bound<'py, PyAny>> {
+    /// A `User`; the same object as an earlier one of this frame with equal fields.
+    fn user(&self, user: &'a User) -> PyResult<Bound<'py, PyAny>> {
+        let mut users = self.users.borrow_mut();
+        if let Some((_, object)) = users.iter().find(|(seen, _)| seen.id == user.id && *seen == user) {
+            return Ok(object.clone());
+        }
+        let object = self.new_user(user)?;
+        if users.len() < SHARED_USERS {
+            users.push((user, object.clone()));
+        }
+        Ok(object)
+    }
+
+    fn new_user(&self, user: &'a User) -> PyResult<Bound<'py, PyAny>> {
         self.classes.user.build(
             self.py,
-            &[
+            [
                 self.int(user.id),
                 self.str(&user.username),
                 self.str(&user.nickname),
@@ -164,31 +204,31 @@ impl<'py> Builder<'py> {
         )
     }
 
-    fn opt_user(&self, user: Option<&User>) -> PyResult<Bound<'py, PyAny>> {
+    fn opt_user(&self, user: Option<&'a User>) -> PyResult<Bound<'py, PyAny>> {
         user.map_or_else(|| Ok(self.none()), |user| self.user(user))
     }
 
-    fn emotes(&self, emotes: &[Emote]) -> PyResult<Bound<'py, PyAny>> {
+    fn emotes(&self, emotes: &'a [Emote]) -> PyResult<Bound<'py, PyAny>> {
         self.tuple(emotes, |emote| {
             self.classes
                 .emote
-                .build(self.py, &[self.str(&emote.id), self.str(&emote.image_url)])
+                .build(self.py, [self.word(&emote.id), self.word(&emote.image_url)])
         })
     }
 
-    fn poll_options(&self, options: &[PollOption]) -> PyResult<Bound<'py, PyAny>> {
+    fn poll_options(&self, options: &'a [PollOption]) -> PyResult<Bound<'py, PyAny>> {
         self.tuple(options, |option| {
             self.classes.poll_option.build(
                 self.py,
-                &[self.int(option.index), self.str(&option.text), self.int(option.votes)],
+                [self.int(option.index), self.str(&option.text), self.int(option.votes)],
             )
         })
     }
 
-    fn skipped(&self, skipped: &Skipped) -> PyResult<Bound<'py, PyAny>> {
+    fn skipped(&self, skipped: &'a Skipped) -> PyResult<Bound<'py, PyAny>> {
         self.classes.skipped.build(
             self.py,
-            &[
+            [
                 self.str(&skipped.method),
                 self.int(skipped.msg_id),
                 self.bytes(&skipped.payload),
@@ -215,7 +255,7 @@ impl<'py> Builder<'py> {
 
     /// The event of the class its body names.
     #[allow(clippy::too_many_lines)] // one arm per event class, each a plain field copy
-    pub fn event(&self, event: &Event) -> PyResult<Bound<'py, PyAny>> {
+    pub fn event(&self, event: &'a Event) -> PyResult<Bound<'py, PyAny>> {
         match &event.body {
             EventBody::Chat(body) => event!(
                 self,
@@ -225,7 +265,7 @@ impl<'py> Builder<'py> {
                     self.str(&body.comment),
                     self.opt_user(body.user.as_ref())?,
                     self.int(body.timestamp),
-                    self.str(&body.language),
+                    self.word(&body.language),
                     self.emotes(&body.emotes)?,
                 ]
             ),
@@ -243,8 +283,8 @@ impl<'py> Builder<'py> {
                 gift_event,
                 [
                     self.int(body.id),
-                    self.str(&body.name),
-                    self.str(&body.describe),
+                    self.word(&body.name),
+                    self.word(&body.describe),
                     self.int(body.cost),
                     self.int(body.repeat_count),
                     self.bool(body.repeat_end),
@@ -253,7 +293,7 @@ impl<'py> Builder<'py> {
                     self.int(body.timestamp),
                     self.opt_user(body.user.as_ref())?,
                     self.int(body.group_id),
-                    self.str(&body.image_url),
+                    self.word(&body.image_url),
                 ]
             ),
             EventBody::Like(body) => event!(
@@ -264,8 +304,8 @@ impl<'py> Builder<'py> {
                     self.int(body.likes),
                     self.int(body.total_likes),
                     self.opt_user(body.user.as_ref())?,
-                    self.str(&body.display_type),
-                    self.str(&body.label),
+                    self.word(&body.display_type),
+                    self.word(&body.label),
                 ]
             ),
             EventBody::User(body) => event!(
@@ -275,15 +315,15 @@ impl<'py> Builder<'py> {
                 [
                     self.user_event_type(body.event),
                     self.opt_user(body.user.as_ref())?,
-                    self.str(&body.display_type),
-                    self.str(&body.label),
+                    self.word(&body.display_type),
+                    self.word(&body.label),
                 ]
             ),
             EventBody::Viewers(body) => {
                 let top_viewers = self.tuple(&body.top_viewers, |viewer| {
                     self.classes.top_viewer.build(
                         self.py,
-                        &[
+                        [
                             self.opt_user(viewer.user.as_ref())?,
                             self.int(viewer.score),
                             self.int(viewer.rank),
@@ -330,13 +370,13 @@ impl<'py> Builder<'py> {
                         let contributors = self.tuple(&group.contributors, |contributor| {
                             self.classes
                                 .battle_contributor
-                                .build(self.py, &[self.user(&contributor.user)?, self.int(contributor.score)])
+                                .build(self.py, [self.user(&contributor.user)?, self.int(contributor.score)])
                         })?;
                         self.classes
                             .battle_group
-                            .build(self.py, &[self.int(group.points), contributors])
+                            .build(self.py, [self.int(group.points), contributors])
                     })?;
-                    self.classes.battle.build(self.py, &[self.int(battle.host), groups])
+                    self.classes.battle.build(self.py, [self.int(battle.host), groups])
                 })?;
                 event!(
                     self,
@@ -361,7 +401,7 @@ impl<'py> Builder<'py> {
                     self.int(body.id),
                     self.str(&body.title),
                     self.opt_user(body.user.as_ref())?,
-                    self.str(&body.language),
+                    self.word(&body.language),
                 ]
             ),
             EventBody::Room(body) => event!(
@@ -398,11 +438,11 @@ impl<'py> Builder<'py> {
                 let updates = self.tuple(&body.updates, |update| {
                     self.classes.rank_update.build(
                         self.py,
-                        &[
+                        [
                             self.int(update.rank_type),
                             self.int(update.owner_rank),
-                            self.str(&update.key),
-                            self.str(&update.label),
+                            self.word(&update.key),
+                            self.word(&update.label),
                         ],
                     )
                 })?;
@@ -415,15 +455,15 @@ impl<'py> Builder<'py> {
                 [
                     self.int(body.rank_type),
                     self.int(body.rank),
-                    self.str(&body.key),
-                    self.str(&body.label)
+                    self.word(&body.key),
+                    self.word(&body.label)
                 ]
             ),
             EventBody::GoalUpdate(body) => {
                 let sub_goals = self.tuple(&body.sub_goals, |sub_goal| {
                     self.classes.sub_goal.build(
                         self.py,
-                        &[
+                        [
                             self.int(sub_goal.r#type),
                             self.int(sub_goal.progress),
                             self.int(sub_goal.target),
@@ -462,7 +502,7 @@ impl<'py> Builder<'py> {
                 let captions = self.tuple(&body.captions, |caption| {
                     self.classes
                         .caption
-                        .build(self.py, &[self.str(&caption.language), self.str(&caption.text)])
+                        .build(self.py, [self.word(&caption.language), self.str(&caption.text)])
                 })?;
                 event!(
                     self,
@@ -508,8 +548,8 @@ impl<'py> Builder<'py> {
                 barrage_event,
                 [
                     self.int(body.msg_type),
-                    self.str(&body.key),
-                    self.str(&body.label),
+                    self.word(&body.key),
+                    self.word(&body.label),
                     self.opt_user(body.user.as_ref())?,
                     self.int(body.duration),
                 ]
@@ -527,7 +567,7 @@ impl<'py> Builder<'py> {
                 self,
                 event,
                 unauthorized_member_event,
-                [self.int(body.action), self.str(&body.nickname), self.str(&body.label)]
+                [self.int(body.action), self.str(&body.nickname), self.word(&body.label)]
             ),
             EventBody::Unknown(body) => self.unknown_event(event, self.bytes(&body.payload)),
         }
@@ -536,14 +576,14 @@ impl<'py> Builder<'py> {
     // ------------------------------------------------------------- the batch
 
     /// A `pytiktoklive.decoding.FetchResult`.
-    pub fn batch(&self, batch: &Batch) -> PyResult<Bound<'py, PyAny>> {
+    pub fn batch(&self, batch: &'a Batch) -> PyResult<Bound<'py, PyAny>> {
         let route_params = PyDict::new(self.py);
         for (key, value) in &batch.route_params {
             route_params.set_item(key, value)?;
         }
         self.classes.fetch_result.build(
             self.py,
-            &[
+            [
                 self.str(&batch.payload_type),
                 self.int(batch.log_id),
                 self.int(batch.seq_id),

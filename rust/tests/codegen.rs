@@ -52,26 +52,52 @@ fn generate(out_dir: &Path) -> String {
 /// field), so limits and errors do not change; a field the codec reads but this table
 /// leaves out does not compile.
 const READ: &[(&str, &[&str])] = &[
-    ("Common", &["method", "msg_id", "room_id", "create_time", "describe", "display_text"]),
+    (
+        "Common",
+        &["method", "msg_id", "room_id", "create_time", "describe", "display_text"],
+    ),
     ("Text", &["key", "default_pattern", "pieces"]),
     ("TextPiece", &["user_value"]),
     ("TextPieceUser", &["user"]),
     ("Image", &["url_list"]),
     (
         "User",
-        &["id", "nickname", "avatar_thumb", "follow_info", "display_id", "sec_uid", "badge_list"],
+        &[
+            "id",
+            "nickname",
+            "avatar_thumb",
+            "follow_info",
+            "display_id",
+            "sec_uid",
+            "badge_list",
+        ],
     ),
     ("FollowInfo", &["following_count", "follower_count", "follow_status"]),
-    ("Badge", &["scene_type", "privilege_log_extra", "image", "text", "combine"]),
+    (
+        "Badge",
+        &["scene_type", "privilege_log_extra", "image", "text", "combine"],
+    ),
     ("PrivilegeLogExtra", &["level"]),
     ("ImageBadge", &["image"]),
     ("TextBadge", &["key", "default_pattern"]),
     ("CombineBadge", &["icon", "text", "str"]),
-    ("ChatMessage", &["common", "user", "content", "emotes", "content_language"]),
+    (
+        "ChatMessage",
+        &["common", "user", "content", "emotes", "content_language"],
+    ),
     ("EmoteWithIndex", &["emote"]),
     (
         "GiftMessage",
-        &["common", "gift_id", "repeat_count", "user", "repeat_end", "group_id", "gift", "monitor_info"],
+        &[
+            "common",
+            "gift_id",
+            "repeat_count",
+            "user",
+            "repeat_end",
+            "group_id",
+            "gift",
+            "monitor_info",
+        ],
     ),
     ("GiftStruct", &["image", "describe", "type", "diamond_count", "name"]),
     ("GiftMonitorInfo", &["send_time", "to_anchor_id"]),
@@ -85,8 +111,13 @@ const READ: &[(&str, &[&str])] = &[
 /// Fields read through a narrower copy of their type: `(message, field, copy, of, fields)`.
 /// `Common.display_text` is read for its key and pattern only; its pieces (each holding a
 /// whole user again) are read only where `BarrageMessage.content` needs them.
-const NARROWED: &[(&str, &str, &str, &str, &[&str])] =
-    &[("Common", "display_text", "TextHead", "Text", &["key", "default_pattern"])];
+const NARROWED: &[(&str, &str, &str, &str, &[&str])] = &[(
+    "Common",
+    "display_text",
+    "TextHead",
+    "Text",
+    &["key", "default_pattern"],
+)];
 
 /// The schema as the codec reads it: [`READ`] and [`NARROWED`] applied to `proto/`.
 fn read_view() -> protox::prost_reflect::prost_types::FileDescriptorSet {
