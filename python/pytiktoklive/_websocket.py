@@ -268,6 +268,24 @@ async def run_websocket(
     """
     reporter.debug("%s: connecting to %s", label, url)
     connection = await _open(url, options)
+    try:
+        await _run_connection(connection, protocol, options, deliver, reporter, label, wait_for_room)
+    finally:
+        # A cancellation during websockets' closing handshake (the room closed by its owner just
+        # as the connection ended) leaves the socket open: never leave it to the garbage collector.
+        if not connection.transport.is_closing():
+            connection.transport.abort()
+
+
+async def _run_connection(
+    connection: ClientConnection,
+    protocol: WebcastProtocol,
+    options: WebsocketOptions,
+    deliver: Deliver,
+    reporter: Reporter,
+    label: str,
+    wait_for_room: Optional[Callable[[], Awaitable[bool]]],
+) -> None:
     async with connection:
         handshake_options = (
             connection.response.headers.get("Handshake-Options") if connection.response else None
@@ -330,6 +348,10 @@ async def run_websocket(
                     await deliver(events)
                 del events
                 if protocol.ended:
+                    # No closing handshake: the LIVE is over, and with a frame queued after the
+                    # end, reading is paused, so the handshake would wait `close_timeout` for a
+                    # close frame it cannot read.
+                    connection.transport.abort()
                     return
         except asyncio.CancelledError:
             # The room is being closed: no closing handshake. It could not complete anyway while
