@@ -11,7 +11,7 @@ from typing import Any, List
 import pytest
 from client_wire import chat, fetch_result, gift
 from pytiktoklive import TikTok
-from pytiktoklive._buffer import STALL_REPORT_SECONDS, EventBuffer
+from pytiktoklive._buffer import STALL_REPORT_SECONDS, BufferBudget, EventBuffer
 from pytiktoklive._log import Reporter
 from pytiktoklive._pages import normalize_username, parse_page, room_id_in_text
 from pytiktoklive._protocol import WebcastProtocol
@@ -552,6 +552,27 @@ async def test_a_room_that_pauses_often_is_reported_once_a_minute() -> None:
     assert warnings[-1].endswith("(4 more pauses since the last report)")
     assert [await buffer.get() for _ in range(3)] == events[:3]
     await producer
+
+
+async def test_a_pause_for_the_client_budget_says_so() -> None:
+    """A room whose own buffer has room but whose client holds its whole budget says that, not
+    "0 events are waiting"."""
+    reporter = Reporter()
+    warnings: List[str] = []
+    reporter.warn_handler = warnings.append
+    budget = BufferBudget(3)
+    full, empty = (EventBuffer(10, reporter=reporter, label=f"room {n}", budget=budget) for n in (1, 2))
+    events = chat_events(4)
+    await full.put_many(events[:3])
+    waiting = asyncio.ensure_future(empty.put_many(events[3:]))
+    await asyncio.sleep(0)
+    assert warnings == [
+        "room 2: the consumer is slow, all rooms hold 3 events (the client's buffer budget); "
+        "pausing reads until it catches up"
+    ]
+    assert full.take_nowait() is events[0]
+    await waiting
+    assert empty.take_nowait() is events[3]
 
 
 async def test_buffer_overflow_error_policy() -> None:

@@ -199,10 +199,15 @@ class EventBuffer:
                 again = self.stalls - self._stalls_reported - 1
                 self._stall_reported_at = now
                 self._stalls_reported = self.stalls
+                budget = self._budget
+                if budget is not None and len(self._items) < self.capacity:  # waiting for the budget
+                    waiting = f"all rooms hold {budget.used} events (the client's buffer budget)"
+                else:
+                    waiting = f"{len(self._items)} events are waiting"
                 self._reporter.warn(
-                    "%s: the consumer is slow, %d events are waiting; pausing reads until it catches up%s",
+                    "%s: the consumer is slow, %s; pausing reads until it catches up%s",
                     self._label,
-                    len(self._items),
+                    waiting,
                     f" ({again} more pauses since the last report)" if again else "",
                 )
         waiter = self._writable = self._loop().create_future()
