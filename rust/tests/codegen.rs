@@ -28,19 +28,7 @@ fn compile() -> protox::prost_reflect::prost_types::FileDescriptorSet {
 
 /// Compiles the schema and returns the generated Rust source of package `webcast`.
 fn generate(out_dir: &Path) -> String {
-    let descriptors = compile();
-
-    fs::create_dir_all(out_dir).expect("cannot create the output directory");
-    prost_build::Config::new()
-        // Every `bytes` field is a `bytes::Bytes`: decoding from a `Bytes` buffer then
-        // slices message payloads out of the frame instead of copying them.
-        .bytes(["."])
-        // Deterministic map order (FetchResult.route_params).
-        .btree_map(["."])
-        .out_dir(out_dir)
-        .compile_fds(descriptors)
-        .expect("prost-build failed");
-    fs::read_to_string(out_dir.join("webcast.rs")).expect("prost-build wrote no webcast.rs")
+    prost_code(compile(), out_dir)
 }
 
 /// The fields the codec reads (`rust/codec/convert.rs`), by message type. The prost types
