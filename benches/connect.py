@@ -52,6 +52,7 @@ from typing import Any, Dict, List, Optional
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from e2e import LoadGen
+from jsonline import emit
 from loadgen import PREFIX, WARMUP
 from pytiktoklive import TikTok
 
@@ -157,11 +158,7 @@ def main() -> None:
         result = asyncio.run(
             run(arguments.rooms, arguments.workers, arguments.concurrency, arguments.profile)
         )
-    line = json.dumps(result)
-    print(line)
-    if arguments.json_out is not None:
-        with arguments.json_out.open("a") as out:
-            out.write(line + "\n")
+    emit(result, arguments.json_out)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ from typing import IO, Any, Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from jsonline import emit
 from loadgen import PREFIX, WARMUP, decode_frames, load_templates, sent_ms
 from pytiktoklive import TikTok, decode_frame
 from pytiktoklive.config import Endpoints
@@ -340,11 +341,7 @@ def main() -> None:
             arguments.profile,
         )
     )
-    line = json.dumps(result)
-    print(line)
-    if arguments.json_out is not None:
-        with arguments.json_out.open("a") as out:
-            out.write(line + "\n")
+    emit(result, arguments.json_out)
 
 
 if __name__ == "__main__":

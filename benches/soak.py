@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 from typing import IO, Any, Callable, Dict, List, Optional
 
+from jsonline import emit
 from pytiktoklive import TikTok
 from pytiktoklive.config import Endpoints
 
@@ -257,11 +258,7 @@ def main() -> None:
         asyncio.run(serve(arguments.rooms, arguments.rate, arguments.fault_every, arguments.seed))
         return
     result = asyncio.run(soak(arguments))
-    line = json.dumps(result)
-    print(line)
-    if arguments.json_out is not None:
-        with arguments.json_out.open("a") as out:
-            out.write(line + "\n")
+    emit(result, arguments.json_out)
 
 
 if __name__ == "__main__":
