@@ -173,19 +173,28 @@ class HttpProxy(_Server):
             response_head = await up_reader.readuntil(b"\r\n\r\n")
             response_length, chunked = _body_framing(response_head)
             writer.write(response_head)
+            await writer.drain()
+            # The body is relayed as it comes, as a real proxy does: a LIVE's media stream
+            # never ends by itself, and ffmpeg must get its first bytes at once.
             if chunked:
                 while True:
                     size_line = await up_reader.readuntil(b"\r\n")
                     writer.write(size_line)
                     size = int(size_line.split(b";")[0], 16)
                     writer.write(await up_reader.readexactly(size + 2))
+                    await writer.drain()
                     if size == 0:
                         break
-            elif response_length is not None:
-                writer.write(await up_reader.readexactly(response_length))
-            else:  # body until close
-                writer.write(await up_reader.read())
-            await writer.drain()
+            else:  # Content-Length bytes, or until the server closes
+                left = response_length
+                while left is None or left > 0:
+                    chunk = await up_reader.read(65536 if left is None else min(left, 65536))
+                    if not chunk:
+                        break
+                    writer.write(chunk)
+                    await writer.drain()
+                    if left is not None:
+                        left -= len(chunk)
         finally:
             up_writer.close()
 

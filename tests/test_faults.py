@@ -64,6 +64,8 @@ def _tail_script() -> ScriptedScenario:
 
 ROOMS = [
     RoomSpec("fault_ws", scenario=LIVELY),
+    # Live until a test ends it: for outcomes that must come before the end, whatever the load.
+    RoomSpec("fault_endless", scenario=LivelyScenario(duration=None, end=False, battle=False)),
     RoomSpec("fault_long", scenario=LivelyScenario(duration=30.0, battle=False)),
     RoomSpec("fault_poll", scenario=LIVELY, websocket=False, fetch_interval_ms=50),
     RoomSpec("fault_script", scenario=_script()),
@@ -238,10 +240,21 @@ async def test_faults_in_a_row(sim: Simulator) -> None:
 
 
 async def test_websocket_failing_every_time_falls_back_to_polling(sim: Simulator) -> None:
-    room = sim.room("fault_ws")
+    room = sim.room("fault_endless")
     fault = room.faults.drop_after(0, times=None)  # every connection dies before its first frame
     async with Client(sim) as client:
-        live, ids = await track_and_consume(client, room)
+        live = await client.tiktok.track_user(room.username)
+        consuming = asyncio.ensure_future(consume(live))
+        # The LIVE goes on until the client has switched (a LIVE that ended first would leave
+        # it on the websocket, with its tail fetched by polling).
+        deadline = asyncio.get_running_loop().time() + HANG_GUARD
+        while live.transport != "polling" and not consuming.done():
+            assert asyncio.get_running_loop().time() < deadline, f"never switched: {live.stats}"
+            await asyncio.sleep(0.01)
+        room.end()
+        ids, error = await consuming
+    assert error is None, f"the room failed: {error!r}"
+    assert live.ended
     assert fault.fired >= 1
     assert live.transport == "polling"
     assert_exactly_once(ids, room)

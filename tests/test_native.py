@@ -415,15 +415,18 @@ def reachable(record: Any) -> Iterator[Any]:
 
 
 def test_decoded_events_and_everything_in_them_are_not_tracked_by_the_cyclic_collector() -> None:
-    checked = 0
+    events = checked = 0
     for index, (method, payload) in enumerate(collector_messages()):
         event = _core.decode_message(method, payload, index + 1)
         if isinstance(event, RoomBannerEvent) and event.data is not None:
             continue  # holds a mutable container: see the next test
+        events += 1
         for value in reachable(event):
             assert not gc.is_tracked(value), f"{method}: {type(value).__name__} is tracked"
             checked += 1
-    assert checked > 2_000
+    # Users, gifts, images... were looked at too, not only the events themselves: over twice as
+    # many records and tuples as events, with the shipped sample (~2.7x) or the full set (~5x).
+    assert checked > 2 * events
 
     batch = _core.decode_fetch_result(fetch_result([chat_message(1), chat_message(2)]), LIMIT)
     assert isinstance(batch.events[0], ChatEvent)

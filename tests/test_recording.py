@@ -202,7 +202,8 @@ async def test_records_through_the_clients_proxy(tmp_path: Path) -> None:
     from pytiktoklive.simulator import Simulator
 
     proxy = HttpProxy()
-    async with proxy, Simulator(seed=0) as sim, TikTok(sim.endpoints, proxy=proxy.url) as tiktok:
+    # At speed 1 demo_user stays live for 18 s: ffmpeg starts long before, however loaded the machine.
+    async with proxy, Simulator(seed=0, speed=1.0) as sim, TikTok(sim.endpoints, proxy=proxy.url) as tiktok:
         live = await tiktok.track_user("demo_user")
         recording = await live.download_stream(tmp_path, duration=1)
     assert recording.size > 0
