@@ -7,7 +7,8 @@
 The load generator (``loadgen.py``, child processes: the simulator for discovery and the
 signed first fetch, ``--workers`` push processes for the frames) serves ``N`` rooms; this
 process tracks them all with :meth:`TikTok.track_many` (its default concurrency) and
-consumes the merged stream (``async for live, event in group``), as an application would.
+consumes the merged stream (``async for live, event in group``, or with ``--consumer batches``
+``async for live, events in group.batches()``), as an application would.
 ``--rate 0`` saturates: every room sends as fast as the client reads, so the client is the
 limit and every room's buffer fills. One run reports, in one JSON object:
 
@@ -195,6 +196,7 @@ async def run(
     decode_seconds: float,
     with_tiktoklive: bool,
     profile: Optional[Path] = None,
+    batches: bool = False,
 ) -> Dict[str, Any]:
     templates = load_templates()
     frames = decode_frames(templates, 64)
@@ -231,7 +233,16 @@ async def run(
                         if sent and measuring:
                             latencies.append(time.time() * 1000.0 - sent)
 
-            consumer = asyncio.ensure_future(consume())
+            async def consume_batches() -> None:
+                # The same, a batch at a time (the latency of each batch's first event).
+                nonlocal counted
+                async for _live, events in group.batches():
+                    counted += len(events)
+                    sent = sent_ms(events[0].msg_id)
+                    if sent and measuring:
+                        latencies.append(time.time() * 1000.0 - sent)
+
+            consumer = asyncio.ensure_future(consume_batches() if batches else consume())
             connect_seconds: Optional[float] = None
             while time.perf_counter() - setup_began < setup_seconds + 120.0:
                 stats = await asyncio.to_thread(gen.stats)
@@ -278,6 +289,7 @@ async def run(
         "failed": len(group.failures),
         "failure_sample": sorted({repr(error)[:200] for error in group.failures.values()})[:3],
         "rate": rate,
+        "consumer": "batches" if batches else "events",
         "workers": workers,
         "decoder": backend(),
         "setup_seconds": round(setup_seconds, 2),
@@ -326,6 +338,12 @@ def main() -> None:
     parser.add_argument("--decode-seconds", type=float, default=3.0, help="CPU seconds of decode-only")
     parser.add_argument("--tiktoklive", action="store_true", help="TikTokLive's decoder too (.venv-bench)")
     parser.add_argument("--profile", type=Path, help="cProfile the measurement window into this file")
+    parser.add_argument(
+        "--consumer",
+        choices=("events", "batches"),
+        default="events",
+        help="async for live, event in group (default), or async for live, events in group.batches()",
+    )
     parser.add_argument("--json-out", type=Path, help="append the result as one JSON line to this file")
     arguments = parser.parse_args()
     result = asyncio.run(
@@ -339,6 +357,7 @@ def main() -> None:
             arguments.decode_seconds,
             arguments.tiktoklive,
             arguments.profile,
+            arguments.consumer == "batches",
         )
     )
     emit(result, arguments.json_out)

@@ -24,7 +24,8 @@ whose own buffer is full.
 The hand-off is per frame, not per event: the reader waits for room before it
 decodes the next frame (:meth:`EventBuffer.wait_writable`) and hands over a frame's
 events at once (:meth:`EventBuffer.put_many`); the consumer takes events without
-awaiting while any are buffered (:meth:`EventBuffer.take_nowait`). A listener
+awaiting while any are buffered (:meth:`EventBuffer.take_nowait`, or many at once:
+:meth:`EventBuffer.take_many_nowait`). A listener
 (the :class:`~pytiktoklive.group.LiveGroup` of the room) is told when a buffer
 becomes readable, instead of one forwarding task per room.
 """
@@ -34,7 +35,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import math
-from typing import Callable, Deque, Iterable, Optional, Sequence
+from typing import Callable, Deque, Iterable, List, Optional, Sequence
 
 from pytiktoklive._log import Reporter
 from pytiktoklive.errors import BackpressureError
@@ -276,9 +277,28 @@ class EventBuffer:
     def take_nowait(self) -> Event:
         """The oldest event; IndexError when none is buffered (see :attr:`exhausted`)."""
         event = self._items.popleft()
+        self._taken_out(1)
+        return event
+
+    def take_many_nowait(self, limit: int) -> List[Event]:
+        """The oldest events, at most ``limit`` (at least 1); IndexError when none is buffered."""
+        items = self._items
+        if not items:
+            raise IndexError("no event is buffered")
+        if len(items) <= limit:
+            events = list(items)
+            items.clear()
+        else:
+            popleft = items.popleft
+            events = [popleft() for _ in range(limit)]
+        self._taken_out(len(events))
+        return events
+
+    def _taken_out(self, count: int) -> None:
+        """``count`` events left the buffer: free them in the budget, wake the reader if it may read."""
         budget = self._budget
         if budget is not None:
-            budget._release(1)
+            budget._release(count)
         # The reader waits for room. Wake it only once it may read a frame: woken for every
         # event taken, a thousand paused rooms would spin through the loop, each finding no
         # room and going back to sleep. Room in its own buffer but not in the budget: it
@@ -296,7 +316,6 @@ class EventBuffer:
                     "%s: the consumer caught up after %.1fs; reading again", self._label, waited
                 )
             self._stalled_since = None
-        return event
 
     def raise_end(self) -> None:
         """At the end of the stream: raise the error the buffer was closed with (once), else
@@ -309,6 +328,12 @@ class EventBuffer:
     async def get(self) -> Event:
         """Take the oldest event, waiting for one. At the end: StopAsyncIteration, or the error
         the buffer was closed with (after every buffered event was taken)."""
+        await self.wait_readable()
+        return self.take_nowait()
+
+    async def wait_readable(self) -> None:
+        """Wait until an event is buffered. At the end: StopAsyncIteration, or the error the
+        buffer was closed with (after every buffered event was taken)."""
         while not self._items:
             if self._closed:
                 self.raise_end()
@@ -317,7 +342,6 @@ class EventBuffer:
                 await waiter
             finally:
                 self._readable = None
-        return self.take_nowait()
 
     # ------------------------------------------------------------------ closing
 

@@ -1,7 +1,8 @@
 """Many rooms at once: :class:`LiveGroup`, made by :meth:`TikTok.track_many`.
 
 Iterating a group yields ``(live, event)`` pairs from all its rooms as they
-arrive. Each room keeps its own bounded buffer (and the client's buffer budget
+arrive (``group.batches()``: ``(live, events)``, one room's buffered events at a
+time). Each room keeps its own bounded buffer (and the client's buffer budget
 bounds them all), so a slow consumer slows every room's reading (and says so in
 the log) instead of growing memory or dropping events. The group reads the
 rooms' buffers itself: a room whose buffer becomes readable is queued once, and
@@ -15,11 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from typing import Any, AsyncIterator, Callable, Deque, Dict, Mapping, Optional, Set, Tuple, Type
+from typing import Any, AsyncIterator, Callable, Deque, Dict, List, Mapping, Optional, Set, Tuple, Type
 
 from pytiktoklive._log import Reporter
 from pytiktoklive.events import Event
-from pytiktoklive.live import Handler, Live
+from pytiktoklive.live import Handler, Live, check_batch_limit
 from pytiktoklive.streaks import GiftStreak
 
 __all__ = ["LiveGroup"]
@@ -28,6 +29,22 @@ __all__ = ["LiveGroup"]
 _BURST = 64
 #: Events handed out without suspending, at most, before the consumer lets the loop run.
 _YIELD_EVERY = 256
+
+
+class _GroupBatches:
+    """``async for live, events in group.batches()``."""
+
+    __slots__ = ("_group", "_limit")
+
+    def __init__(self, group: LiveGroup, limit: int) -> None:
+        self._group = group
+        self._limit = limit
+
+    def __aiter__(self) -> _GroupBatches:
+        return self
+
+    async def __anext__(self) -> Tuple[Live, List[Event]]:
+        return await self._group._next_batch(self._limit)
 
 
 class LiveGroup:
@@ -114,34 +131,61 @@ class LiveGroup:
         except Exception as exc:
             self._reporter.error(exc)
 
-    async def _next(self) -> Tuple[Live, Event]:
-        # A plain __anext__ (not an async generator): breaking out of `async for` and
-        # iterating again later continues where it stopped, losing nothing.
+    def _front(self) -> Optional[Live]:
+        """The room whose events come next, or None when no room has any buffered. Rooms that
+        ran dry leave the queue on the way (one that has ended is finished)."""
+        ready = self._ready
+        while ready:
+            live = ready[0]
+            buffer = live._buffer
+            if len(buffer):
+                return live
+            ready.popleft()
+            self._queued.discard(live)
+            self._burst = 0
+            if buffer.closed and live in self._running:
+                self._finish(live)
+        return None
+
+    async def _wait_for_events(self) -> None:
+        """Wait until a room has events (StopAsyncIteration once every room has finished)."""
+        if not self._running:
+            raise StopAsyncIteration
+        self._unyielded = 0
+        self._wakeup = asyncio.get_running_loop().create_future()
+        try:
+            await self._wakeup
+        finally:
+            self._wakeup = None
+
+    def _advance(self, live: Live, taken: int) -> None:
+        """``taken`` events were taken from ``live``, the front room: move on if it ran dry or
+        had its turn (at most ``_BURST`` events in a row, so a busy room cannot starve the others)."""
+        self._burst += taken
+        buffer = live._buffer
+        if not len(buffer) and not buffer.closed:
+            self._ready.popleft()
+            self._queued.discard(live)
+            self._burst = 0
+        elif self._burst >= _BURST:
+            self._ready.rotate(-1)
+            self._burst = 0
+
+    def _begin(self) -> None:
         if self._consuming:
             raise RuntimeError("this group's events are already being consumed")
         self._consuming = True
+        self._start()
+
+    async def _next(self) -> Tuple[Live, Event]:
+        # A plain __anext__ (not an async generator): breaking out of `async for` and
+        # iterating again later continues where it stopped, losing nothing.
+        self._begin()
         try:
-            self._start()
-            ready = self._ready
             while True:
-                if not ready:
-                    if not self._running:
-                        raise StopAsyncIteration
-                    self._unyielded = 0
-                    self._wakeup = asyncio.get_running_loop().create_future()
-                    try:
-                        await self._wakeup
-                    finally:
-                        self._wakeup = None
-                    continue
-                live = ready[0]
-                buffer = live._buffer
-                if not len(buffer):
-                    ready.popleft()
-                    self._queued.discard(live)
-                    self._burst = 0
-                    if buffer.closed and live in self._running:
-                        self._finish(live)
+                live = self._front()
+                if live is None:
+                    await self._wait_for_events()
                     continue
                 self._unyielded += 1
                 if self._unyielded >= _YIELD_EVERY:
@@ -150,21 +194,43 @@ class LiveGroup:
                     self._unyielded = 0
                     await asyncio.sleep(0)
                     continue
-                event = buffer.take_nowait()
+                event = live._buffer.take_nowait()
                 live._taken(event)
-                self._burst += 1
-                if not len(buffer) and not buffer.closed:
-                    ready.popleft()
-                    self._queued.discard(live)
-                    self._burst = 0
-                elif self._burst >= _BURST:
-                    ready.rotate(-1)
-                    self._burst = 0
+                self._advance(live, 1)
                 if live._handlers:
                     await live._dispatch(event)
                 return live, event
         finally:
             self._consuming = False
+
+    async def _next_batch(self, limit: int) -> Tuple[Live, List[Event]]:
+        self._begin()
+        try:
+            while True:
+                live = self._front()
+                if live is None:
+                    await self._wait_for_events()
+                    continue
+                if self._unyielded >= _YIELD_EVERY:
+                    self._unyielded = 0
+                    await asyncio.sleep(0)
+                    continue
+                events = live._buffer.take_many_nowait(limit)
+                self._unyielded += len(events)
+                live._taken_many(events)
+                self._advance(live, len(events))
+                if live._handlers:
+                    for event in events:
+                        await live._dispatch(event)
+                return live, events
+        finally:
+            self._consuming = False
+
+    def batches(self, max_events: int = _BURST) -> AsyncIterator[Tuple[Live, List[Event]]]:
+        """``(live, events)`` pairs from all the rooms as they arrive: each step hands over one
+        room's buffered events, up to ``max_events``, in the room's order, each event once (see
+        :meth:`Live.batches`). Rooms take turns as with events one by one."""
+        return _GroupBatches(self, check_batch_limit(max_events))
 
     __anext__ = _next
 

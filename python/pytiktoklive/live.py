@@ -6,6 +6,8 @@ iteration pulls each event)::
     async with await tiktok.track_user("someone") as live:
         async for event in live.events:   # or: async for event in live
             print(event)
+        async for events in live.batches():   # or a list at a time (what is buffered)
+            database.insert(events)
 
     live = await tiktok.track_user("someone")
 
@@ -106,6 +108,28 @@ class _EventIterator:
 
     async def __anext__(self) -> Event:
         return await self._live._next_event()
+
+
+class _BatchIterator:
+    """``async for events in live.batches()``: each step takes the buffered events, up to a limit."""
+
+    __slots__ = ("_limit", "_live")
+
+    def __init__(self, live: Live, limit: int) -> None:
+        self._live = live
+        self._limit = limit
+
+    def __aiter__(self) -> _BatchIterator:
+        return self
+
+    async def __anext__(self) -> List[Event]:
+        return await self._live._next_batch(self._limit)
+
+
+def check_batch_limit(max_events: int) -> int:
+    if not isinstance(max_events, int) or max_events < 1:
+        raise ValueError(f"max_events must be a positive int, not {max_events!r}")
+    return max_events
 
 
 class Live:
@@ -278,15 +302,45 @@ class Live:
     def __aiter__(self) -> AsyncIterator[Event]:
         return _EventIterator(self)
 
-    async def _next_event(self) -> Event:
-        # A plain __anext__ rather than an async generator: breaking out of
-        # `async for` then leaves nothing half-finished behind.
+    def batches(self, max_events: int = 256) -> AsyncIterator[List[Event]]:
+        """The room's events as lists, in order, each event once: every step hands over what is
+        buffered, up to ``max_events`` (at least one event; it waits for one). For consumers
+        that take events by the batch (a database insert, a queue): one step per frame's worth
+        instead of one per event. Handlers run on each event, as with :attr:`events`."""
+        return _BatchIterator(self, check_batch_limit(max_events))
+
+    def _check_consumer(self) -> None:
         if self._iterating:
             raise RuntimeError(
                 f"{self!r}: another task is already consuming its events (one consumer per room)"
             )
         if self._group is not None:
             raise RuntimeError(f"{self!r}: its group consumes its events (iterate the group)")
+
+    async def _next_batch(self, limit: int) -> List[Event]:
+        self._check_consumer()
+        buffer = self._buffer
+        self._iterating = True
+        try:
+            if self._unyielded >= _YIELD_EVERY or not len(buffer):
+                self._unyielded = 0
+                if len(buffer):
+                    await asyncio.sleep(0)  # a long backlog must not freeze the loop while it drains
+                await buffer.wait_readable()  # StopAsyncIteration at the end
+            events = buffer.take_many_nowait(limit)
+            self._unyielded += len(events)
+            self._taken_many(events)
+            if self._handlers:
+                for event in events:
+                    await self._dispatch(event)
+            return events
+        finally:
+            self._iterating = False
+
+    async def _next_event(self) -> Event:
+        # A plain __anext__ rather than an async generator: breaking out of
+        # `async for` then leaves nothing half-finished behind.
+        self._check_consumer()
         buffer = self._buffer
         self._unyielded += 1
         if len(buffer) and self._unyielded < _YIELD_EVERY:  # under load: no await, no future
@@ -320,6 +374,14 @@ class Live:
         batch_ends = self._protocol.batch_ends
         if batch_ends and batch_ends[0][0] <= self._consumed + self._not_for_consumer:
             self._note_safe_point()  # (checked here first: this runs for every event)
+
+    def _taken_many(self, events: List[Event]) -> None:
+        """Count events handed to the consumer at once (see :meth:`_taken`)."""
+        self._consumed += len(events)
+        self._consumed_ids.extend([event.msg_id for event in events if event.msg_id])
+        batch_ends = self._protocol.batch_ends
+        if batch_ends and batch_ends[0][0] <= self._consumed + self._not_for_consumer:
+            self._note_safe_point()
 
     def _note_safe_point(self) -> None:
         # The latest batch end the consumer has reached: resuming from its cursor loses nothing.
