@@ -119,6 +119,8 @@ def e2e_rows(file: Path) -> List[str]:
     for run in runs:
         tracked = f"{run['tracked']}" + (f" ({run['failed']} failed)" if run["failed"] else "")
         rate = "saturated" if not run["rate"] else f"{run['rate']:g} ev/s"
+        if run.get("consumer") == "batches":
+            rate += ", by the batch"
         tiktoklive = run.get("tiktoklive") or {}
         theirs = tiktoklive.get("decode_events_per_cpu_second")
         lines.append(
@@ -140,7 +142,8 @@ def e2e_rows(file: Path) -> List[str]:
         f"serves pre-encoded real frames ({first['events_per_frame']:.0f} captured messages each, "
         f"{first['frame_wire_bytes']:,} bytes on the wire, fresh msg_ids per send); the client tracks the "
         "rooms with `track_many(fetch_gift_info=False, process_initial_events=False)` at its default "
-        'concurrency and consumes `async for live, event in group`. "ev per CPU-s" is events per '
+        'concurrency and consumes `async for live, event in group` (", by the batch": `async for live, '
+        'events in group.batches()`). "ev per CPU-s" is events per '
         'CPU-second of the client process in the measurement window; "decode-only" is '
         "`decode_frame` alone on the same frames, in the same process, right after; their ratio is the "
         "figure to read (the machine's load cancels out, mostly). Memory: RSS with every room running "
