@@ -48,10 +48,11 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
-from typing import IO, Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from child import Child
 from jsonline import emit
 from loadgen import PREFIX, WARMUP, decode_frames, load_templates, sent_ms
 from pytiktoklive import TikTok, decode_frame
@@ -102,44 +103,18 @@ def percentile(ordered: List[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-class LoadGen:
-    """The load generator's processes and their stdin/stdout command channel."""
+class LoadGen(Child):
+    """The load generator's processes, driven over their stdin/stdout command channel."""
 
     def __init__(self, rooms: int, rate: float, workers: int) -> None:
         command = [sys.executable, str(HERE / "loadgen.py"), "--rooms", str(rooms), "--rate", str(rate)]
         command += ["--workers", str(workers)]
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.endpoints = Endpoints(**self._read())
-
-    def _read(self) -> Dict[str, Any]:
-        stdout: IO[str] = self.process.stdout  # type: ignore[assignment]
-        line = stdout.readline()
-        if not line:
-            raise RuntimeError(f"the load generator exited ({self.process.wait()})")
-        parsed: Dict[str, Any] = json.loads(line)
-        return parsed
-
-    def ask(self, command: str) -> Dict[str, Any]:
-        stdin: IO[str] = self.process.stdin  # type: ignore[assignment]
-        stdin.write(command + "\n")
-        stdin.flush()
-        return self._read()
+        super().__init__(command, "the load generator")
+        self.endpoints = Endpoints(**self.ask())
 
     def stats(self) -> Dict[str, Any]:
-        return self.ask("stats")
-
-    def close(self) -> None:
-        try:
-            stdin: IO[str] = self.process.stdin  # type: ignore[assignment]
-            stdin.write("quit\n")
-            stdin.close()
-            self.process.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            self.process.kill()
-            self.process.wait()
-        finally:
-            if self.process.stdout is not None:
-                self.process.stdout.close()
+        stats: Dict[str, Any] = self.ask("stats")
+        return stats
 
 
 def decode_only(frames: List[bytes], seconds: float) -> Dict[str, Any]:

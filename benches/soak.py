@@ -30,12 +30,12 @@ import collections
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO, Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
+from child import Child
 from jsonline import emit
 from pytiktoklive import TikTok
 from pytiktoklive.config import Endpoints
@@ -130,37 +130,16 @@ def rss_mib() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-class Child:
-    def __init__(self, arguments: argparse.Namespace) -> None:
-        command = [sys.executable, str(HERE), "--serve", "--rooms", str(arguments.rooms)]
-        command += ["--rate", str(arguments.rate), "--fault-every", str(arguments.fault_every)]
-        command += ["--seed", str(arguments.seed)]
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-    def ask(self, command: Optional[str] = None) -> Any:
-        if command is not None:
-            stdin: IO[str] = self.process.stdin  # type: ignore[assignment]
-            stdin.write(command + "\n")
-            stdin.flush()
-        stdout: IO[str] = self.process.stdout  # type: ignore[assignment]
-        line = stdout.readline()
-        if not line:
-            raise RuntimeError(f"the simulator process exited ({self.process.wait()})")
-        return json.loads(line)
-
-    def close(self) -> None:
-        try:
-            stdin: IO[str] = self.process.stdin  # type: ignore[assignment]
-            stdin.write("quit\n")
-            stdin.close()
-            self.process.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            self.process.kill()
-            self.process.wait()
+def serve_child(arguments: argparse.Namespace) -> Child:
+    """This script with ``--serve``: the simulator and its faults, in a process of its own."""
+    command = [sys.executable, str(HERE), "--serve", "--rooms", str(arguments.rooms)]
+    command += ["--rate", str(arguments.rate), "--fault-every", str(arguments.fault_every)]
+    command += ["--seed", str(arguments.seed)]
+    return Child(command, "the simulator process")
 
 
 async def soak(arguments: argparse.Namespace) -> Dict[str, Any]:
-    child = Child(arguments)
+    child = serve_child(arguments)
     try:
         endpoints = Endpoints(**child.ask())
         delivered: Dict[str, array.array[int]] = collections.defaultdict(lambda: array.array("q"))
