@@ -16,7 +16,7 @@ import asyncio
 import ssl
 import weakref
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidProxy, InvalidStatus, InvalidURI
@@ -26,6 +26,7 @@ from pytiktoklive._log import Reporter
 from pytiktoklive._protocol import WebcastProtocol
 from pytiktoklive._proxy import certificate_problem
 from pytiktoklive._redact import redact
+from pytiktoklive._websocket_frames import FrameParser
 from pytiktoklive.errors import (
     ConnectionFailedError,
     DecodeError,
@@ -39,13 +40,14 @@ __all__ = ["ConnectionDropped", "WebsocketOptions", "run_websocket"]
 Deliver = Callable[[List[Event]], Awaitable[None]]
 
 
-#: Websocket messages read from the socket but not yet by the room (websockets' ``max_queue``:
-#: reading pauses once more than this many wait, and resumes when none does). A paused room holds
-#: them, so few: the kernel's socket buffer holds the rest, and reading on costs a syscall or two
-#: per frame of about 14 KB (a busy real frame) against the ~0.3 ms of decoding it.
+#: Websocket messages ``websockets`` may queue (``max_queue``): no data frame goes through it
+#: (see :class:`_PushConnection`), and none should wait there.
 _MAX_QUEUED_FRAMES = 0
 #: Bytes one socket read may take (asyncio's default is 256 KiB). Everything read is parsed into
-#: frames at once, so this bounds what a paused room holds besides its queued frames.
+#: messages at once, and reading pauses while the room has not taken them all, so this bounds
+#: what a paused room holds besides the message it is waiting to decode: the kernel's socket
+#: buffer holds the rest, and reading on costs a syscall or two per frame of about 14 KB (a busy
+#: real frame) against the ~0.3 ms of decoding it.
 _READ_CHUNK = 16 * 1024
 #: Bytes waiting in the socket's write buffer beyond which frames are sent by ``send()`` (which
 #: waits for the buffer to drain) instead of being written at once.
@@ -72,6 +74,122 @@ class WebsocketOptions:
     #: Seconds without any frame before the connection counts as stalled (None: wait forever).
     idle_timeout: Optional[float] = 60.0
     max_frame_size: int = 16 * 1024 * 1024
+
+
+#: The frame size limit when websockets has none (max_size=None): 2**63 - 1, the largest length
+#: a frame header can give.
+_NO_LIMIT = 2**63 - 1
+
+
+class _PushConnection(ClientConnection):
+    """A websocket client connection whose data frames skip ``websockets``' reading machinery.
+
+    ``websockets`` does the opening handshake (proxy, TLS, headers, errors), the writing, the
+    closing handshake, pings and every protocol error; but from the first byte after the
+    handshake response, the socket's chunks go to a :class:`FrameParser`, and the room reads
+    the complete messages from :attr:`messages` (:meth:`wait_for_messages` when there are
+    none). Per frame, that saves ``websockets``' generator-based parsing, a future and a task
+    switch (several frames in one chunk wake the room once), and pausing and resuming the
+    socket (two ``epoll_ctl`` calls).
+
+    Reading pauses when a chunk brings messages while the room is busy with earlier ones (a
+    slow consumer), and resumes when the room has taken them all and waits for more: a paused
+    room holds at most the frames of a chunk besides the one it is decoding.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # websockets' message size limit (max_message_size since websockets 16, max_size before).
+        limit = getattr(self.protocol, "max_message_size", getattr(self.protocol, "max_size", None))
+        self.parser = FrameParser(limit if isinstance(limit, int) else _NO_LIMIT)
+        #: Complete data messages not taken by the room yet, oldest first.
+        self.messages: Deque[bytes] = self.parser.messages
+        # Till the end of the response's headers, bytes go to websockets; the last 3 bytes of
+        # what it got, to find a header end split between chunks.
+        self._handshake_tail: Optional[bytes] = b""
+        # True once the parser stopped (or the handshake failed): bytes go to websockets.
+        self._to_websockets = False
+        self._waiter: Optional[asyncio.Future[None]] = None
+        self._paused = False
+        self._lost = False
+
+    def data_received(self, data: bytes) -> None:
+        if self._handshake_tail is not None:
+            self._handshake_received(data)
+            return
+        if self._to_websockets:
+            super().data_received(data)
+            return
+        parser = self.parser
+        parser.feed(data)
+        if parser.control:  # pings, pongs: websockets answers them
+            for frame in parser.control:
+                super().data_received(frame)
+            parser.control.clear()
+        if parser.rest is not None or parser.failure is not None:
+            self._stop_parsing()
+        if self.messages:
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+            elif not self._paused:
+                self._paused = True
+                self.transport.pause_reading()
+
+    def _handshake_received(self, data: bytes) -> None:
+        tail = self._handshake_tail or b""
+        end = (tail + data[:4]).find(b"\r\n\r\n")
+        if end >= 0:
+            end += 4 - len(tail)
+        else:
+            end = data.find(b"\r\n\r\n")
+            if end >= 0:
+                end += 4
+        if end < 0:
+            self._handshake_tail = (tail + data)[-3:]
+            super().data_received(data)
+            return
+        # The status line and headers: websockets checks them and completes the handshake.
+        # A 101 has no body, so what follows is frames; any other answer goes on to websockets.
+        self._handshake_tail = None
+        super().data_received(data[:end])
+        if self.protocol.state is not State.OPEN:
+            self._to_websockets = True
+        if end < len(data):
+            self.data_received(data[end:])
+
+    def _stop_parsing(self) -> None:
+        parser = self.parser
+        self._to_websockets = True
+        if parser.failure is not None:
+            code, reason = parser.failure
+            self.protocol.fail(code, reason)
+            self.send_data()
+        elif parser.rest is not None:
+            rest, parser.rest = parser.rest, b""
+            super().data_received(rest)
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        super().connection_lost(exc)
+        self._lost = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def wait_for_messages(self) -> None:
+        """Wait until :attr:`messages` has one. Raises ``ConnectionClosed`` once the connection
+        is closed (after the room took every message read before)."""
+        if self._paused:
+            self._paused = False
+            self.transport.resume_reading()
+        while not self.messages:
+            if self._lost:
+                raise self.close_exc
+            waiter = self._waiter = self.loop.create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
 
 
 class _IdleWheel:
@@ -140,7 +258,7 @@ class _IdleWatchdog:
 
     __slots__ = ("__weakref__", "_armed_at", "_connection", "_lost_at", "_wheel", "fired", "seconds")
 
-    def __init__(self, connection: ClientConnection, seconds: float) -> None:
+    def __init__(self, connection: _PushConnection, seconds: float) -> None:
         self.fired = False
         self.seconds = seconds
         self._connection = connection
@@ -163,7 +281,7 @@ class _IdleWatchdog:
 
     def fire(self) -> None:
         self.fired = True
-        self._connection.transport.abort()  # recv() then raises ConnectionClosed
+        self._connection.transport.abort()  # wait_for_messages() then raises ConnectionClosed
 
 
 async def _flush(connection: ClientConnection, protocol: WebcastProtocol) -> None:
@@ -192,6 +310,20 @@ def _write_now(connection: ClientConnection, frames: List[bytes]) -> bool:
     return True
 
 
+def _write_queued(connection: ClientConnection, protocol: WebcastProtocol) -> None:
+    """Write the frames ``protocol`` queued if that can be done at once (see :func:`_write_now`);
+    else they stay queued, for the next :func:`_flush`."""
+    transport = connection.transport
+    if (
+        connection.protocol.state is State.OPEN
+        and not transport.is_closing()
+        and transport.get_write_buffer_size() <= _WRITE_NOW_LIMIT
+    ):
+        frames = protocol.data_to_send()
+        if frames:
+            _write_now(connection, frames)
+
+
 async def _send_heartbeats(connection: ClientConnection, protocol: WebcastProtocol) -> None:
     try:
         while True:
@@ -202,13 +334,14 @@ async def _send_heartbeats(connection: ClientConnection, protocol: WebcastProtoc
         return  # the reader sees the close and reports it
 
 
-async def _open(url: str, options: WebsocketOptions) -> ClientConnection:
+async def _open(url: str, options: WebsocketOptions) -> _PushConnection:
     headers = {"Cookie": options.cookie} if options.cookie else {}
     # websockets refuses proxy_ssl for anything but an https:// proxy, even as None.
     proxy_tls: Dict[str, Any] = {"proxy_ssl": options.proxy_ssl} if options.proxy_ssl is not None else {}
     try:
-        return await connect(
+        connection = await connect(
             url,
+            create_connection=_PushConnection,
             additional_headers=headers,
             user_agent_header=options.user_agent,
             origin=options.origin,  # type: ignore[arg-type]  # websockets' Origin is a NewType of str
@@ -226,6 +359,8 @@ async def _open(url: str, options: WebsocketOptions) -> ClientConnection:
             max_queue=_MAX_QUEUED_FRAMES,
             **proxy_tls,
         )
+        assert isinstance(connection, _PushConnection)
+        return connection
     except InvalidStatus as exc:
         response = exc.response
         reason = response.headers.get("Handshake-Msg", "") or response.reason_phrase
@@ -278,7 +413,7 @@ async def run_websocket(
 
 
 async def _run_connection(
-    connection: ClientConnection,
+    connection: _PushConnection,
     protocol: WebcastProtocol,
     options: WebsocketOptions,
     deliver: Deliver,
@@ -303,19 +438,30 @@ async def _run_connection(
         watchdog = (
             _IdleWatchdog(connection, options.idle_timeout) if options.idle_timeout is not None else None
         )
+        messages = connection.messages
+        loop = asyncio.get_running_loop()
+        flush_pending = False
+
+        def flush_at_suspension() -> None:
+            nonlocal flush_pending
+            flush_pending = False
+            _write_queued(connection, protocol)
+
         try:
             while True:
-                if watchdog is not None:
-                    watchdog.arm()
-                try:
-                    message = await connection.recv()
-                except ConnectionClosed as exc:
-                    if watchdog is not None and watchdog.fired:
-                        raise ConnectionDropped(f"no frame for {options.idle_timeout:g}s") from None
-                    raise ConnectionDropped(f"the push server closed the connection ({exc})") from exc
-                finally:
+                if not messages:
                     if watchdog is not None:
-                        watchdog.disarm()
+                        watchdog.arm()
+                    try:
+                        await connection.wait_for_messages()
+                    except ConnectionClosed as exc:
+                        if watchdog is not None and watchdog.fired:
+                            raise ConnectionDropped(f"no frame for {options.idle_timeout:g}s") from None
+                        raise ConnectionDropped(f"the push server closed the connection ({exc})") from exc
+                    finally:
+                        if watchdog is not None:
+                            watchdog.disarm()
+                data = messages.popleft()
                 # Room for the frame's events before decoding it: a full buffer pauses reading
                 # here, holding the frame as it came (compressed, a third of its decoded size),
                 # where the watchdog is not armed (the server is not silent, the consumer is
@@ -325,11 +471,6 @@ async def _run_connection(
                     # Closed by its owner, who is cancelling this task: go as a cancellation
                     # would (not as the end of the LIVE).
                     raise asyncio.CancelledError
-                data = message.encode() if isinstance(message, str) else message
-                # A waiting room keeps no frame it is done with: neither the bytes (here) nor
-                # the events (below) stay referenced while it waits for the next one. At a
-                # thousand paused rooms that is a frame and its events less per room.
-                del message
                 try:
                     protocol.receive_frame(data)
                 except DecodeError as exc:
@@ -340,8 +481,19 @@ async def _run_connection(
                         DecodeError(f"{label}: dropped an undecodable frame ({len(data)} bytes): {exc}")
                     )
                     raise ConnectionDropped(f"undecodable frame ({len(data)} bytes)") from exc
+                # A waiting room keeps no frame it is done with: neither the bytes (here) nor
+                # the events (below) stay referenced while it waits for the next one. At a
+                # thousand paused rooms that is a frame and its events less per room.
                 del data
-                await _flush(connection, protocol)
+                if messages:
+                    # More frames of the same chunk follow: their acks go out with this one's,
+                    # in one write, once this task stops running (at the end of the chunk, or
+                    # if it waits for room before then).
+                    if not flush_pending:
+                        flush_pending = True
+                        loop.call_soon(flush_at_suspension)
+                else:
+                    await _flush(connection, protocol)
                 events = protocol.events_received()
                 if events:
                     reporter.debug("%s: got %d events, cursor %s", label, len(events), protocol.cursor)

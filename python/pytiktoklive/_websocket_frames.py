@@ -1,0 +1,195 @@
+"""Server-to-client websocket frames (RFC 6455) read from the socket's chunks, sans I/O.
+
+The push connection's hot path: every chunk the socket gives is cut into frames here, and every
+complete data message in it comes out at once (``websockets``' own parser, a generator that
+takes one frame per step, cost about as much per frame as a tenth of decoding it). Only the
+frames a TikTok push server sends in normal operation are handled here: unmasked binary or
+text messages, possibly fragmented. Everything else is left to ``websockets``, which then
+owns the connection's fate:
+
+* pings and pongs (:attr:`FrameParser.control`): complete frames, raw, in order, for
+  ``websockets`` to answer;
+* a close frame, and any frame ``websockets`` refuses (masked, reserved bits, unknown opcode,
+  a fragmented or long control frame, a continuation without a start, a single frame over
+  the size limit): parsing stops, and the raw bytes from that frame on are
+  :attr:`FrameParser.rest`, for ``websockets`` to close the connection as it would have.
+
+The few errors ``websockets`` could not see from a single frame (it sees no data frames) are
+:attr:`FrameParser.failure`, a close code and reason: a new message inside a fragmented one,
+a fragmented message over the size limit, a text message that is not UTF-8.
+
+Memory is bounded: a frame is buffered only after its header says it fits ``max_size``, and
+a fragmented message's parts together never exceed it.
+"""
+
+from __future__ import annotations
+
+import collections
+import struct
+from typing import Deque, List, Optional, Tuple
+
+__all__ = ["FrameParser"]
+
+_CONTINUATION, _TEXT, _BINARY = 0x0, 0x1, 0x2
+_CLOSE, _PING, _PONG = 0x8, 0x9, 0xA
+#: Close codes of the failures found here (RFC 6455 section 7.4.1).
+PROTOCOL_ERROR, INVALID_DATA, MESSAGE_TOO_BIG = 1002, 1007, 1009
+
+_unpack_length64 = struct.Struct("!Q").unpack_from
+
+
+class FrameParser:
+    """Cuts a server's byte stream into websocket messages; see the module's docstring."""
+
+    __slots__ = (
+        "_buffer",
+        "_fragments",
+        "_fragments_size",
+        "_need",
+        "_text",
+        "control",
+        "failure",
+        "max_size",
+        "messages",
+        "rest",
+    )
+
+    def __init__(self, max_size: int) -> None:
+        self.max_size = max_size
+        #: Complete data messages (payload bytes; a text message's UTF-8), oldest first, for the
+        #: owner to take (popleft).
+        self.messages: Deque[bytes] = collections.deque()
+        #: Complete ping and pong frames, raw, for ``websockets``. The owner takes them out.
+        self.control: List[bytes] = []
+        #: Once parsing stopped at a close frame or at a frame ``websockets`` refuses: the raw
+        #: bytes from that frame on (later chunks are no business of this parser).
+        self.rest: Optional[bytes] = None
+        #: Once parsing stopped at an error only visible across frames: (close code, reason).
+        self.failure: Optional[Tuple[int, str]] = None
+        # The start of a frame whose end has not arrived yet, and how many bytes from its
+        # start are needed before parsing it again (its header, or the whole frame).
+        self._buffer = bytearray()
+        self._need = 0
+        # The parts of a fragmented message received so far (none: no message in progress).
+        self._fragments: List[bytes] = []
+        self._fragments_size = 0
+        self._text = False
+
+    @property
+    def stopped(self) -> bool:
+        return self.rest is not None or self.failure is not None
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held for frames or messages not complete yet."""
+        return len(self._buffer) + self._fragments_size
+
+    def feed(self, chunk: bytes) -> None:
+        """Parse ``chunk``, the next bytes from the server. Nothing to do once :attr:`stopped`."""
+        if self.rest is not None or self.failure is not None:
+            return
+        buffer = self._buffer
+        if buffer:
+            buffer += chunk
+            if len(buffer) < self._need:
+                return  # a frame that spans many chunks is joined once, when complete
+            data = bytes(buffer)
+            buffer.clear()
+        else:
+            data = chunk
+        end = len(data)
+        position = 0
+        messages = self.messages
+        max_size = self.max_size
+        while True:
+            available = end - position
+            if available < 2:
+                need = 2
+                break
+            first = data[position]
+            second = data[position + 1]
+            opcode = first & 0x0F
+            length = second & 0x7F
+            # Masked, reserved bits, or not one of the six opcodes.
+            if second & 0x80 or first & 0x70 or (opcode > _BINARY and not _CLOSE <= opcode <= _PONG):
+                self.rest = data[position:]
+                break
+            if length < 126:
+                header = 2
+            elif length == 126:
+                if available < 4:
+                    need = 4
+                    break
+                header = 4
+                length = data[position + 2] << 8 | data[position + 3]
+            else:
+                if available < 10:
+                    need = 10
+                    break
+                header = 10
+                length = _unpack_length64(data, position + 2)[0]
+            final = first & 0x80
+            if opcode >= _CLOSE:
+                if opcode == _CLOSE or not final or length > 125:
+                    self.rest = data[position:]  # websockets closes, or fails the connection
+                    break
+            elif length > max_size - self._fragments_size:
+                if not self._fragments:
+                    self.rest = data[position:]  # websockets fails it with 1009, as before
+                else:
+                    self._fail(MESSAGE_TOO_BIG, f"fragmented message over {max_size} bytes")
+                break
+            stop = position + header + length
+            if stop > end:
+                need = header + length
+                break
+            start = position
+            payload = data[start + header : stop]
+            position = stop
+            if opcode == _BINARY and final and not self._fragments:
+                messages.append(payload)  # the frame every push message comes in
+            elif opcode >= _CLOSE:
+                self.control.append(data[start:stop])
+            elif opcode == _CONTINUATION:
+                if not self._fragments:
+                    self.rest = data[start:]  # websockets: unexpected continuation
+                    break
+                self._fragments.append(payload)
+                self._fragments_size += length
+                if final:
+                    message = b"".join(self._fragments)
+                    self._fragments = []
+                    self._fragments_size = 0
+                    if not self._message(message, self._text):
+                        break
+            elif self._fragments:
+                self._fail(PROTOCOL_ERROR, "expected a continuation frame")
+                break
+            elif final:
+                if not self._message(payload, opcode == _TEXT):
+                    break
+            else:
+                # The first part of a fragmented message. An empty part still counts as started.
+                self._fragments = [payload]
+                self._fragments_size = length
+                self._text = opcode == _TEXT
+        if self.rest is None and self.failure is None and position < end:
+            # Only the unfinished frame's own bytes are kept: the chunk is let go.
+            buffer += data[position:] if position else data
+            self._need = need
+
+    def _message(self, payload: bytes, text: bool) -> bool:
+        if text:
+            try:
+                payload.decode()
+            except UnicodeDecodeError as exc:
+                self._fail(INVALID_DATA, f"{exc.reason} at position {exc.start}")
+                return False
+        self.messages.append(payload)
+        return True
+
+    def _fail(self, code: int, reason: str) -> None:
+        self.failure = (code, reason)
+        self._buffer = bytearray()
+        self._fragments = []
+        self._fragments_size = 0
