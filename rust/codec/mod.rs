@@ -11,8 +11,9 @@
 //! does not decode (or whose method name is not UTF-8) becomes a [`Skipped`] entry and the
 //! rest of the batch is delivered.
 //!
-//! Every buffer is walked by the decode [`budget`] before prost decodes it: a frame that
-//! would build more than its [`Limits`] allow is refused whole, before anything is allocated.
+//! Every buffer is walked by the decode [`budget`] before prost decodes it, and room messages
+//! are decoded by that walk itself as it counts them: a frame that would build more than its
+//! [`Limits`] allow is refused whole, having built no more than they allow.
 
 pub mod budget;
 mod convert;
@@ -97,25 +98,23 @@ pub fn decode_fetch_result_with(data: &[u8], limits: &Limits) -> Result<Batch, D
 /// is an error.
 pub fn decode_message(method: &str, payload: &[u8], msg_id: i64) -> Result<Event, DecodeError> {
     let mut budget = Budget::new(&Limits::default());
-    let known = Method::from_wire(method);
-    match (known, budget.walk_message(convert::schema_of(known), payload)) {
-        (_, Err(Stop::Limit(error))) => Err(error),
-        (Some(_), Err(Stop::Malformed(reason))) => Err(DecodeError::Malformed {
-            what: format!("{method} payload"),
-            reason,
+    match Method::from_wire(method) {
+        Some(known) => convert::decode_known(known, payload, msg_id, &mut budget).map_err(|stop| match stop {
+            Stop::Limit(error) => error,
+            Stop::Malformed(reason) => DecodeError::Malformed {
+                what: format!("{method} payload"),
+                reason,
+            },
         }),
-        (Some(known), Ok(())) => {
-            convert::decode_known(known, payload, msg_id).map_err(|error| DecodeError::MalformedMessage {
-                method: method.to_owned(),
-                error,
-            })
-        }
-        (None, walked) => Ok(convert::decode_unknown(
-            method,
-            Bytes::copy_from_slice(payload),
-            msg_id,
-            walked.is_ok(),
-        )),
+        None => match budget.walk_message(schema::UNKNOWN_MESSAGE, payload) {
+            Err(Stop::Limit(error)) => Err(error),
+            walked => Ok(convert::decode_unknown(
+                method,
+                Bytes::copy_from_slice(payload),
+                msg_id,
+                walked.is_ok(),
+            )),
+        },
     }
 }
 
@@ -198,22 +197,21 @@ fn decode_body(body: &Bytes, budget: &mut Budget) -> Result<Batch, DecodeError> 
             });
             continue;
         };
-        let known = Method::from_wire(method);
-        let walked = match budget.walk_message(convert::schema_of(known), &message.payload) {
-            Err(Stop::Limit(error)) => return Err(error),
-            Err(Stop::Malformed(reason)) => Err(reason),
-            Ok(()) => Ok(()),
-        };
-        let decoded = match (known, walked) {
-            (Some(_), Err(reason)) => Err(format!("malformed {method} payload: {reason}")),
-            (Some(known), Ok(())) => convert::decode_known(known, &message.payload, message.msg_id)
-                .map_err(|error| format!("malformed {method} payload: {error}")),
-            (None, walked) => Ok(convert::decode_unknown(
-                method,
-                message.payload.clone(),
-                message.msg_id,
-                walked.is_ok(),
-            )),
+        let decoded = match Method::from_wire(method) {
+            Some(known) => match convert::decode_known(known, &message.payload, message.msg_id, budget) {
+                Err(Stop::Limit(error)) => return Err(error),
+                Err(Stop::Malformed(reason)) => Err(format!("malformed {method} payload: {reason}")),
+                Ok(event) => Ok(event),
+            },
+            None => match budget.walk_message(schema::UNKNOWN_MESSAGE, &message.payload) {
+                Err(Stop::Limit(error)) => return Err(error),
+                walked => Ok(convert::decode_unknown(
+                    method,
+                    message.payload.clone(),
+                    message.msg_id,
+                    walked.is_ok(),
+                )),
+            },
         };
         match decoded {
             Ok(event) => events.push(event),
