@@ -340,6 +340,24 @@ fn skip(buf: &[u8], pos: &mut usize, wire: u8, number: u32, depth: i32) -> Resul
     }
 }
 
+/// The value of the last length-delimited field `number` of `buf` (the one prost keeps for a
+/// singular field), empty when there is none. For a buffer the walk accepted.
+pub fn last_len_field(buf: &[u8], number: u32) -> Result<&[u8], Stop> {
+    let mut found: &[u8] = &[];
+    let mut pos = 0;
+    while pos < buf.len() {
+        let (field, wire) = key(buf, &mut pos)?;
+        if field == number && wire == WIRE_LEN {
+            let stop = len_end(buf, &mut pos, "field")?;
+            found = &buf[pos..stop];
+            pos = stop;
+        } else {
+            skip(buf, &mut pos, wire, field, RECURSION_LIMIT)?;
+        }
+    }
+    Ok(found)
+}
+
 impl Budget {
     pub fn new(limits: &Limits) -> Self {
         Self {

@@ -52,16 +52,21 @@ pub fn decode_frame(data: &[u8], max_inflated_size: usize) -> Result<Batch, Deco
 pub fn decode_frame_with(data: &[u8], limits: &Limits) -> Result<Batch, DecodeError> {
     let mut budget = Budget::new(limits);
     walk(&mut budget, schema::PUSH_FRAME, data, "PushFrame")?;
-    let frame = pb::PushFrame::decode(data).map_err(DecodeError::MalformedFrame)?;
+    let frame = FrameHead::decode(data).map_err(DecodeError::MalformedFrame)?;
     let mut batch = if frame.payload_type == MSG_PAYLOAD_TYPE {
         let gzip_header = frame
             .headers
             .iter()
             .any(|header| header.key == "compress_type" && header.value == "gzip");
-        let body = if gzip_header || gzip::is_gzip(&frame.payload) {
-            Bytes::from(gzip::inflate(&frame.payload, limits.max_inflated_size)?)
+        // The walk accepted the frame, so finding its payload cannot fail.
+        let payload = budget::last_len_field(data, 8).map_err(|_| DecodeError::Malformed {
+            what: String::from("PushFrame"),
+            reason: String::from("the payload cannot be found"),
+        })?;
+        let body = if gzip_header || gzip::is_gzip(payload) {
+            Bytes::from(gzip::inflate(payload, limits.max_inflated_size)?)
         } else {
-            frame.payload
+            Bytes::copy_from_slice(payload)
         };
         decode_body(&body, &mut budget)?
     } else {
@@ -127,6 +132,28 @@ fn walk(budget: &mut Budget, message: usize, data: &[u8], what: &str) -> Result<
             reason,
         },
     })
+}
+
+/// `PushFrame` (`proto/webcast/frame.proto`) without its `payload` (field 8), which prost
+/// skips instead of copying: the gzip payload is inflated from the frame's own bytes
+/// ([`budget::last_len_field`]). The other fields are those of `PushFrame`, so prost checks
+/// the same text and gives the same errors.
+#[derive(Clone, PartialEq, prost::Message)]
+struct FrameHead {
+    #[prost(int64, tag = "1")]
+    seq_id: i64,
+    #[prost(int64, tag = "2")]
+    log_id: i64,
+    #[prost(int64, tag = "3")]
+    service: i64,
+    #[prost(int64, tag = "4")]
+    method: i64,
+    #[prost(message, repeated, tag = "5")]
+    headers: Vec<pb::PushHeader>,
+    #[prost(string, tag = "6")]
+    payload_encoding: String,
+    #[prost(string, tag = "7")]
+    payload_type: String,
 }
 
 /// `FetchResult` (`proto/webcast/frame.proto`) as the codec reads it: `cursor` and each
