@@ -17,12 +17,14 @@ pub mod webcast {
 }
 
 /// The same types as the codec reads room messages: only the fields it uses (the table in
-/// `rust/tests/codegen.rs`), so prost skips the rest instead of allocating it
-/// (`rust/generated/webcast_read.rs`, refreshed by `cargo test --test codegen` too).
+/// `rust/tests/codegen.rs`), so the rest is skipped instead of allocated
+/// (`rust/generated/webcast_read.rs`, refreshed by `cargo test --test codegen` too), and
+/// how the decode budget's walk fills them (`webcast_read_fill.rs`, `codec::budget::Fill`).
 #[allow(clippy::all, clippy::pedantic, missing_docs)]
 #[rustfmt::skip]
 pub mod webcast_read {
     include!("generated/webcast_read.rs");
+    include!("generated/webcast_read_fill.rs");
 }
 
 pub mod codec;

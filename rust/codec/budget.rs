@@ -1,4 +1,4 @@
-//! The decode budget: how much work one frame may cause, checked before prost allocates.
+//! The decode budget: how much work one frame may cause, checked before anything is allocated.
 //!
 //! A few kilobytes of gzip can inflate to millions of tiny protobuf entries (an empty
 //! `Message` is 2 bytes on the wire, an empty `Badge` too), and each becomes a Rust value
@@ -19,9 +19,12 @@
 //! bounded. Counting stops at the first malformed byte of a buffer (what was counted up
 //! to there stays counted). Invalid UTF-8 is a wire rule of its own that never changes
 //! what is counted: the pure reader notes it, reads on, and fails the buffer at its end.
-//! Prost checks the text of the frame and the batch as it decodes them; room messages are
-//! decoded with only the fields the codec reads, so [`Budget::walk_message`] checks the
-//! text of every field of theirs, the same way (noted, read on, failed at the end).
+//! Prost checks the text of the frame and the batch as it decodes them. Room messages are
+//! not handed to prost: [`Budget::read_message`] walks one and decodes it in the same pass,
+//! filling a value of the read view ([`Fill`]: only the fields the codec reads) as it goes,
+//! each sub-message after it was counted, so the bounds hold as before and the bytes are
+//! read once instead of twice. It checks the text of every field, the same way (noted,
+//! read on, failed at the end).
 
 use super::error::DecodeError;
 
@@ -140,6 +143,41 @@ pub mod schema {
     include!("../generated/schema.rs");
 }
 
+/// A value the walk fills as it goes: a type of the read view (`crate::webcast_read`),
+/// whose impl is generated with it (`rust/generated/webcast_read_fill.rs`). The walk hands
+/// over every declared field it accepts, with prost's rules: a varint as read (the impl
+/// truncates it to its field's type), text already checked to be UTF-8, and the value a
+/// sub-message is merged into (the existing one for a singular field, a new entry for a
+/// repeated one); the impl keeps the fields it declares. So a room message is counted,
+/// checked and decoded in one pass instead of a walk and then a prost decode.
+pub trait Fill {
+    /// A varint field (one entry of a repeated one).
+    fn varint(&mut self, _number: u32, _value: u64) {}
+    /// A string field (one entry of a repeated one).
+    fn text(&mut self, _number: u32, _text: &str) {}
+    /// The value a message field `number` is read into, `None` when it is not kept.
+    fn child(&mut self, _number: u32) -> Option<&mut dyn Fill> {
+        None
+    }
+}
+
+/// Keeps nothing: a walk that only counts and checks.
+pub struct Skip;
+
+impl Fill for Skip {}
+
+/// The value a singular message field is merged into (made when the field first appears).
+pub fn singular<T: Fill + Default>(slot: &mut Option<T>) -> &mut dyn Fill {
+    slot.get_or_insert_with(T::default)
+}
+
+/// A new entry of a repeated message field.
+pub fn new_entry<T: Fill + Default>(list: &mut Vec<T>) -> &mut dyn Fill {
+    list.push(T::default());
+    let newest = list.len() - 1;
+    &mut list[newest]
+}
+
 /// Why a walk stopped.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Stop {
@@ -209,11 +247,30 @@ fn varint_long(buf: &[u8], pos: &mut usize) -> Result<u64, Stop> {
     malformed("invalid varint")
 }
 
-/// `text` is UTF-8. Nearly all WebCast text is ASCII, which a word-at-a-time scan checks
-/// faster than the full validation.
+/// `text` as a `str` when it is UTF-8. Nearly all WebCast text is ASCII (short: names, keys,
+/// URLs), which a word-at-a-time scan checks faster than the full validation (and than
+/// `<[u8]>::is_ascii`, whose byte-by-byte tail is most of a short text).
 #[inline]
-fn is_utf8(text: &[u8]) -> bool {
-    text.is_ascii() || std::str::from_utf8(text).is_ok()
+fn utf8(text: &[u8]) -> Option<&str> {
+    if is_ascii(text) {
+        // SAFETY: ASCII is UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(text) })
+    } else {
+        std::str::from_utf8(text).ok()
+    }
+}
+
+/// Whether every byte of `text` is below 0x80, eight bytes at a time.
+#[inline]
+fn is_ascii(text: &[u8]) -> bool {
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let mut words = text.chunks_exact(8);
+    let mut seen = 0u64;
+    for word in &mut words {
+        seen |= u64::from_ne_bytes(word.try_into().unwrap_or_default());
+    }
+    let tail = words.remainder().iter().fold(0u8, |seen, &byte| seen | byte);
+    seen & HIGH_BITS == 0 && tail < 0x80
 }
 
 /// A field key: `(number, wire type)`.
@@ -283,6 +340,24 @@ fn skip(buf: &[u8], pos: &mut usize, wire: u8, number: u32, depth: i32) -> Resul
     }
 }
 
+/// The value of the last length-delimited field `number` of `buf` (the one prost keeps for a
+/// singular field), empty when there is none. For a buffer the walk accepted.
+pub fn last_len_field(buf: &[u8], number: u32) -> Result<&[u8], Stop> {
+    let mut found: &[u8] = &[];
+    let mut pos = 0;
+    while pos < buf.len() {
+        let (field, wire) = key(buf, &mut pos)?;
+        if field == number && wire == WIRE_LEN {
+            let stop = len_end(buf, &mut pos, "field")?;
+            found = &buf[pos..stop];
+            pos = stop;
+        } else {
+            skip(buf, &mut pos, wire, field, RECURSION_LIMIT)?;
+        }
+    }
+    Ok(found)
+}
+
 impl Budget {
     pub fn new(limits: &Limits) -> Self {
         Self {
@@ -295,7 +370,7 @@ impl Budget {
 
     /// Walks `buf` as one message of type `message` (an index of [`schema::MESSAGES`]).
     pub fn walk(&mut self, message: usize, buf: &[u8]) -> Result<(), Stop> {
-        self.merge(message, buf, RECURSION_LIMIT)
+        self.merge(message, buf, RECURSION_LIMIT, &mut Skip)
     }
 
     /// Walks a room message's payload as [`Budget::walk`] does, and checks that the text of
@@ -306,9 +381,16 @@ impl Budget {
     /// the walk: counting goes on to the end of the buffer (the pure reader reads on too),
     /// then the payload is malformed.
     pub fn walk_message(&mut self, message: usize, buf: &[u8]) -> Result<(), Stop> {
+        self.read_message(message, buf, &mut Skip)
+    }
+
+    /// [`Budget::walk_message`] that also decodes the payload into `target` as it walks (a
+    /// read-view value of the type `message` describes). When it fails, what `target`
+    /// holds is partial and must be dropped.
+    pub fn read_message<T: Fill + ?Sized>(&mut self, message: usize, buf: &[u8], target: &mut T) -> Result<(), Stop> {
         self.check_text = true;
         self.bad_text = None;
-        let walked = self.merge(message, buf, RECURSION_LIMIT);
+        let walked = self.merge(message, buf, RECURSION_LIMIT, target);
         self.check_text = false;
         walked?;
         match self.bad_text.take() {
@@ -345,7 +427,7 @@ impl Budget {
         Ok(())
     }
 
-    fn merge(&mut self, message: usize, buf: &[u8], depth: i32) -> Result<(), Stop> {
+    fn merge<T: Fill + ?Sized>(&mut self, message: usize, buf: &[u8], depth: i32, target: &mut T) -> Result<(), Stop> {
         let schema = &schema::MESSAGES[message];
         let mut counts = [0u32; MAX_FIELDS];
         let table = &LOOKUP[message];
@@ -377,8 +459,13 @@ impl Budget {
                     // Bad text is noted and the walk goes on, as the pure reader does (it
                     // reports bad text at the end).
                     WireKind::String => {
-                        if self.check_text && self.bad_text.is_none() && !is_utf8(value) {
-                            self.bad_text = Some((schema.name, number));
+                        if self.check_text {
+                            match utf8(value) {
+                                Some(text) => target.text(number, text),
+                                None => {
+                                    self.bad_text.get_or_insert((schema.name, number));
+                                }
+                            }
                         }
                     }
                     WireKind::Bytes => {}
@@ -387,7 +474,10 @@ impl Budget {
                             return malformed("recursion limit reached");
                         }
                         self.object()?;
-                        self.merge(sub, value, depth - 1)?;
+                        match target.child(number) {
+                            Some(child) => self.merge(sub, value, depth - 1, child)?,
+                            None => self.merge(sub, value, depth - 1, &mut Skip)?,
+                        }
                         if !field.repeated {
                             pos = stop;
                             continue;
@@ -395,7 +485,7 @@ impl Budget {
                     }
                     WireKind::Map(entry) => {
                         self.object()?;
-                        self.merge(entry, value, depth - 1)?;
+                        self.merge(entry, value, depth - 1, &mut Skip)?;
                         pos = stop;
                         continue;
                     }
@@ -403,9 +493,10 @@ impl Budget {
                         // Packed numbers: every one is an entry.
                         let mut inner = 0;
                         while inner < value.len() {
-                            varint(value, &mut inner)?;
+                            let entry = varint(value, &mut inner)?;
                             self.entry(message, number, &mut counts[slot])?;
                             self.object()?;
+                            target.varint(number, entry);
                         }
                         pos = stop;
                         continue;
@@ -414,7 +505,8 @@ impl Budget {
                 }
                 pos = stop;
             } else if wire == WIRE_VARINT && field.kind == WireKind::Varint {
-                varint(buf, &mut pos)?;
+                let value = varint(buf, &mut pos)?;
+                target.varint(number, value);
             } else {
                 return malformed(format!("{}: invalid wire type {wire}", schema.name));
             }

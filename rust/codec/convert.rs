@@ -8,7 +8,7 @@
 use bytes::Bytes;
 use prost::Message as _;
 
-use super::budget::schema;
+use super::budget::{schema, Budget, Fill, Stop};
 use super::methods::Method;
 use super::model::{
     Badge, BarrageEvent, Battle, BattleContributor, BattleGroup, BattlesEvent, Caption, CaptionEvent, ChatEvent,
@@ -82,46 +82,56 @@ pub fn schema_of(method: Option<Method>) -> usize {
     }
 }
 
-/// Decodes a message of a known method; it only reads `data`.
-pub fn decode_known(known: Method, data: &[u8], envelope_msg_id: i64) -> Result<Event, prost::DecodeError> {
+/// Decodes a message of a known method in the budget's walk ([`Budget::read_message`]):
+/// counted, checked and decoded in one pass. It only reads `data`.
+pub fn decode_known(known: Method, data: &[u8], envelope_msg_id: i64, budget: &mut Budget) -> Result<Event, Stop> {
     let method = known.wire_name();
+    let schema = schema_of(Some(known));
+    let mut read = |message: &mut dyn Fill| budget.read_message(schema, data, message);
     let (common, body) = match known {
-        Method::Chat => chat(pb::ChatMessage::decode(data)?),
-        Method::EmoteChat => emote_chat(pb::EmoteChatMessage::decode(data)?),
-        Method::Gift => gift(pb::GiftMessage::decode(data)?),
-        Method::Like => like(pb::LikeMessage::decode(data)?),
-        Method::Member => member(pb::MemberMessage::decode(data)?),
-        Method::Social => social(pb::SocialMessage::decode(data)?),
-        Method::RoomUserSeq => viewers(pb::RoomUserSeqMessage::decode(data)?),
-        Method::QuestionNew => question(pb::QuestionNewMessage::decode(data)?),
-        Method::Control => control(pb::ControlMessage::decode(data)?),
-        Method::LinkMicBattle => mic_battle(pb::LinkMicBattleMessage::decode(data)?),
-        Method::LinkMicArmies => battles(pb::LinkMicArmiesMessage::decode(data)?),
-        Method::InRoomBanner => room_banner(pb::InRoomBannerMessage::decode(data)?),
-        Method::LiveIntro => intro(pb::LiveIntroMessage::decode(data)?),
+        Method::Chat => chat(fill::<pb::ChatMessage>(&mut read)?),
+        Method::EmoteChat => emote_chat(fill::<pb::EmoteChatMessage>(&mut read)?),
+        Method::Gift => gift(fill::<pb::GiftMessage>(&mut read)?),
+        Method::Like => like(fill::<pb::LikeMessage>(&mut read)?),
+        Method::Member => member(fill::<pb::MemberMessage>(&mut read)?),
+        Method::Social => social(fill::<pb::SocialMessage>(&mut read)?),
+        Method::RoomUserSeq => viewers(fill::<pb::RoomUserSeqMessage>(&mut read)?),
+        Method::QuestionNew => question(fill::<pb::QuestionNewMessage>(&mut read)?),
+        Method::Control => control(fill::<pb::ControlMessage>(&mut read)?),
+        Method::LinkMicBattle => mic_battle(fill::<pb::LinkMicBattleMessage>(&mut read)?),
+        Method::LinkMicArmies => battles(fill::<pb::LinkMicArmiesMessage>(&mut read)?),
+        Method::InRoomBanner => room_banner(fill::<pb::InRoomBannerMessage>(&mut read)?),
+        Method::LiveIntro => intro(fill::<pb::LiveIntroMessage>(&mut read)?),
         Method::WebcastRoom | Method::Room | Method::WebcastSystem | Method::System => {
-            let message = pb::RoomMessage::decode(data)?;
+            let message = fill::<pb::RoomMessage>(&mut read)?;
             room(message.common, message.content, method)
         }
         Method::Bottom => {
-            let message = pb::BottomMessage::decode(data)?;
+            let message = fill::<pb::BottomMessage>(&mut read)?;
             room(message.common, message.content, method)
         }
-        Method::Envelope => envelope(pb::EnvelopeMessage::decode(data)?),
-        Method::SubNotify => subscribe(pb::SubNotifyMessage::decode(data)?),
-        Method::RankUpdate => rank_update(pb::RankUpdateMessage::decode(data)?),
-        Method::HourlyRank => hourly_rank(pb::HourlyRankMessage::decode(data)?),
-        Method::GoalUpdate => goal_update(pb::GoalUpdateMessage::decode(data)?),
-        Method::Poll => poll(pb::PollMessage::decode(data)?),
-        Method::Caption => caption(pb::CaptionMessage::decode(data)?),
-        Method::Link => link(pb::LinkMessage::decode(data)?),
-        Method::LinkLayer => link_layer(pb::LinkLayerMessage::decode(data)?),
-        Method::RoomPin => room_pin(pb::RoomPinMessage::decode(data)?),
-        Method::Barrage => barrage(pb::BarrageMessage::decode(data)?),
-        Method::ImDelete => im_delete(pb::ImDeleteMessage::decode(data)?),
-        Method::UnauthorizedMember => unauthorized_member(pb::UnauthorizedMemberMessage::decode(data)?),
+        Method::Envelope => envelope(fill::<pb::EnvelopeMessage>(&mut read)?),
+        Method::SubNotify => subscribe(fill::<pb::SubNotifyMessage>(&mut read)?),
+        Method::RankUpdate => rank_update(fill::<pb::RankUpdateMessage>(&mut read)?),
+        Method::HourlyRank => hourly_rank(fill::<pb::HourlyRankMessage>(&mut read)?),
+        Method::GoalUpdate => goal_update(fill::<pb::GoalUpdateMessage>(&mut read)?),
+        Method::Poll => poll(fill::<pb::PollMessage>(&mut read)?),
+        Method::Caption => caption(fill::<pb::CaptionMessage>(&mut read)?),
+        Method::Link => link(fill::<pb::LinkMessage>(&mut read)?),
+        Method::LinkLayer => link_layer(fill::<pb::LinkLayerMessage>(&mut read)?),
+        Method::RoomPin => room_pin(fill::<pb::RoomPinMessage>(&mut read)?),
+        Method::Barrage => barrage(fill::<pb::BarrageMessage>(&mut read)?),
+        Method::ImDelete => im_delete(fill::<pb::ImDeleteMessage>(&mut read)?),
+        Method::UnauthorizedMember => unauthorized_member(fill::<pb::UnauthorizedMemberMessage>(&mut read)?),
     };
     Ok(event(MethodName::Known(known), common.as_ref(), envelope_msg_id, body))
+}
+
+/// A `M` filled by `read` (a walk of its bytes).
+fn fill<M: Fill + Default>(read: &mut impl FnMut(&mut dyn Fill) -> Result<(), Stop>) -> Result<M, Stop> {
+    let mut message = M::default();
+    read(&mut message)?;
+    Ok(message)
 }
 
 /// The common header of an event: `msg_id` is `Common.msg_id`, else the envelope's.

@@ -8,6 +8,7 @@
 
 use std::cell::RefCell;
 use std::io::{self, Read};
+use std::ptr::NonNull;
 
 use flate2::read::GzDecoder;
 
@@ -44,9 +45,53 @@ pub fn inflate(data: &[u8], max_size: usize) -> Result<Vec<u8>, DecodeError> {
 /// Smallest gzip member: a 10-byte header, an empty deflate block, an 8-byte trailer.
 const MIN_MEMBER: usize = 20;
 
+/// libdeflate's decompressor state (~30 KB).
+struct Decompressor(NonNull<libdeflate_sys::libdeflate_decompressor>);
+
+impl Decompressor {
+    fn new() -> Self {
+        // SAFETY: no preconditions; it returns a new decompressor or null (out of memory).
+        let raw = unsafe { libdeflate_sys::libdeflate_alloc_decompressor() };
+        Self(NonNull::new(raw).expect("libdeflate could not allocate a decompressor"))
+    }
+
+    /// Inflates the gzip member `data` into exactly `size` new bytes; `None` unless libdeflate
+    /// reports success having written all of them.
+    fn gzip_exact(&mut self, data: &[u8], size: usize) -> Option<Vec<u8>> {
+        let mut out = Vec::<u8>::with_capacity(size);
+        let mut written = 0usize;
+        // SAFETY: the decompressor is live and used by this thread only (`&mut self`); `data`
+        // is readable for its length, `out` writable for `size` bytes (its capacity), and
+        // libdeflate writes only within that and sets `written`.
+        let result = unsafe {
+            libdeflate_sys::libdeflate_gzip_decompress(
+                self.0.as_ptr(),
+                data.as_ptr().cast(),
+                data.len(),
+                out.as_mut_ptr().cast(),
+                size,
+                &raw mut written,
+            )
+        };
+        if result != libdeflate_sys::libdeflate_result_LIBDEFLATE_SUCCESS || written != size {
+            return None;
+        }
+        // SAFETY: libdeflate succeeded and wrote `written == size` bytes from the start of `out`.
+        unsafe { out.set_len(size) };
+        Some(out)
+    }
+}
+
+impl Drop for Decompressor {
+    fn drop(&mut self) {
+        // SAFETY: made by `libdeflate_alloc_decompressor`, freed once.
+        unsafe { libdeflate_sys::libdeflate_free_decompressor(self.0.as_ptr()) };
+    }
+}
+
 thread_local! {
-    /// libdeflate's decompressor state (~30 KB), made once per thread.
-    static DECOMPRESSOR: RefCell<libdeflater::Decompressor> = RefCell::new(libdeflater::Decompressor::new());
+    /// One decompressor per thread, made on first use.
+    static DECOMPRESSOR: RefCell<Decompressor> = RefCell::new(Decompressor::new());
 }
 
 /// The fast path: `data` is exactly one valid gzip member whose trailer states its size
@@ -60,11 +105,7 @@ fn inflate_whole_member(data: &[u8], max_size: usize) -> Option<Vec<u8>> {
     if size > max_size {
         return None;
     }
-    let mut out = vec![0; size];
-    let written = DECOMPRESSOR
-        .with(|decompressor| decompressor.borrow_mut().gzip_decompress(data, &mut out))
-        .ok()?;
-    (written == size).then_some(out)
+    DECOMPRESSOR.with(|decompressor| decompressor.borrow_mut().gzip_exact(data, size))
 }
 
 fn gzip_error(error: &io::Error) -> DecodeError {

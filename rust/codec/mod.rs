@@ -11,8 +11,9 @@
 //! does not decode (or whose method name is not UTF-8) becomes a [`Skipped`] entry and the
 //! rest of the batch is delivered.
 //!
-//! Every buffer is walked by the decode [`budget`] before prost decodes it: a frame that
-//! would build more than its [`Limits`] allow is refused whole, before anything is allocated.
+//! Every buffer is walked by the decode [`budget`] before prost decodes it, and room messages
+//! are decoded by that walk itself as it counts them: a frame that would build more than its
+//! [`Limits`] allow is refused whole, having built no more than they allow.
 
 pub mod budget;
 mod convert;
@@ -51,16 +52,21 @@ pub fn decode_frame(data: &[u8], max_inflated_size: usize) -> Result<Batch, Deco
 pub fn decode_frame_with(data: &[u8], limits: &Limits) -> Result<Batch, DecodeError> {
     let mut budget = Budget::new(limits);
     walk(&mut budget, schema::PUSH_FRAME, data, "PushFrame")?;
-    let frame = pb::PushFrame::decode(data).map_err(DecodeError::MalformedFrame)?;
+    let frame = FrameHead::decode(data).map_err(DecodeError::MalformedFrame)?;
     let mut batch = if frame.payload_type == MSG_PAYLOAD_TYPE {
         let gzip_header = frame
             .headers
             .iter()
             .any(|header| header.key == "compress_type" && header.value == "gzip");
-        let body = if gzip_header || gzip::is_gzip(&frame.payload) {
-            Bytes::from(gzip::inflate(&frame.payload, limits.max_inflated_size)?)
+        // The walk accepted the frame, so finding its payload cannot fail.
+        let payload = budget::last_len_field(data, 8).map_err(|_| DecodeError::Malformed {
+            what: String::from("PushFrame"),
+            reason: String::from("the payload cannot be found"),
+        })?;
+        let body = if gzip_header || gzip::is_gzip(payload) {
+            Bytes::from(gzip::inflate(payload, limits.max_inflated_size)?)
         } else {
-            frame.payload
+            Bytes::copy_from_slice(payload)
         };
         decode_body(&body, &mut budget)?
     } else {
@@ -97,25 +103,23 @@ pub fn decode_fetch_result_with(data: &[u8], limits: &Limits) -> Result<Batch, D
 /// is an error.
 pub fn decode_message(method: &str, payload: &[u8], msg_id: i64) -> Result<Event, DecodeError> {
     let mut budget = Budget::new(&Limits::default());
-    let known = Method::from_wire(method);
-    match (known, budget.walk_message(convert::schema_of(known), payload)) {
-        (_, Err(Stop::Limit(error))) => Err(error),
-        (Some(_), Err(Stop::Malformed(reason))) => Err(DecodeError::Malformed {
-            what: format!("{method} payload"),
-            reason,
+    match Method::from_wire(method) {
+        Some(known) => convert::decode_known(known, payload, msg_id, &mut budget).map_err(|stop| match stop {
+            Stop::Limit(error) => error,
+            Stop::Malformed(reason) => DecodeError::Malformed {
+                what: format!("{method} payload"),
+                reason,
+            },
         }),
-        (Some(known), Ok(())) => {
-            convert::decode_known(known, payload, msg_id).map_err(|error| DecodeError::MalformedMessage {
-                method: method.to_owned(),
-                error,
-            })
-        }
-        (None, walked) => Ok(convert::decode_unknown(
-            method,
-            Bytes::copy_from_slice(payload),
-            msg_id,
-            walked.is_ok(),
-        )),
+        None => match budget.walk_message(schema::UNKNOWN_MESSAGE, payload) {
+            Err(Stop::Limit(error)) => Err(error),
+            walked => Ok(convert::decode_unknown(
+                method,
+                Bytes::copy_from_slice(payload),
+                msg_id,
+                walked.is_ok(),
+            )),
+        },
     }
 }
 
@@ -128,6 +132,28 @@ fn walk(budget: &mut Budget, message: usize, data: &[u8], what: &str) -> Result<
             reason,
         },
     })
+}
+
+/// `PushFrame` (`proto/webcast/frame.proto`) without its `payload` (field 8), which prost
+/// skips instead of copying: the gzip payload is inflated from the frame's own bytes
+/// ([`budget::last_len_field`]). The other fields are those of `PushFrame`, so prost checks
+/// the same text and gives the same errors.
+#[derive(Clone, PartialEq, prost::Message)]
+struct FrameHead {
+    #[prost(int64, tag = "1")]
+    seq_id: i64,
+    #[prost(int64, tag = "2")]
+    log_id: i64,
+    #[prost(int64, tag = "3")]
+    service: i64,
+    #[prost(int64, tag = "4")]
+    method: i64,
+    #[prost(message, repeated, tag = "5")]
+    headers: Vec<pb::PushHeader>,
+    #[prost(string, tag = "6")]
+    payload_encoding: String,
+    #[prost(string, tag = "7")]
+    payload_type: String,
 }
 
 /// `FetchResult` (`proto/webcast/frame.proto`) as the codec reads it: `cursor` and each
@@ -198,22 +224,21 @@ fn decode_body(body: &Bytes, budget: &mut Budget) -> Result<Batch, DecodeError> 
             });
             continue;
         };
-        let known = Method::from_wire(method);
-        let walked = match budget.walk_message(convert::schema_of(known), &message.payload) {
-            Err(Stop::Limit(error)) => return Err(error),
-            Err(Stop::Malformed(reason)) => Err(reason),
-            Ok(()) => Ok(()),
-        };
-        let decoded = match (known, walked) {
-            (Some(_), Err(reason)) => Err(format!("malformed {method} payload: {reason}")),
-            (Some(known), Ok(())) => convert::decode_known(known, &message.payload, message.msg_id)
-                .map_err(|error| format!("malformed {method} payload: {error}")),
-            (None, walked) => Ok(convert::decode_unknown(
-                method,
-                message.payload.clone(),
-                message.msg_id,
-                walked.is_ok(),
-            )),
+        let decoded = match Method::from_wire(method) {
+            Some(known) => match convert::decode_known(known, &message.payload, message.msg_id, budget) {
+                Err(Stop::Limit(error)) => return Err(error),
+                Err(Stop::Malformed(reason)) => Err(format!("malformed {method} payload: {reason}")),
+                Ok(event) => Ok(event),
+            },
+            None => match budget.walk_message(schema::UNKNOWN_MESSAGE, &message.payload) {
+                Err(Stop::Limit(error)) => return Err(error),
+                walked => Ok(convert::decode_unknown(
+                    method,
+                    message.payload.clone(),
+                    message.msg_id,
+                    walked.is_ok(),
+                )),
+            },
         };
         match decoded {
             Ok(event) => events.push(event),

@@ -236,6 +236,39 @@ fn gzip_frames_round_trip_by_header_and_by_magic() {
 }
 
 #[test]
+fn the_last_payload_of_a_frame_counts() {
+    // A singular field given twice: the last value wins (prost's rule, and the pure reader's);
+    // the payload is read from the frame's bytes, after the other fields, wherever it is.
+    let payload = fetch_result(vec![envelope("WebcastLikeMessage", like_payload(5), 11)]).encode_to_vec();
+    let packed = gzip::compress(&payload);
+    let mut frame = push_frame(b"not a fetch result at all".to_vec(), Some("gzip"));
+    frame.extend_from_slice(
+        &pb::PushFrame {
+            payload: packed.clone().into(),
+            seq_id: 4,
+            ..Default::default()
+        }
+        .encode_to_vec(),
+    );
+    let batch = decode_frame(&frame, 1 << 20).unwrap();
+    assert_eq!((batch.log_id, batch.seq_id), (99, 4));
+    assert_eq!(
+        batch,
+        decode_frame(&push_frame(packed, Some("gzip")), 1 << 20)
+            .map(|b| Batch { seq_id: 4, ..b })
+            .unwrap()
+    );
+    let EventBody::Like(like) = &batch.events[0].body else {
+        panic!("{:?}", batch.events[0].body)
+    };
+    assert_eq!(like.likes, 5);
+    // Without a payload: an empty batch, as prost reads a missing field.
+    let empty = push_frame(Vec::new(), None);
+    assert!(!empty.contains(&(8 << 3 | 2)), "prost wrote the empty payload");
+    assert_eq!(decode_frame(&empty, 1 << 20).unwrap().events, []);
+}
+
+#[test]
 fn gzip_size_cap_and_truncation() {
     let payload = fetch_result(vec![envelope("WebcastLikeMessage", like_payload(4), 11)]).encode_to_vec();
     let packed = gzip::compress(&payload);

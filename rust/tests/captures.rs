@@ -210,3 +210,95 @@ fn single_message_fixtures_decode() {
         }
     }
 }
+
+/// A tiny deterministic generator for the mutations below.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// The budget's walk filling `M` (one pass) against prost decoding `M` (the read view) after
+/// the walk, as the codec did before: what the walk accepts, prost accepts with equal values.
+fn fill_matches_prost<M>(schema: usize, payload: &[u8]) -> bool
+where
+    M: _core::codec::budget::Fill + prost::Message + Default + PartialEq + std::fmt::Debug,
+{
+    use _core::codec::budget::Budget;
+    use _core::codec::Limits;
+
+    let mut filled = M::default();
+    let read = Budget::new(&Limits::default()).read_message(schema, payload, &mut filled);
+    let walked = Budget::new(&Limits::default()).walk_message(schema, payload);
+    assert_eq!(read, walked, "the fill changed what the walk decides");
+    if read.is_err() {
+        return false;
+    }
+    let decoded = M::decode(payload).expect("prost decodes what the walk accepts");
+    assert_eq!(filled, decoded);
+    true
+}
+
+#[test]
+fn the_walk_fills_what_prost_decodes() {
+    use _core::codec::budget::schema;
+    use _core::webcast_read as read;
+
+    let Some(root) = captures() else {
+        return;
+    };
+    let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+    let (mut accepted, mut mutated_accepted) = (0, 0);
+    for (method, payload) in collector_messages(&root) {
+        let Some(known) = Method::from_wire(&method) else {
+            continue;
+        };
+        let check = |payload: &[u8]| match known {
+            Method::Chat => fill_matches_prost::<read::ChatMessage>(schema::CHAT_MESSAGE, payload),
+            Method::EmoteChat => fill_matches_prost::<read::EmoteChatMessage>(schema::EMOTE_CHAT_MESSAGE, payload),
+            Method::Gift => fill_matches_prost::<read::GiftMessage>(schema::GIFT_MESSAGE, payload),
+            Method::Like => fill_matches_prost::<read::LikeMessage>(schema::LIKE_MESSAGE, payload),
+            Method::Member => fill_matches_prost::<read::MemberMessage>(schema::MEMBER_MESSAGE, payload),
+            Method::Social => fill_matches_prost::<read::SocialMessage>(schema::SOCIAL_MESSAGE, payload),
+            Method::RoomUserSeq => {
+                fill_matches_prost::<read::RoomUserSeqMessage>(schema::ROOM_USER_SEQ_MESSAGE, payload)
+            }
+            Method::LinkMicBattle => {
+                fill_matches_prost::<read::LinkMicBattleMessage>(schema::LINK_MIC_BATTLE_MESSAGE, payload)
+            }
+            Method::LinkMicArmies => {
+                fill_matches_prost::<read::LinkMicArmiesMessage>(schema::LINK_MIC_ARMIES_MESSAGE, payload)
+            }
+            Method::GoalUpdate => fill_matches_prost::<read::GoalUpdateMessage>(schema::GOAL_UPDATE_MESSAGE, payload),
+            Method::Poll => fill_matches_prost::<read::PollMessage>(schema::POLL_MESSAGE, payload),
+            Method::Barrage => fill_matches_prost::<read::BarrageMessage>(schema::BARRAGE_MESSAGE, payload),
+            Method::RoomPin => fill_matches_prost::<read::RoomPinMessage>(schema::ROOM_PIN_MESSAGE, payload),
+            Method::ImDelete => fill_matches_prost::<read::ImDeleteMessage>(schema::IM_DELETE_MESSAGE, payload),
+            // The other methods: their common header, as the unknown-method path reads it.
+            _ => fill_matches_prost::<read::UnknownMessage>(schema::UNKNOWN_MESSAGE, payload),
+        };
+        accepted += usize::from(check(&payload));
+        // Mutations: flipped bytes reach other fields, wire types, lengths and text.
+        for _ in 0..4 {
+            let mut mutated = payload.clone();
+            for _ in 0..=(rng.next() % 3) {
+                if mutated.is_empty() {
+                    break;
+                }
+                let at = (rng.next() as usize) % mutated.len();
+                mutated[at] = rng.next().to_le_bytes()[0];
+            }
+            mutated_accepted += usize::from(check(&mutated));
+        }
+    }
+    assert!(accepted >= 100, "only {accepted} captured messages were read");
+    assert!(
+        mutated_accepted >= 100,
+        "only {mutated_accepted} mutated messages were read"
+    );
+}
