@@ -402,3 +402,45 @@ async def test_the_acks_of_one_chunk_go_out_in_one_write(
     assert protocol.frames_received == 3
     assert acks == [ack_frame(log_id, "") for log_id in (11, 12, 13)]
     assert writes[0] == 2 and writes[1:] == [3]  # enter-room + heartbeat, then the three acks
+
+
+async def test_every_frame_before_the_end_is_acked_when_they_come_in_one_chunk(server: Start) -> None:
+    """A LIVE's last frames and its end in one chunk: the room closes at the end, and every frame
+    that asked for an ack has had it by then (the acks of a chunk wait for its last frame, and
+    the end comes first)."""
+    pytest.importorskip("betterproto2", reason="the simulator's encoder needs betterproto2")
+    from pytiktoklive._proto import webcast as pb
+    from pytiktoklive.simulator.fetch import encode_fetch_result, encode_push_frame
+    from pytiktoklive.simulator.rooms import LoggedMessage
+
+    def msg_frame(log_id: int, *, end: bool = False) -> bytes:
+        entries = []
+        if end:
+            payload = bytes(pb.ControlMessage(action=3))
+            envelope = bytes(pb.Message(method="WebcastControlMessage", payload=payload, msg_id=log_id))
+            entries.append(LoggedMessage(0, "WebcastControlMessage", log_id, payload, envelope, True))
+        result = encode_fetch_result(
+            entries, cursor=f"c{log_id}", internal_ext="", now_ms=0, fetch_interval_ms=1000,
+            heartbeat_duration=10_000, need_ack=True, fetch_type=0,
+        )  # fmt: skip
+        return encode_push_frame(result, log_id=log_id, seq_id=log_id)
+
+    acks: List[bytes] = []
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_client_frame(reader)  # enter-room
+        await read_client_frame(reader)  # the first heartbeat
+        frames = [msg_frame(21), msg_frame(22), msg_frame(23, end=True), msg_frame(24)]
+        writer.write(b"".join(frame(OP_BINARY, data) for data in frames))
+        try:
+            while True:
+                acks.append((await read_client_frame(reader))[1])
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the client hung up
+        writer.close()
+
+    url = await server(b"", script, None)
+    error, protocol = await run(url)
+    assert error is None  # the LIVE ended
+    assert protocol.ended
+    assert acks == [ack_frame(log_id, "") for log_id in (21, 22, 23)]  # not the frame after the end

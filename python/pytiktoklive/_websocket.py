@@ -500,6 +500,9 @@ async def _run_connection(
                     await deliver(events)
                 del events
                 if protocol.ended:
+                    # The acks still waiting for the end of the chunk go now: the server asked
+                    # for them, and nothing runs after the abort.
+                    _write_queued(connection, protocol)
                     # No closing handshake: the LIVE is over, and with a frame queued after the
                     # end, reading is paused, so the handshake would wait `close_timeout` for a
                     # close frame it cannot read.
