@@ -177,52 +177,49 @@ class LiveGroup:
         self._consuming = True
         self._start()
 
+    async def _next_room(self) -> Live:
+        """The room whose events come next, once the loop has had its turn if it is due (taking
+        buffered events never suspends: the readers and every timer must run now and then, or a
+        long backlog would freeze the loop while it drains) and some room has events."""
+        while True:
+            if self._unyielded >= _YIELD_EVERY:
+                self._unyielded = 0
+                await asyncio.sleep(0)
+            live = self._front()
+            if live is not None:
+                return live
+            await self._wait_for_events()
+
     async def _next(self) -> Tuple[Live, Event]:
         # A plain __anext__ (not an async generator): breaking out of `async for` and
         # iterating again later continues where it stopped, losing nothing.
         self._begin()
         try:
-            while True:
-                live = self._front()
-                if live is None:
-                    await self._wait_for_events()
-                    continue
-                self._unyielded += 1
-                if self._unyielded >= _YIELD_EVERY:
-                    # Taking buffered events never suspends: let the readers (and every timer)
-                    # run now and then, or a long backlog would freeze the loop while it drains.
-                    self._unyielded = 0
-                    await asyncio.sleep(0)
-                    continue
-                event = live._buffer.take_nowait()
-                live._taken(event)
-                self._advance(live, 1)
-                if live._handlers:
-                    await live._dispatch(event)
-                return live, event
+            live = self._front()
+            if live is None or self._unyielded >= _YIELD_EVERY:  # (no coroutine on the fast path)
+                live = await self._next_room()
+            self._unyielded += 1
+            event = live._buffer.take_nowait()
+            live._taken(event)
+            self._advance(live, 1)
+            if live._handlers:
+                await live._dispatch(event)
+            return live, event
         finally:
             self._consuming = False
 
     async def _next_batch(self, limit: int) -> Tuple[Live, List[Event]]:
         self._begin()
         try:
-            while True:
-                live = self._front()
-                if live is None:
-                    await self._wait_for_events()
-                    continue
-                if self._unyielded >= _YIELD_EVERY:
-                    self._unyielded = 0
-                    await asyncio.sleep(0)
-                    continue
-                events = live._buffer.take_many_nowait(limit)
-                self._unyielded += len(events)
-                live._taken_many(events)
-                self._advance(live, len(events))
-                if live._handlers:
-                    for event in events:
-                        await live._dispatch(event)
-                return live, events
+            live = await self._next_room()
+            events = live._buffer.take_many_nowait(limit)
+            self._unyielded += len(events)
+            live._taken_many(events)
+            self._advance(live, len(events))
+            if live._handlers:
+                for event in events:
+                    await live._dispatch(event)
+            return live, events
         finally:
             self._consuming = False
 
