@@ -172,13 +172,15 @@ async def run(
     with_tiktoklive: bool,
     profile: Optional[Path] = None,
     batches: bool = False,
+    buffer_budget: Optional[int] = None,
 ) -> Dict[str, Any]:
+    client_options: Dict[str, Any] = {} if buffer_budget is None else {"buffer_budget": buffer_budget}
     templates = load_templates()
     frames = decode_frames(templates, 64)
     gen = LoadGen(rooms, rate, workers)
     try:
         names = [f"{PREFIX}{index}" for index in range(rooms)]
-        async with TikTok(gen.endpoints) as tiktok:
+        async with TikTok(gen.endpoints, **client_options) as tiktok:
             # Track, read and close one room first, so that lazy imports, the HTTP connection
             # pool and the decoder's class checks are not counted as the rooms' memory.
             async with await tiktok.track_user(WARMUP, fetch_gift_info=False) as warm:
@@ -319,6 +321,7 @@ def main() -> None:
         default="events",
         help="async for live, event in group (default), or async for live, events in group.batches()",
     )
+    parser.add_argument("--buffer-budget", type=int, help="the client's buffer_budget (default: its own)")
     parser.add_argument("--json-out", type=Path, help="append the result as one JSON line to this file")
     arguments = parser.parse_args()
     result = asyncio.run(
@@ -333,6 +336,7 @@ def main() -> None:
             arguments.tiktoklive,
             arguments.profile,
             arguments.consumer == "batches",
+            arguments.buffer_budget,
         )
     )
     emit(result, arguments.json_out)

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import importlib
+import signal
 from types import ModuleType
 from typing import AsyncIterator
 
 import pytest
 import pytest_asyncio
 from hostile import HostileServer
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+# Tests press Ctrl-C (SIGINT) on the CLI and the simulator, in child processes. A shell that
+# starts a command in the background without job control starts it with SIGINT ignored, and
+# an ignored signal stays ignored across exec: Python would then install no KeyboardInterrupt
+# handler in the children, and those tests would fail for how pytest was started. A handler
+# (unlike "ignored") is reset to the default at exec, so the children get Python's own.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # --------------------------------------------------------------------------- decoders
 

@@ -18,7 +18,13 @@ from pytiktoklive._frames import ack_frame
 from pytiktoklive._log import Reporter
 from pytiktoklive._protocol import WebcastProtocol
 from pytiktoklive._websocket import ConnectionDropped, WebsocketOptions, run_websocket
-from pytiktoklive._websocket_frames import INVALID_DATA, MESSAGE_TOO_BIG, PROTOCOL_ERROR, FrameParser
+from pytiktoklive._websocket_frames import (
+    INVALID_DATA,
+    MESSAGE_TOO_BIG,
+    PROTOCOL_ERROR,
+    FrameParser,
+    client_frames,
+)
 from pytiktoklive.events import Event
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
@@ -444,3 +450,42 @@ async def test_every_frame_before_the_end_is_acked_when_they_come_in_one_chunk(s
     assert error is None  # the LIVE ended
     assert protocol.ended
     assert acks == [ack_frame(log_id, "") for log_id in (21, 22, 23)]  # not the frame after the end
+
+
+# ---------------------------------------------------------------- the client's frames
+
+
+def server_reads(data: bytes) -> List[Frame]:
+    """The frames a websocket server (``websockets``' own parser, expecting masked frames) reads
+    from ``data``; fails unless every byte belongs to a frame."""
+    from websockets.streams import StreamReader
+
+    reader = StreamReader()
+    reader.feed_data(data)
+    frames: List[Frame] = []
+    while reader.buffer:
+        parsing = Frame.parse(reader.read_exact, mask=True)
+        try:
+            next(parsing)
+        except StopIteration as done:
+            frames.append(done.value)
+        else:
+            raise AssertionError("a frame is cut short")
+    return frames
+
+
+def test_client_frames_are_what_a_server_reads_back_masked_binary_and_whole() -> None:
+    written = client_frames(PAYLOADS)
+    frames = server_reads(written)
+    assert [(f.opcode, f.fin, f.data) for f in frames] == [(OP_BINARY, True, p) for p in PAYLOADS]
+    assert len(written) > sum(map(len, PAYLOADS)) + 4 * len(PAYLOADS)  # a key in every header
+
+
+def test_every_client_frame_has_its_own_masking_key() -> None:
+    """Keys come from the OS a thousand at a time; none repeats, across draws too."""
+    keys = []
+    for _ in range(3000):  # about three draws
+        written = client_frames([b""])
+        assert written[:2] == b"\x82\x80"  # final binary frame, masked, empty
+        keys.append(written[2:6])
+    assert len(set(keys)) == len(keys)

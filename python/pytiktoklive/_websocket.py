@@ -26,7 +26,7 @@ from pytiktoklive._log import Reporter
 from pytiktoklive._protocol import WebcastProtocol
 from pytiktoklive._proxy import certificate_problem
 from pytiktoklive._redact import redact
-from pytiktoklive._websocket_frames import FrameParser
+from pytiktoklive._websocket_frames import FrameParser, client_frames
 from pytiktoklive.errors import (
     ConnectionFailedError,
     DecodeError,
@@ -291,37 +291,41 @@ async def _flush(connection: ClientConnection, protocol: WebcastProtocol) -> Non
             await connection.send(frame)
 
 
+def _can_write_now(connection: ClientConnection) -> bool:
+    """The connection is open and its write buffer nearly empty (see :func:`_write_now`)."""
+    transport = connection.transport
+    return (
+        connection.protocol.state is State.OPEN
+        and not transport.is_closing()
+        and transport.get_write_buffer_size() <= _WRITE_NOW_LIMIT
+    )
+
+
 def _write_now(connection: ClientConnection, frames: List[bytes]) -> bool:
     """Write ``frames`` (acks, heartbeats: a few dozen bytes each) in one socket write, without
-    a task switch. False, with nothing written, unless the connection is open and its write
-    buffer nearly empty: then :meth:`ClientConnection.send` does it, with its flow control and
-    its handling of a closing connection.
+    a task switch. False, with nothing written, unless :func:`_can_write_now`: then
+    :meth:`ClientConnection.send` does it, with its flow control and its handling of a
+    closing connection.
 
     An ack follows every frame read, so this is on the hot path: ``send()``'s context manager,
-    drain and per-message write cost as much as a tenth of a busy room's CPU.
+    drain and per-message write cost as much as a tenth of a busy room's CPU, and
+    ``websockets``' framing (a system call per masking key) a fiftieth. Writing data frames
+    past ``websockets`` is sound: it keeps no state about them (no extension rewrites a
+    message it did not compress; permessage-deflate allows uncompressed ones).
     """
-    transport = connection.transport
-    if connection.protocol.state is not State.OPEN or transport.get_write_buffer_size() > _WRITE_NOW_LIMIT:
+    if not _can_write_now(connection):
         return False
-    websocket = connection.protocol
-    for frame in frames:
-        websocket.send_binary(frame)
-    transport.write(b"".join(websocket.data_to_send()))
+    connection.transport.write(client_frames(frames))
     return True
 
 
 def _write_queued(connection: ClientConnection, protocol: WebcastProtocol) -> None:
     """Write the frames ``protocol`` queued if that can be done at once (see :func:`_write_now`);
     else they stay queued, for the next :func:`_flush`."""
-    transport = connection.transport
-    if (
-        connection.protocol.state is State.OPEN
-        and not transport.is_closing()
-        and transport.get_write_buffer_size() <= _WRITE_NOW_LIMIT
-    ):
+    if _can_write_now(connection):
         frames = protocol.data_to_send()
         if frames:
-            _write_now(connection, frames)
+            connection.transport.write(client_frames(frames))
 
 
 async def _send_heartbeats(connection: ClientConnection, protocol: WebcastProtocol) -> None:
