@@ -563,6 +563,26 @@ def test_an_equal_user_in_one_frame_is_one_object() -> None:
     assert third is not first
 
 
+def test_the_room_id_and_a_repeated_timestamp_are_one_int_per_frame() -> None:
+    # Every event of a frame has the room's id, and neighbours often share a timestamp: big
+    # ints are allocations of their own, so equal neighbours share one.
+    room = 7_300_000_000_000_000_001
+
+    def chat(msg_id: int, create_time: int) -> pb.Message:
+        common = pb.Common(msg_id=msg_id, room_id=room, create_time=create_time)
+        payload = pb.ChatMessage(common=common, content=f"message {msg_id}")
+        return pb.Message(method="WebcastChatMessage", payload=bytes(payload), msg_id=msg_id)
+
+    at, later = 1_700_000_000_001, 1_700_000_000_002
+    events = _core.decode_frame(
+        push_frame(fetch_result([chat(1, at), chat(2, at), chat(3, later)])), LIMIT
+    ).events
+    assert [(e.room_id, e.create_time) for e in events] == [(room, at), (room, at), (room, later)]
+    assert events[0].room_id is events[1].room_id is events[2].room_id
+    assert events[0].create_time is events[1].create_time
+    assert events[2].create_time is not events[1].create_time
+
+
 def test_the_shared_strings_are_bounded() -> None:
     # Far more distinct labels than the table keeps: each still decodes to its own text.
     labels = [f"label {n}" for n in range(5_000)]

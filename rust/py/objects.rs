@@ -32,6 +32,11 @@ pub struct Builder<'py, 'a> {
     /// The first [`SHARED_USERS`] `User`s built, with the values they were built from: an
     /// equal user later in the frame (a gift streak, a chat after a like) is the same object.
     users: RefCell<Vec<(&'a User, Bound<'py, PyAny>)>>,
+    /// The last `room_id` and `create_time` built, with their objects: every event of a frame
+    /// has the same room, and events often share a timestamp. A big `int` is an allocation
+    /// (~32 bytes) of its own.
+    room_id: RefCell<Option<(i64, Bound<'py, PyAny>)>>,
+    create_time: RefCell<Option<(i64, Bound<'py, PyAny>)>>,
 }
 
 /// Builds an event of class `$class`: the four `Event` slots, then the class's own.
@@ -50,6 +55,8 @@ impl<'py, 'a> Builder<'py, 'a> {
             classes: classes(py)?,
             vocabulary: RefCell::new(Vocabulary::acquire()),
             users: RefCell::new(Vec::new()),
+            room_id: RefCell::new(None),
+            create_time: RefCell::new(None),
         })
     }
 
@@ -59,6 +66,19 @@ impl<'py, 'a> Builder<'py, 'a> {
         value
             .into_pyobject(self.py)
             .map_or_else(|never| match never {}, Bound::into_any)
+    }
+
+    /// `value` as an `int`: the object of the previous call with `last` if it had this value.
+    fn repeated_int(&self, last: &RefCell<Option<(i64, Bound<'py, PyAny>)>>, value: i64) -> Bound<'py, PyAny> {
+        let mut last = last.borrow_mut();
+        if let Some((held, object)) = last.as_ref() {
+            if *held == value {
+                return object.clone();
+            }
+        }
+        let object = self.int(value);
+        *last = Some((value, object.clone()));
+        object
     }
 
     fn str(&self, text: &str) -> Bound<'py, PyAny> {
@@ -243,8 +263,8 @@ impl<'py, 'a> Builder<'py, 'a> {
         [
             self.method(&event.method),
             self.int(event.msg_id),
-            self.int(event.room_id),
-            self.int(event.create_time),
+            self.repeated_int(&self.room_id, event.room_id),
+            self.repeated_int(&self.create_time, event.create_time),
         ]
     }
 
