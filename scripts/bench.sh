@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks: decoding speed against TikTokLive, end to end with a load generator, and a soak.
 #
-#   bash scripts/bench.sh                       # decode, floor and e2e (~25 minutes on 2 cores)
+#   bash scripts/bench.sh                       # decode, floor and e2e (6-25 minutes on 2 cores)
 #   bash scripts/bench.sh decode                # only the decoders (and the floor below)
 #   bash scripts/bench.sh floor                 # only decode_frame vs the gunzip floor (one run)
 #   bash scripts/bench.sh e2e                   # only the end-to-end runs
