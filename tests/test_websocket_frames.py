@@ -13,7 +13,7 @@ import struct
 from typing import AsyncIterator, Awaitable, Callable, List, Optional, Tuple
 
 import pytest
-from pytiktoklive import _websocket
+from pytiktoklive import _websocket, _websocket_frames
 from pytiktoklive._frames import ack_frame
 from pytiktoklive._log import Reporter
 from pytiktoklive._protocol import WebcastProtocol
@@ -481,11 +481,22 @@ def test_client_frames_are_what_a_server_reads_back_masked_binary_and_whole() ->
     assert len(written) > sum(map(len, PAYLOADS)) + 4 * len(PAYLOADS)  # a key in every header
 
 
-def test_every_client_frame_has_its_own_masking_key() -> None:
-    """Keys come from the OS a thousand at a time; none repeats, across draws too."""
+def test_masking_keys_come_from_the_os_1024_at_a_time_one_frame_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each frame takes the next unused 4 bytes of the last draw; a draw serves 1024 frames."""
+    draws: List[int] = []
+
+    def numbered_keys(size: int) -> bytes:  # os.urandom, with every key told apart
+        draws.append(size)
+        return b"".join(struct.pack("!I", len(draws) << 16 | n) for n in range(size // 4))
+
+    monkeypatch.setattr(_websocket_frames.os, "urandom", numbered_keys)
+    monkeypatch.setattr(_websocket_frames._mask_keys, "keys", b"")
+    monkeypatch.setattr(_websocket_frames._mask_keys, "used", 0)
     keys = []
-    for _ in range(3000):  # about three draws
-        written = client_frames([b""])
+    for count in (1, 1000, 1, 1048):  # 2050 frames: three draws, the second used up exactly
+        written = client_frames([b""] * count)
+        assert len(written) == 6 * count
         assert written[:2] == b"\x82\x80"  # final binary frame, masked, empty
-        keys.append(written[2:6])
-    assert len(set(keys)) == len(keys)
+        keys += [written[at + 2 : at + 6] for at in range(0, len(written), 6)]
+    assert keys == [struct.pack("!I", draw << 16 | n) for draw in (1, 2, 3) for n in range(1024)][:2050]
+    assert draws == [4096, 4096, 4096]

@@ -67,7 +67,7 @@ def client_frames(payloads: Iterable[bytes]) -> bytes:
     A client masks every frame with a fresh key from a strong source of entropy (RFC 6455
     section 5.3). ``websockets`` draws each key with its own ``os.urandom`` call; here keys
     come from ``os.urandom`` too, but 1024 frames' worth per call: the acks that follow every
-    frame read made those calls a fiftieth of a busy room's CPU. A key is never used twice.
+    frame read made those calls a fiftieth of a busy room's CPU. Each drawn key masks one frame.
     """
     pool = _mask_keys
     parts: List[bytes] = []
