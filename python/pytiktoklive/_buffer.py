@@ -48,8 +48,8 @@ OVERFLOW_POLICIES = ("block", "error")
 #: Events all the rooms of one client may hold together (see README, "Memory"): ~1.7 KB each
 #: once decoded, so ~3.5 MB however many rooms fall behind; eight rooms' full buffers in
 #: ``track_many``. Small on purpose: events the consumer takes soon after they were decoded
-#: are still in the CPU's caches (at 1000 saturated rooms, 8192 events cost ~10% more CPU per
-#: event than 2048, and ~60 KiB more memory per room).
+#: are still in the CPU's caches (at 1000 saturated rooms, 2048 measured ~7% more events per
+#: CPU-second than 8192 and ~65 KiB less memory per room: README, "Performance").
 DEFAULT_BUFFER_BUDGET = 2048
 #: A room's pauses are logged at most once in this many seconds (the others are counted).
 STALL_REPORT_SECONDS = 60.0
