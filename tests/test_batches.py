@@ -87,6 +87,29 @@ async def test_a_resume_point_taken_mid_frame_covers_what_was_consumed(sim: Simu
     assert [event.msg_id for event in before + after] == emitted(room)
 
 
+async def test_a_resume_point_taken_mid_turn_of_a_group_covers_what_was_consumed(sim: Simulator) -> None:
+    # A group takes a room's turn (up to 64 events) from its buffer at once and hands it out
+    # one event at a time: the point counts the events handed out, not those taken.
+    room = sim.add_room(RoomSpec("group_handover_user", scenario=burst(40)))
+    async with TikTok(sim.endpoints) as first:
+        group = await first.track_many([room.username], fetch_gift_info=False)
+        (live,) = group.lives.values()
+        await until_buffered(live, 40)  # one frame of 40: one turn
+        before: List[ChatEvent] = []
+        async for _live, event in group:
+            assert isinstance(event, ChatEvent)
+            before.append(event)
+            if len(before) == 21:
+                break
+        point = live.resume_point()
+        await group.close()  # the turn's other 19 events go with the room
+    room.end()
+    async with TikTok(sim.endpoints) as second:
+        resumed = await second.track_room(room.room_id, resume=point, fetch_gift_info=False)
+        after = [event async for batch in resumed.batches() for event in batch]
+    assert [event.msg_id for event in before + after] == emitted(room)
+
+
 async def test_a_groups_batches_hold_every_rooms_events_once_and_rooms_take_turns(sim: Simulator) -> None:
     rooms = [sim.add_room(RoomSpec(f"group_batch_user{n}", scenario=burst(150))) for n in range(3)]
     async with Recorder(sim) as client:

@@ -72,6 +72,13 @@ class LiveGroup:
         self._burst = 0
         self._unyielded = 0
         self._wakeup: Optional[asyncio.Future[None]] = None
+        # The turn being handed out one event at a time (see `_next`): events taken from the
+        # buffer of `_held_live`, handed out up to `_held_next`, counted as consumed (by the
+        # room) up to `_held_counted`.
+        self._held: List[Event] = []
+        self._held_live: Optional[Live] = None
+        self._held_next = 0
+        self._held_counted = 0
 
     def __len__(self) -> int:
         return len(self.lives)
@@ -193,24 +200,82 @@ class LiveGroup:
     async def _next(self) -> Tuple[Live, Event]:
         # A plain __anext__ (not an async generator): breaking out of `async for` and
         # iterating again later continues where it stopped, losing nothing.
+        #
+        # A room's turn (up to `_BURST` events) is taken from its buffer at once and handed out
+        # from `_held`: per event, only an index moves. Taking, budgeting, waking the reader and
+        # counting what the room's consumer has consumed (`Live._taken_many`, settled when the
+        # turn ends or the room is asked for a resume point) are per turn. Handing them out one
+        # call each cost as much as a twentieth of a busy room's CPU.
+        held = self._held
+        index = self._held_next
+        if index < len(held) and self._unyielded < _YIELD_EVERY and not self._consuming:
+            live = self._held_live
+            assert live is not None
+            event = held[index]
+            self._held_next = index + 1
+            self._unyielded += 1
+            if live._handlers:
+                self._consuming = True
+                try:
+                    await live._dispatch(event)
+                finally:
+                    self._consuming = False
+            return live, event
         self._begin()
         try:
-            live = self._front()
-            if live is None or self._unyielded >= _YIELD_EVERY:  # (no coroutine on the fast path)
+            if self._held_next < len(self._held):  # the loop's turn is due (see `_next_room`)
+                self._unyielded = 0
+                await asyncio.sleep(0)
+            if self._held_next >= len(self._held):  # (or the group was closed meanwhile)
+                self._end_turn()
                 live = await self._next_room()
+                self._held = live._buffer.take_many_nowait(_BURST - self._burst)
+                self._held_live = live
+                self._held_next = self._held_counted = 0
+            live = self._held_live
+            assert live is not None
+            event = self._held[self._held_next]
+            self._held_next += 1
             self._unyielded += 1
-            event = live._buffer.take_nowait()
-            live._taken(event)
-            self._advance(live, 1)
             if live._handlers:
                 await live._dispatch(event)
             return live, event
         finally:
             self._consuming = False
 
+    def _settle(self, live: Live) -> None:
+        """Count the events of ``live``'s turn handed out so far as consumed by it."""
+        if live is self._held_live and self._held_counted < self._held_next:
+            live._taken_many(self._held[self._held_counted : self._held_next])
+            self._held_counted = self._held_next
+
+    def _end_turn(self) -> None:
+        """The turn was handed out: settle it, and move on from its room (see `_advance`)."""
+        live = self._held_live
+        if live is not None:
+            self._settle(live)
+            self._advance(live, len(self._held))
+            self._held = []
+            self._held_live = None
+            self._held_next = self._held_counted = 0
+
     async def _next_batch(self, limit: int) -> Tuple[Live, List[Event]]:
         self._begin()
         try:
+            held_live = self._held_live
+            if held_live is not None and self._held_next < len(self._held):
+                # The rest of a turn begun one event at a time comes first, in order.
+                events = self._held[self._held_next : self._held_next + limit]
+                self._held_next += len(events)
+                self._unyielded += len(events)
+                self._settle(held_live)
+                if self._held_next == len(self._held):
+                    self._end_turn()
+                if held_live._handlers:
+                    for event in events:
+                        await held_live._dispatch(event)
+                return held_live, events
+            self._end_turn()
             live = await self._next_room()
             events = live._buffer.take_many_nowait(limit)
             self._unyielded += len(events)
@@ -238,6 +303,12 @@ class LiveGroup:
 
     async def close(self) -> None:
         """Close every room of the group."""
+        live = self._held_live
+        if live is not None:  # the rest of its turn goes with its buffer
+            self._settle(live)
+            self._held = []
+            self._held_live = None
+            self._held_next = self._held_counted = 0
         await asyncio.gather(*(live.close() for live in self.lives.values()))
         self._running.clear()  # an iteration after close() ends at once
         self._ready.clear()

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 
     from pytiktoklive._protocol import WebcastProtocol
     from pytiktoklive._proxy import ProxySettings
+    from pytiktoklive.group import LiveGroup
     from pytiktoklive.recording import ProgressCallback, Recording
 
 __all__ = ["Handler", "Live", "ResumePoint"]
@@ -169,7 +170,7 @@ class Live:
         self._iterating = False
         self._closed = False
         #: The LiveGroup that consumes this room's events, if any (it reads the buffer itself).
-        self._group: Optional[object] = None
+        self._group: Optional[LiveGroup] = None
         self._unyielded = 0
         # resume_point(): the last cursor at which every event the protocol handed out had been
         # consumed, and the ids of the latest consumed events (the protocol's dedup window).
@@ -403,6 +404,8 @@ class Live:
         Used by :mod:`pytiktoklive.fleet` to hand rooms over between workers with nothing lost
         and nothing twice.
         """
+        if self._group is not None:
+            self._group._settle(self)  # the events it handed out of this room's turn so far
         self._note_safe_point()
         cursor, internal_ext = self._safe
         ids = tuple(self._consumed_ids)
