@@ -500,3 +500,43 @@ def test_masking_keys_come_from_the_os_1024_at_a_time_one_frame_each(monkeypatch
         keys += [written[at + 2 : at + 6] for at in range(0, len(written), 6)]
     assert keys == [struct.pack("!I", draw << 16 | n) for draw in (1, 2, 3) for n in range(1024)][:2050]
     assert draws == [4096, 4096, 4096]
+
+
+class FakeTransport:
+    max_size = 0
+
+
+def test_reads_are_large_for_a_few_rooms_and_share_a_budget_for_many() -> None:
+    """One read of every push connection of a loop holds at most _READ_BUDGET bytes, down to
+    _READ_MIN each; with few rooms a read takes several busy frames (_READ_MAX)."""
+    sizes = _websocket._ReadSizes()
+    transports = [FakeTransport() for _ in range(1000)]
+    kib = 1024
+    expected = {1: 256 * kib, 16: 256 * kib, 17: 128 * kib, 100: 32 * kib, 256: 16 * kib, 1000: 16 * kib}
+    for count, transport in enumerate(transports, start=1):
+        sizes.add(transport)  # type: ignore[arg-type]
+        if count in expected:
+            assert {t.max_size for t in transports[:count]} == {expected[count]}, count
+    assert _websocket._READ_MIN * 1000 > _websocket._READ_BUDGET  # (the floor wins at 1000)
+    for transport in transports[1:]:
+        sizes.discard(transport)  # type: ignore[arg-type]
+    assert transports[0].max_size == 256 * 1024  # grown back for the room left
+    sizes.discard(transports[1])  # type: ignore[arg-type]  # (twice: nothing changes)
+    assert sizes.size == 256 * 1024
+
+
+async def test_a_connection_reads_by_its_loops_read_size_until_it_ends(server: Start) -> None:
+    seen: List[int] = []
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_client_frame(reader)  # enter-room: the connection is registered by now
+        registered = list(_websocket._shared().reads._transports)
+        seen.extend(transport.max_size for transport in registered)  # type: ignore[attr-defined]
+        writer.write(frame(OP_CLOSE, struct.pack("!H", 1000)))
+        await wait_for_close(reader, writer)
+
+    url = await server(b"", script, None)
+    error, _protocol = await run(url)
+    assert isinstance(error, ConnectionDropped), error
+    assert seen == [_websocket._READ_MAX]
+    assert not _websocket._shared().reads._transports  # forgotten once it ended
