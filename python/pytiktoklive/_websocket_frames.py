@@ -29,7 +29,7 @@ import collections
 import os
 import struct
 import threading
-from typing import Deque, Iterable, List, Optional, Tuple
+from typing import Deque, Iterable, List, Optional, Tuple, Union
 
 try:
     from websockets.speedups import apply_mask
@@ -97,6 +97,10 @@ class FrameParser:
         "_fragments",
         "_fragments_size",
         "_need",
+        "_part_kind",
+        "_parts",
+        "_parts_need",
+        "_parts_size",
         "_text",
         "control",
         "failure",
@@ -121,6 +125,13 @@ class FrameParser:
         # start are needed before parsing it again (its header, or the whole frame).
         self._buffer = bytearray()
         self._need = 0
+        # The payload of a data frame whose header was read and whose payload has not all come
+        # (its parts, joined once when complete: a busy frame spans reads more often than not),
+        # the frame's bytes so far and in all (header included), and its (opcode, final bit).
+        self._parts: List[Union[bytes, memoryview]] = []
+        self._parts_size = 0
+        self._parts_need = 0
+        self._part_kind = (0, 0)
         # The parts of a fragmented message received so far (none: no message in progress).
         self._fragments: List[bytes] = []
         self._fragments_size = 0
@@ -133,14 +144,20 @@ class FrameParser:
     @property
     def buffered(self) -> int:
         """Bytes held for frames or messages not complete yet."""
-        return len(self._buffer) + self._fragments_size
+        return len(self._buffer) + self._parts_size + self._fragments_size
 
     def feed(self, chunk: bytes) -> None:
         """Parse ``chunk``, the next bytes from the server. Nothing to do once :attr:`stopped`."""
         if self.rest is not None or self.failure is not None:
             return
         buffer = self._buffer
-        if buffer:
+        position = 0
+        if self._parts:
+            position = self._complete_parts(chunk)
+            if position < 0:
+                return
+            data = chunk
+        elif buffer:
             buffer += chunk
             if len(buffer) < self._need:
                 return  # a frame that spans many chunks is joined once, when complete
@@ -149,7 +166,6 @@ class FrameParser:
         else:
             data = chunk
         end = len(data)
-        position = 0
         messages = self.messages
         max_size = self.max_size
         while True:
@@ -191,7 +207,16 @@ class FrameParser:
                     self._fail(MESSAGE_TOO_BIG, f"fragmented message over {max_size} bytes")
                 break
             stop = position + header + length
+            # A data frame where it may stand (a continuation inside a fragmented message, a new
+            # message outside one): its payload can be collected as it comes (`_complete_parts`).
+            in_place = opcode < _CLOSE and (opcode == _CONTINUATION) == bool(self._fragments)
             if stop > end:
+                if in_place:
+                    self._parts = [data[position + header :]]
+                    self._parts_size = end - position
+                    self._parts_need = header + length
+                    self._part_kind = (opcode, final)
+                    position = end
                 need = header + length
                 break
             start = position
@@ -201,33 +226,59 @@ class FrameParser:
                 messages.append(payload)  # the frame every push message comes in
             elif opcode >= _CLOSE:
                 self.control.append(data[start:stop])
-            elif opcode == _CONTINUATION:
-                if not self._fragments:
+            elif not in_place:
+                if self._fragments:
+                    self._fail(PROTOCOL_ERROR, "expected a continuation frame")
+                else:
                     self.rest = data[start:]  # websockets: unexpected continuation
-                    break
-                self._fragments.append(payload)
-                self._fragments_size += length
-                if final:
-                    message = b"".join(self._fragments)
-                    self._fragments = []
-                    self._fragments_size = 0
-                    if not self._message(message, self._text):
-                        break
-            elif self._fragments:
-                self._fail(PROTOCOL_ERROR, "expected a continuation frame")
                 break
-            elif final:
-                if not self._message(payload, opcode == _TEXT):
-                    break
-            else:
-                # The first part of a fragmented message. An empty part still counts as started.
-                self._fragments = [payload]
-                self._fragments_size = length
-                self._text = opcode == _TEXT
+            elif not self._data_frame(opcode, final, payload):
+                break
         if self.rest is None and self.failure is None and position < end:
             # Only the unfinished frame's own bytes are kept: the chunk is let go.
             buffer += data[position:] if position else data
             self._need = need
+
+    def _complete_parts(self, chunk: bytes) -> int:
+        """Add ``chunk`` to the data frame being collected. Once it is complete: handle it, and
+        return where the next frame starts in ``chunk``; else (or if the frame stopped the
+        parsing) -1."""
+        missing = self._parts_need - self._parts_size
+        if len(chunk) < missing:
+            self._parts.append(chunk)
+            self._parts_size += len(chunk)
+            return -1
+        parts = self._parts
+        parts.append(chunk if len(chunk) == missing else memoryview(chunk)[:missing])
+        payload = b"".join(parts)  # the one copy of the payload
+        opcode, final = self._part_kind
+        self._parts = []
+        self._parts_size = 0
+        if opcode == _BINARY and final and not self._fragments:
+            self.messages.append(payload)
+        elif not self._data_frame(opcode, final, payload):
+            return -1
+        return missing
+
+    def _data_frame(self, opcode: int, final: int, payload: bytes) -> bool:
+        """A data frame where it may stand: a message, or a part of a fragmented one. False if
+        it stopped the parsing."""
+        if opcode == _CONTINUATION:
+            self._fragments.append(payload)
+            self._fragments_size += len(payload)
+            if final:
+                message = b"".join(self._fragments)
+                self._fragments = []
+                self._fragments_size = 0
+                return self._message(message, self._text)
+            return True
+        if final:
+            return self._message(payload, opcode == _TEXT)
+        # The first part of a fragmented message. An empty part still counts as started.
+        self._fragments = [payload]
+        self._fragments_size = len(payload)
+        self._text = opcode == _TEXT
+        return True
 
     def _message(self, payload: bytes, text: bool) -> bool:
         if text:
@@ -242,5 +293,7 @@ class FrameParser:
     def _fail(self, code: int, reason: str) -> None:
         self.failure = (code, reason)
         self._buffer = bytearray()
+        self._parts = []
+        self._parts_size = 0
         self._fragments = []
         self._fragments_size = 0
