@@ -512,7 +512,7 @@ def test_reads_are_large_for_a_few_rooms_and_share_a_budget_for_many() -> None:
     sizes = _websocket._ReadSizes()
     transports = [FakeTransport() for _ in range(1000)]
     kib = 1024
-    expected = {1: 256 * kib, 16: 256 * kib, 17: 128 * kib, 64: 64 * kib, 100: 32 * kib, 1000: 32 * kib}
+    expected = {1: 256 * kib, 16: 256 * kib, 17: 128 * kib, 100: 32 * kib, 129: 16 * kib, 1000: 16 * kib}
     for count, transport in enumerate(transports, start=1):
         sizes.add(transport)  # type: ignore[arg-type]
         if count in expected:

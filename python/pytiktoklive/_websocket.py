@@ -49,11 +49,10 @@ _MAX_QUEUED_FRAMES = 0
 #: this bounds what a paused room holds besides the message it is waiting to decode; the
 #: kernel's socket buffer holds the rest. A busy real frame is ~14-28 KB: a read of 256 KiB
 #: brings several, acked in one write (at 1 saturated room, ~20% more events per CPU-second
-#: than reads of 16 KiB: half a frame, a wake-up and a write each), and the least a read takes
-#: still holds a whole busy frame (at 1000 saturated rooms, reads of 32 KiB gave ~3% more
-#: events per CPU-second than 16 KiB, for ~40 KiB more memory per room).
+#: than reads of 16 KiB: half a frame, a wake-up and a write each). At 1000 saturated rooms,
+#: reads of 32 KiB gave ~3% more than 16 KiB, for ~40 KiB more memory per room: not taken.
 _READ_MAX = 256 * 1024
-_READ_MIN = 32 * 1024
+_READ_MIN = 16 * 1024
 _READ_BUDGET = 4 * 1024 * 1024
 #: Bytes waiting in the socket's write buffer beyond which frames are sent by ``send()`` (which
 #: waits for the buffer to drain) instead of being written at once.
@@ -245,7 +244,7 @@ class _IdleWheel:
 class _ReadSizes:
     """The read size of the push connections of one event loop: as large as :data:`_READ_MAX`
     while they are few, halved as they grow in number so that one read of each holds at most
-    :data:`_READ_BUDGET` bytes, down to :data:`_READ_MIN` (from 65 rooms on: 32 KiB each)."""
+    :data:`_READ_BUDGET` bytes, down to :data:`_READ_MIN` (from 129 rooms on: 16 KiB each)."""
 
     def __init__(self) -> None:
         self._transports: Dict[asyncio.Transport, None] = {}
