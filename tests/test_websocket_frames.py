@@ -9,6 +9,7 @@ of the test are not this module's code; hostile frames are written by hand.
 from __future__ import annotations
 
 import asyncio
+import random
 import struct
 from typing import AsyncIterator, Awaitable, Callable, List, Optional, Tuple
 
@@ -100,6 +101,60 @@ def test_a_split_frame_keeps_only_its_own_bytes() -> None:
     parser.feed(partial[2000:])
     assert list(parser.messages) == [b"x" * 1000, b"y" * 5000]
     assert parser.buffered == 0
+
+
+def random_stream(rng: random.Random) -> bytes:
+    """Frames of every kind a server could send, in any order: big and small data frames,
+    fragments in and out of place, pings, closes, invalid text, masked and reserved-bit frames."""
+    frames = []
+    for _ in range(rng.randint(1, 8)):
+        payload = bytes([rng.randrange(256)]) * rng.choice([0, 1, 125, 126, 3000, 30_000, 70_000])
+        kind = rng.randrange(10)
+        if kind < 4:
+            frames.append(frame(OP_BINARY, payload))
+        elif kind == 4:
+            frames.append(frame(OP_TEXT, payload if rng.random() < 0.8 else b"\xff"))
+        elif kind == 5:
+            frames.append(frame(rng.choice([OP_TEXT, OP_BINARY]), payload, fin=False))
+        elif kind == 6:
+            frames.append(raw_frame(rng.choice([0x00, 0x80]), payload))  # a continuation
+        elif kind == 7:
+            frames.append(frame(OP_PING, payload[:125]))
+        elif kind == 8:
+            frames.append(
+                raw_frame(0x82, payload, masked=True) if rng.random() < 0.5 else raw_frame(0xC2, payload)
+            )
+        else:
+            frames.append(frame(OP_CLOSE, struct.pack("!H", 1000)))
+    return b"".join(frames)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_how_the_stream_is_cut_changes_nothing(seed: int) -> None:
+    """Whatever the chunks, the parser finds what it finds in the whole stream at once: the same
+    messages and control frames, the same failure, and the same bytes for websockets (the rest,
+    then every later chunk). Frames that span chunks are collected in parts and joined once."""
+    rng = random.Random(seed)
+    for _ in range(150):
+        stream = random_stream(rng)
+        limit = rng.choice([100, 5000, 40_000, LIMIT])
+        whole = parse(stream, limit=limit)
+        cuts = sorted(rng.sample(range(1, len(stream)), min(len(stream) - 1, rng.randint(1, 12))))
+        chunks = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)])]
+        parser = FrameParser(limit)
+        to_websockets = b""
+        for chunk in chunks:
+            if parser.stopped:
+                to_websockets += chunk
+            else:
+                parser.feed(chunk)
+        assert list(parser.messages) == list(whole.messages)
+        assert parser.control == whole.control
+        assert parser.failure == whole.failure
+        if whole.rest is not None:
+            assert parser.rest is not None and parser.rest + to_websockets == whole.rest
+        else:
+            assert parser.rest is None and parser.buffered == whole.buffered
 
 
 def test_fragments_with_control_frames_between() -> None:
