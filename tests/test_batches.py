@@ -110,6 +110,28 @@ async def test_a_resume_point_taken_mid_turn_of_a_group_covers_what_was_consumed
     assert [event.msg_id for event in before + after] == emitted(room)
 
 
+async def test_a_room_closed_mid_turn_hands_out_nothing_more(sim: Simulator) -> None:
+    rooms = [sim.add_room(RoomSpec(f"closed_turn_user{n}", scenario=burst(40))) for n in range(2)]
+    async with TikTok(sim.endpoints) as tiktok:
+        group = await tiktok.track_many([room.username for room in rooms], fetch_gift_info=False)
+        for live in group.lives.values():
+            await until_buffered(live, 40)
+        for room in rooms:
+            room.end()
+        received: Dict[str, List[int]] = collections.defaultdict(list)
+        closed = None
+        async for live, event in group:
+            assert live is not closed, "an event of a closed room"
+            received[live.username].append(event.msg_id)
+            if closed is None and len(received[live.username]) == 5:
+                closed = live
+                await live.close()  # mid-turn: its other 35 events are dropped with its buffer
+    assert closed is not None
+    assert received[closed.username] == emitted(sim.room(closed.username))[:5]
+    (other,) = [room for room in rooms if room.username != closed.username]
+    assert received[other.username] == emitted(other)
+
+
 async def test_a_groups_batches_hold_every_rooms_events_once_and_rooms_take_turns(sim: Simulator) -> None:
     rooms = [sim.add_room(RoomSpec(f"group_batch_user{n}", scenario=burst(150))) for n in range(3)]
     async with Recorder(sim) as client:

@@ -249,6 +249,18 @@ class LiveGroup:
             live._taken_many(self._held[self._held_counted : self._held_next])
             self._held_counted = self._held_next
 
+    def _drop_turn(self, live: Live) -> int:
+        """``live`` is being closed: the rest of its turn goes with its buffer (and is not handed
+        out). Returns how many events that was."""
+        if live is not self._held_live:
+            return 0
+        self._settle(live)
+        dropped = len(self._held) - self._held_next
+        self._held = []
+        self._held_live = None
+        self._held_next = self._held_counted = 0
+        return dropped
+
     def _end_turn(self) -> None:
         """The turn was handed out: settle it, and move on from its room (see `_advance`)."""
         live = self._held_live
@@ -303,12 +315,6 @@ class LiveGroup:
 
     async def close(self) -> None:
         """Close every room of the group."""
-        live = self._held_live
-        if live is not None:  # the rest of its turn goes with its buffer
-            self._settle(live)
-            self._held = []
-            self._held_live = None
-            self._held_next = self._held_counted = 0
         await asyncio.gather(*(live.close() for live in self.lives.values()))
         self._running.clear()  # an iteration after close() ends at once
         self._ready.clear()

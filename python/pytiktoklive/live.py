@@ -448,6 +448,8 @@ class Live:
                 await asyncio.wait({task}, timeout=1.0)
             await asyncio.gather(task, return_exceptions=True)
         dropped = self._buffer.discard()
+        if self._group is not None:
+            dropped += self._group._drop_turn(self)
         if dropped:
             self._reporter.debug("room %d: closed with %d unconsumed events", self.room_id, dropped)
         self._on_close(self)
