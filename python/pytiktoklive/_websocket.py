@@ -256,7 +256,8 @@ class _ReadSizes:
         transport.max_size = self.size  # type: ignore[attr-defined]  # the selector transports'
 
     def discard(self, transport: asyncio.Transport) -> None:
-        if self._transports.pop(transport, 0) is None:
+        if transport in self._transports:
+            del self._transports[transport]
             self._resize()
 
     def _resize(self) -> None:

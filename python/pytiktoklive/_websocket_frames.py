@@ -254,11 +254,7 @@ class FrameParser:
         opcode, final = self._part_kind
         self._parts = []
         self._parts_size = 0
-        if opcode == _BINARY and final and not self._fragments:
-            self.messages.append(payload)
-        elif not self._data_frame(opcode, final, payload):
-            return -1
-        return missing
+        return missing if self._data_frame(opcode, final, payload) else -1
 
     def _data_frame(self, opcode: int, final: int, payload: bytes) -> bool:
         """A data frame where it may stand: a message, or a part of a fragmented one. False if

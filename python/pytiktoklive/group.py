@@ -256,9 +256,7 @@ class LiveGroup:
             return 0
         self._settle(live)
         dropped = len(self._held) - self._held_next
-        self._held = []
-        self._held_live = None
-        self._held_next = self._held_counted = 0
+        self._forget_turn()
         return dropped
 
     def _end_turn(self) -> None:
@@ -267,9 +265,12 @@ class LiveGroup:
         if live is not None:
             self._settle(live)
             self._advance(live, len(self._held))
-            self._held = []
-            self._held_live = None
-            self._held_next = self._held_counted = 0
+            self._forget_turn()
+
+    def _forget_turn(self) -> None:
+        self._held = []
+        self._held_live = None
+        self._held_next = self._held_counted = 0
 
     async def _next_batch(self, limit: int) -> Tuple[Live, List[Event]]:
         self._begin()
