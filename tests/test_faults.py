@@ -17,7 +17,7 @@ HTTP faults on the endpoints the client uses are in ``test_faults_http.py``.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, List, Optional, Tuple
+from typing import Any, AsyncIterator, Callable, List, Optional, Tuple
 
 import pytest
 import pytest_asyncio
@@ -35,7 +35,14 @@ from pytiktoklive.errors import (
 )
 from pytiktoklive.events import ChatEvent, ControlEvent, UnknownEvent
 from pytiktoklive.live import Live
-from pytiktoklive.simulator import LivelyScenario, RoomSpec, ScriptedScenario, SimRoom, Simulator
+from pytiktoklive.simulator import (
+    LivelyScenario,
+    RoomSpec,
+    ScriptedScenario,
+    SimRoom,
+    Simulator,
+    WSFault,
+)
 
 #: Seconds after which a stuck test fails with a clear message instead of the 120 s pytest timeout.
 HANG_GUARD = 30.0
@@ -66,7 +73,6 @@ ROOMS = [
     RoomSpec("fault_ws", scenario=LIVELY),
     # Live until a test ends it: for outcomes that must come before the end, whatever the load.
     RoomSpec("fault_endless", scenario=LivelyScenario(duration=None, end=False, battle=False)),
-    RoomSpec("fault_long", scenario=LivelyScenario(duration=30.0, battle=False)),
     RoomSpec("fault_poll", scenario=LIVELY, websocket=False, fetch_interval_ms=50),
     RoomSpec("fault_script", scenario=_script()),
     RoomSpec("fault_tail", scenario=_tail_script()),
@@ -143,6 +149,42 @@ async def track_and_consume(client: Client, room: SimRoom, **options: Any) -> Tu
     return live, ids
 
 
+def struck(room: SimRoom, *faults: WSFault, then: int = 10) -> Callable[[], bool]:
+    """True once every fault fired and the room emitted ``then`` messages more."""
+    emitted_then: List[int] = []
+
+    def done() -> bool:
+        if not all(fault.fired for fault in faults):
+            return False
+        if not emitted_then:
+            emitted_then.append(len(room.messages))
+        return len(room.messages) >= emitted_then[0] + then
+
+    return done
+
+
+async def track_and_consume_until(
+    client: Client, room: SimRoom, done: Callable[[], bool], **options: Any
+) -> Tuple[Live, List[int]]:
+    """Like :func:`track_and_consume` on a LIVE that goes on until ``done()``, then ends.
+
+    A fault due after N frames needs a LIVE that lasts until the connection sent them: a LIVE
+    of fixed length can be over first (all of it in the first fetch and one frame) when the
+    client connects slowly, as on a loaded two-core machine."""
+    live = await client.tiktok.track_user(room.username, **options)
+    consuming = asyncio.ensure_future(consume(live))
+    deadline = asyncio.get_running_loop().time() + HANG_GUARD
+    while not done():
+        assert not consuming.done(), f"the stream ended first: {consuming.result()!r}, {live.stats}"
+        assert asyncio.get_running_loop().time() < deadline, f"never done: {live.stats}"
+        await asyncio.sleep(0.01)
+    room.end()
+    ids, error = await consuming
+    assert error is None, f"the room failed: {error!r}"
+    assert live.ended
+    return live, ids
+
+
 # --------------------------------------------------------------------------- websocket faults
 
 
@@ -159,12 +201,12 @@ async def track_and_consume(client: Client, room: SimRoom, **options: Any) -> Tu
     ],
 )
 async def test_websocket_fault_loses_nothing(sim: Simulator, inject: Any) -> None:
-    room = sim.room("fault_ws")
+    room = sim.room("fault_endless")
     fault = inject(room)
     # idle_timeout: a silent push server (the stall) is noticed and left; the simulator never
     # ends a stall by itself, so without it the client would wait for ever.
     async with Client(sim, idle_timeout=0.3) as client:
-        live, ids = await track_and_consume(client, room)
+        live, ids = await track_and_consume_until(client, room, struck(room, fault))
         assert fault.fired == 1
         assert_exactly_once(ids, room)
         assert not client.errors
@@ -182,10 +224,10 @@ async def test_websocket_fault_loses_nothing(sim: Simulator, inject: Any) -> Non
     ],
 )
 async def test_undecodable_frame_is_reported_and_loses_nothing(sim: Simulator, inject: Any) -> None:
-    room = sim.room("fault_ws")
+    room = sim.room("fault_endless")
     fault = inject(room)
     async with Client(sim) as client:
-        _live, ids = await track_and_consume(client, room)
+        _live, ids = await track_and_consume_until(client, room, struck(room, fault))
     assert fault.fired == 1
     assert_exactly_once(ids, room)
     assert client.errors and all(isinstance(error, DecodeError) for error in client.errors)
@@ -194,10 +236,10 @@ async def test_undecodable_frame_is_reported_and_loses_nothing(sim: Simulator, i
 async def test_a_decode_bomb_is_a_reported_bad_frame_and_a_resume(sim: Simulator) -> None:
     """A gzip frame of 4 million empty messages (8 KB on the wire; 1.7 GB when decoded whole):
     refused by the decode limits, logged, and the room resumes from its last cursor."""
-    room = sim.room("fault_ws")
+    room = sim.room("fault_endless")
     fault = room.faults.bomb_after(2)
     async with Client(sim) as client:
-        live, ids = await track_and_consume(client, room)
+        live, ids = await track_and_consume_until(client, room, struck(room, fault))
     assert fault.fired == 1
     assert live.stats["reconnects"] >= 1
     assert_exactly_once(ids, room)
@@ -210,10 +252,13 @@ async def test_truncated_gzip_payload_of_a_real_frame_loses_nothing(sim: Simulat
 
     Unlike ``truncated_after`` (a broken copy, then the real frame), nothing re-sends those
     messages on this connection: the client must resume from its last good cursor."""
-    room = sim.room("fault_ws")
+    room = sim.room("fault_endless")
     fault = room.faults.truncated_gzip_after(2)
+    fault_struck = struck(room, fault)
     async with Client(sim) as client:
-        live, ids = await track_and_consume(client, room)
+        live, ids = await track_and_consume_until(
+            client, room, lambda: fault_struck() and room.stats.frames_sent > 3
+        )
     assert fault.fired == 1
     assert room.stats.frames_sent > 3
     assert live.stats["reconnects"] >= 1
@@ -222,7 +267,7 @@ async def test_truncated_gzip_payload_of_a_real_frame_loses_nothing(sim: Simulat
 
 
 async def test_faults_in_a_row(sim: Simulator) -> None:
-    room = sim.room("fault_long")
+    room = sim.room("fault_endless")
     # Each connection counts its own frames, and a fault fires on the first connection that
     # reaches its count: increasing counts make each fault end a connection of its own.
     room.faults.unknown_frame_after(1)
@@ -232,7 +277,7 @@ async def test_faults_in_a_row(sim: Simulator) -> None:
     room.faults.close_after(5)  # ends connection 4
     room.faults.stall_after(6)  # ends connection 5 (idle timeout)
     async with Client(sim, idle_timeout=0.3) as client:
-        live, ids = await track_and_consume(client, room)
+        live, ids = await track_and_consume_until(client, room, struck(room, *room.faults.ws))
     assert [fault.fired for fault in room.faults.ws] == [1] * 6
     # Half a frame is sometimes a valid (empty) PushFrame: the truncated copy may pass unnoticed.
     assert live.stats["reconnects"] >= 4
@@ -261,10 +306,10 @@ async def test_websocket_failing_every_time_falls_back_to_polling(sim: Simulator
 
 
 async def test_unanswered_heartbeats_do_not_matter(sim: Simulator) -> None:
-    room = sim.room("fault_ws")
+    room = sim.room("fault_endless")
     room.faults.ignore_heartbeats = True
     async with Client(sim) as client:
-        _live, ids = await track_and_consume(client, room)
+        _live, ids = await track_and_consume_until(client, room, lambda: bool(room.stats.heartbeats))
     assert room.stats.heartbeats and not room.stats.heartbeats_answered
     assert_exactly_once(ids, room)
 
