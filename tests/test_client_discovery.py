@@ -84,6 +84,64 @@ async def test_room_info_by_user_and_by_room_id(sim: Simulator, tiktok: TikTok) 
     assert by_name.stream_urls.flv_url.startswith(sim.url)
 
 
+# --------------------------------------------------------------------------- finding a user's room
+
+
+def lookups(sim: Simulator) -> List[str]:
+    """The requests made to find rooms, in order (cookies, signing, fetches and pushes left out)."""
+    asked = ("room/info_by_user", "live_page", "api-live", "room/info")
+    return [request.endpoint for request in sim.requests if request.endpoint in asked]
+
+
+async def test_a_user_is_tracked_after_one_lookup(sim: Simulator, tiktok: TikTok) -> None:
+    """``room/info_by_user`` tells the room and its info at once: no page, no ``room/info``."""
+    room = sim.room("demo_user")
+    live = await tiktok.track_user("demo_user")
+    await live.close()
+    assert lookups(sim) == ["room/info_by_user"]
+    assert live.room_id == room.room_id and live.info.id == room.room_id and live.info.is_live
+    assert live.info.title == room.title and live.info.stream_urls.flv_url.startswith(sim.url)
+    assert live.info.owner is not None and live.info.owner.username == "demo_user"
+
+
+async def test_a_server_without_room_info_by_user_is_asked_it_once(sim: Simulator, tiktok: TikTok) -> None:
+    sim.faults.not_served("room/info_by_user")
+    for name in ("host_one", "host_two"):
+        live = await tiktok.track_user(name)
+        await live.close()
+        assert live.room_id == sim.room(name).room_id and live.info.title == sim.room(name).title
+    assert lookups(sim) == ["room/info_by_user", "live_page", "room/info", "live_page", "room/info"]
+
+
+async def test_an_answer_that_is_not_a_room_turns_room_info_by_user_off(
+    sim: Simulator, tiktok: TikTok
+) -> None:
+    sim.faults.malformed("room/info_by_user")
+    for name in ("host_one", "host_two"):
+        await (await tiktok.track_user(name)).close()
+    assert lookups(sim) == ["room/info_by_user", "live_page", "room/info", "live_page", "room/info"]
+
+
+async def test_a_failed_room_info_by_user_request_is_tried_again_next_time(
+    sim: Simulator, tiktok: TikTok
+) -> None:
+    sim.faults.fail("room/info_by_user", 503)
+    for name in ("host_one", "host_two"):
+        await (await tiktok.track_user(name)).close()
+    assert lookups(sim) == ["room/info_by_user", "live_page", "room/info", "room/info_by_user"]
+
+
+async def test_users_without_a_live_room_are_judged_by_the_page_route(sim: Simulator, tiktok: TikTok) -> None:
+    """Not live, or unknown, by ``room/info_by_user``: the pages say which, as without it."""
+    with pytest.raises(UserOfflineError):
+        await tiktok.track_user("offline_user")
+    assert lookups(sim)[:2] == ["room/info_by_user", "live_page"]
+    with pytest.raises(UserNotFoundError):
+        await tiktok.track_user("nobody_by_this_name")
+    await (await tiktok.track_user("demo_user")).close()  # and room/info_by_user stays in use
+    assert lookups(sim)[-1] == "room/info_by_user"
+
+
 async def test_is_live_and_check_alive(sim: Simulator, tiktok: TikTok) -> None:
     assert await tiktok.is_live("demo_user") is True
     assert await tiktok.is_live("offline_user") is False
@@ -185,11 +243,12 @@ async def test_a_live_that_ends_while_tracked_ends_the_stream(sim: Simulator, ti
         await tiktok.track_user("host_two")
 
 
-async def test_age_restricted_room(tiktok: TikTok) -> None:
+async def test_age_restricted_room(sim: Simulator, tiktok: TikTok) -> None:
     with pytest.raises(AgeRestrictedError):
         await tiktok.get_room_info("adults_only")
     with pytest.raises(AgeRestrictedError):
         await tiktok.track_user("adults_only")
+    assert "live_page" not in lookups(sim)  # room/info_by_user said so: final, as room/info's answer
 
 
 async def test_captcha_once_is_worked_around(sim: Simulator, tiktok: TikTok) -> None:
@@ -199,6 +258,7 @@ async def test_captcha_once_is_worked_around(sim: Simulator, tiktok: TikTok) -> 
 
 
 async def test_captcha_everywhere(sim: Simulator, tiktok: TikTok) -> None:
+    sim.faults.not_served("room/info_by_user")  # so the room is looked for on the pages
     sim.faults.captcha(times=None)
     sim.faults.fail("api-live", 503, times=None)
     with pytest.raises(CaptchaError):
@@ -212,8 +272,10 @@ async def test_blocked_ip(sim: Simulator, tiktok: TikTok) -> None:
         await tiktok.get_user_info("demo_user")
 
 
-@pytest.mark.parametrize("endpoint", ["page", "room/info", "im/fetch"])
+@pytest.mark.parametrize("endpoint", ["room/info_by_user", "page", "room/info", "im/fetch"])
 async def test_rate_limited(sim: Simulator, tiktok: TikTok, endpoint: str) -> None:
+    if endpoint in ("page", "room/info"):  # the page route: on a server without room/info_by_user
+        sim.faults.not_served("room/info_by_user")
     sim.faults.fail(endpoint, 429, retry_after=7)
     # For TikTok's own im/fetch answer the client must make the first fetch itself (sign_url).
     flow = "sign_url" if endpoint == "im/fetch" else "fetch"

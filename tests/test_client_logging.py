@@ -67,7 +67,7 @@ async def test_log_requests_reports_every_request_without_secrets(sim: Simulator
     # One JSON line per request: status, endpoint and a (truncated) body.
     logged = [json.loads(line) for line in client.debug if line.startswith("{")]
     endpoints = {entry["endpoint"] for entry in logged}
-    assert {"/@chatty/live", "/webcast/room/info/", "/webcast/gift/list/", "/webcast/im/fetch/"} <= endpoints
+    assert {"/webcast/room/info_by_user/", "/webcast/gift/list/", "/webcast/im/fetch/"} <= endpoints
     assert all(entry["status"] == 200 for entry in logged)
     assert any("connecting to ws://" in line for line in client.debug)  # debug: the websocket URL
     assert_no_secret(client.everything(), secrets_seen_by(sim))

@@ -165,6 +165,7 @@ async def test_is_user_id_for_an_unknown_id_fails_like_tiktoklive(tiktok_simulat
 
 
 async def test_blocked_pages_raise_a_tiktoklive_error(sim: Simulator) -> None:
+    sim.faults.not_served("room/info_by_user")  # so the room is looked for on the pages
     sim.faults.waf(times=None)  # the pages, and the api-live fallback too: a blocked IP
     sim.faults.add(HTTPFault("api-live", "waf", times=None))
     client = TikTokLiveClient("short_live", endpoints=sim.endpoints)

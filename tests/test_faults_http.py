@@ -1,8 +1,9 @@
 """HTTP faults on every endpoint the client uses, over real sockets (see ``test_faults.py``).
 
-Tracking a user touches: the home page (cookies), the live page (room id; api-live
-when the page fails), ``room/info``, ``gift/list``, the sign server, the first
-``im/fetch`` and the push server's handshake; ``room/check_alive`` and later
+Tracking a user touches: the home page (cookies), ``room/info_by_user`` (the room and its
+info in one request) or, when the server does not serve that, the page route (the live page
+for the room id, api-live when the page fails, then ``room/info``), ``gift/list``, the sign
+server, the first ``im/fetch`` and the push server's handshake; ``room/check_alive`` and later
 ``im/fetch`` polls come while reading. Each fault either leaves tracking working
 (every event exactly once) or makes ``track_user`` raise a typed error; in that
 case the fault fired once, and trying again tracks the room with nothing lost.
@@ -62,10 +63,23 @@ async def track_all(client: Client, room: SimRoom) -> Any:
 
 Inject = Callable[[Simulator], HTTPFault]
 
+#: Endpoints only the page route uses: their faults are tested on a server without
+#: ``room/info_by_user`` (with it, ``track_user`` never asks them).
+PAGE_ROUTE = ("page", "live_page", "api-live", "room/info")
+
+
+def page_route_for(sim: Simulator, fault: HTTPFault) -> None:
+    if fault.endpoint in PAGE_ROUTE:
+        sim.faults.not_served("room/info_by_user")
+
+
 CASES = [
     # endpoint, status, what track_user raises (None: tracking works anyway)
     ("home", 429, None),  # the home page only seeds cookies
     ("home", 503, None),
+    ("room/info_by_user", 429, RateLimitError),
+    ("room/info_by_user", 500, None),  # the page route finds the room
+    ("room/info_by_user", 503, None),
     ("live_page", 429, RateLimitError),
     ("live_page", 503, None),  # api-live answers instead
     ("room/info", 429, RateLimitError),
@@ -97,6 +111,7 @@ async def test_status_fault(
 ) -> None:
     room = sim.room(USER)
     fault = sim.faults.fail(endpoint, status, retry_after=0.05 if status == 429 else None)
+    page_route_for(sim, fault)
     async with Client(sim, **fetching_itself(sim, fault)) as client:
         if expected is None:
             live = await track_all(client, room)
@@ -115,9 +130,12 @@ async def test_status_fault(
     assert fault.fired == 1
     if endpoint == "live_page" and status == 503:
         assert any(request.endpoint == "api-live" for request in sim.requests)
+    if endpoint == "room/info_by_user" and expected is None:
+        assert any(request.endpoint == "live_page" for request in sim.requests)
 
 
 async def test_page_and_api_live_both_failing(sim: Simulator) -> None:
+    sim.faults.not_served("room/info_by_user")
     sim.faults.fail("live_page", 503)
     sim.faults.fail("api-live", 503)
     async with Client(sim) as client:
@@ -147,6 +165,7 @@ async def test_broken_answer_fails_typed_then_recovers(
     sim: Simulator, inject: Inject, expected: Type[TikTokLiveError]
 ) -> None:
     fault = inject(sim)
+    page_route_for(sim, fault)
     async with Client(sim, timeout=0.5, **fetching_itself(sim, fault)) as client:
         with pytest.raises(expected):
             await client.tiktok.track_user(USER)
@@ -165,7 +184,7 @@ async def test_signer_down_fails_typed_then_recovers(sim: Simulator) -> None:
 
 async def test_rate_limited_bursts_in_track_many_are_retried(sim: Simulator) -> None:
     sim.add_rooms(3, prefix="burst_user", scenario=LIVELY)
-    fault = sim.faults.fail("room/info", 429, times=2, retry_after=0.01)
+    fault = sim.faults.fail("room/info_by_user", 429, times=2, retry_after=0.01)
     async with Client(sim, reconnect=FAST) as client:
         group = await client.tiktok.track_many(["burst_user0", "burst_user1", "burst_user2"])
         try:
@@ -184,6 +203,12 @@ async def test_rate_limited_bursts_in_track_many_are_retried(sim: Simulator) -> 
         pytest.param(lambda sim: sim.faults.stall("gift/list"), id="gift/list-stall"),
         pytest.param(lambda sim: sim.faults.malformed("gift/list"), id="gift/list-garbage"),
         pytest.param(lambda sim: sim.faults.stall("home"), id="home-stall"),
+        # room/info_by_user answering anything but a room: the page route finds it.
+        pytest.param(lambda sim: sim.faults.stall("room/info_by_user"), id="room/info_by_user-stall"),
+        pytest.param(lambda sim: sim.faults.drop("room/info_by_user"), id="room/info_by_user-drop"),
+        pytest.param(lambda sim: sim.faults.truncate("room/info_by_user"), id="room/info_by_user-truncated"),
+        pytest.param(lambda sim: sim.faults.malformed("room/info_by_user"), id="room/info_by_user-garbage"),
+        pytest.param(lambda sim: sim.faults.empty("room/info_by_user"), id="room/info_by_user-empty"),
         pytest.param(lambda sim: sim.faults.malformed("live_page"), id="live_page-garbage"),
         pytest.param(lambda sim: sim.faults.empty("live_page"), id="live_page-empty"),
         pytest.param(lambda sim: sim.faults.drop("live_page"), id="live_page-drop"),
@@ -191,6 +216,7 @@ async def test_rate_limited_bursts_in_track_many_are_retried(sim: Simulator) -> 
 )
 async def test_broken_answer_is_survived(sim: Simulator, inject: Inject) -> None:
     fault = inject(sim)
+    page_route_for(sim, fault)
     async with Client(sim, timeout=0.5) as client:
         await track_all(client, sim.room(USER))
     assert fault.fired == 1

@@ -138,7 +138,7 @@ async def test_an_age_restricted_room_needs_a_session(sim: Simulator) -> None:
         assert client.tiktok.logged_in
         events, error = await collect(await client.tiktok.track_user("adult_room"))
     assert error is None and ids_of(events) == emitted(room)
-    info = [request for request in sim.requests if request.endpoint == "room/info"][-1]
+    info = [request for request in sim.requests if request.endpoint == "room/info_by_user"][-1]
     assert info.cookies["sessionid"] == session_id and info.cookies["tt-target-idc"] == "useast1a"
     assert info.query["user_is_login"] == "true"
     # Not handed to the sign server without opting in, and never in a log.

@@ -179,6 +179,8 @@ class Discovery:
         self.logged_in = False
         self._cookies_seeded = False
         self._cookie_lock = asyncio.Lock()
+        # False once the server showed it does not serve room/info_by_user (see live_room).
+        self._info_by_user_served = True
 
     async def seed_cookies(self) -> None:
         """Visit the home page once, as a browser would, so TikTok's cookies are in the jar."""
@@ -302,6 +304,45 @@ class Discovery:
             if exc.status_code == 404:
                 return None
             raise
+        return self._room_by_user(body, username)
+
+    async def live_room(self, username: str) -> Tuple[int, Optional[RoomInfo]]:
+        """A live user's room id, and its info when one request told both.
+
+        ``room/info_by_user`` tells both in one request, so it is asked first while the server
+        serves it. Otherwise the page route finds the room id (the live page, or api-live) and
+        the caller asks ``room/info``. A server that does not serve it (404, or an answer that
+        is not a room) is not asked again by this client. Any other answer than a live room
+        (an unknown or offline user, a failed request) is left to the page route, so
+        ``track_user`` fails as it would without ``room/info_by_user``; only a rate limit and an
+        age restriction count as they are.
+        """
+        if self._info_by_user_served:
+            await self.seed_cookies()  # as the page route does: TikTok's cookies come first
+            try:
+                response = await self.http.webcast("room/info_by_user/", {"unique_id": username})
+            except RateLimitError:
+                raise
+            except HTTPStatusError as exc:
+                if exc.status_code == 404:
+                    self._info_by_user_served = False
+            except RequestError:  # the network, a deadline, a size limit: the page route may do better
+                pass
+            else:
+                try:
+                    info = self._room_by_user(await self.http.json_of(response), username)
+                    return info.id, info
+                except AgeRestrictedError:
+                    raise
+                except (UserNotFoundError, UserOfflineError):
+                    pass  # the page route decides, as it does without room/info_by_user
+                except RequestError as exc:  # answered, but not with a room
+                    self._info_by_user_served = False
+                    self.http.reporter.debug("room/info_by_user is not used from now on: %s", exc)
+        return await self.room_id(username), None
+
+    def _room_by_user(self, body: Any, username: str) -> RoomInfo:
+        """The live room in a ``room/info_by_user`` answer."""
         if isinstance(body, Mapping) and body.get("status_code") == _API_LIVE_USER_NOT_FOUND:
             raise _no_such_user(username)
         data = self._room_data(body, "room/info_by_user")

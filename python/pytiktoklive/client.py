@@ -425,8 +425,8 @@ class TikTok:
         ``options`` are those of :meth:`track_room`.
         """
         name = normalize_username(username)
-        room_id = await self._discovery.room_id(name)
-        return await self._track(room_id, username=name, **options)
+        room_id, info = await self._discovery.live_room(name)
+        return await self._track(room_id, info, username=name, **options)
 
     async def track_room(self, room_id: Union[int, str], **options: Any) -> Live:
         """Track a room by id. Returns as soon as the room is connected; events flow from the returned
@@ -445,6 +445,8 @@ class TikTok:
     async def _track(
         self,
         room_id: int,
+        info: Optional[RoomInfo] = None,
+        /,
         *,
         username: str = "",
         fetch_gift_info: bool = True,
@@ -475,7 +477,8 @@ class TikTok:
         if resume is not None:
             protocol.resume(resume.cursor, resume.internal_ext, resume.seen_msg_ids)
         try:
-            info = await self._discovery.room_info(room_id, username=username)
+            if info is None:  # (track_user may have it already: see Discovery.live_room)
+                info = await self._discovery.room_info(room_id, username=username)
         except LiveEndedError:
             if resume is None or not (resume.cursor or resume.internal_ext):
                 raise

@@ -92,12 +92,13 @@ Built-in rooms (``builtin_rooms=True``)
 
 Faults
     HTTP (``sim.faults``): ``fail(endpoint, status=503, times=1, retry_after=None)``,
-    ``captcha(times=1)``, ``waf(times=1)``, ``stall(endpoint, seconds=None)``,
-    ``drop(endpoint)``, ``truncate(endpoint)``, ``malformed(endpoint)``,
-    ``empty(endpoint)``, ``signer_down`` (bool), ``user_not_found`` (set of
-    usernames). Endpoint names: ``home``, ``profile``, ``live_page``, ``page``
-    (both pages), ``api-live``, ``room/info``, ``room/check_alive``,
-    ``gift/list``, ``diamond``, ``feed``, ``im/fetch``, ``sign``, ``push``
+    ``not_served(endpoint)`` (404 for ever), ``captcha(times=1)``, ``waf(times=1)``,
+    ``stall(endpoint, seconds=None)``, ``drop(endpoint)``, ``truncate(endpoint)``,
+    ``malformed(endpoint)``, ``empty(endpoint)``, ``signer_down`` (bool),
+    ``user_not_found`` (set of usernames). Endpoint names: ``home``, ``profile``,
+    ``live_page``, ``page`` (both pages), ``api-live``, ``room/info``,
+    ``room/info_by_user``, ``room/check_alive``, ``gift/list``, ``diamond``, ``feed``,
+    ``im/fetch``, ``sign``, ``push``
     (the websocket handshake), ``stream`` (FLV/HLS), ``*`` (any).
     Websocket (``room.faults``): ``reject(times=1)``, ``drop_after(frames,
     mid_frame=False)``, ``close_after(frames, code=1011)``,

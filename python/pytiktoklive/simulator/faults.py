@@ -102,6 +102,11 @@ class Faults:
         """Answer ``endpoint`` with ``status`` (429 carries ``Retry-After`` when ``retry_after`` is given)."""
         return self.add(HTTPFault(endpoint, "status", status=status, times=times, retry_after=retry_after))
 
+    def not_served(self, endpoint: str) -> HTTPFault:
+        """Answer every request to ``endpoint`` with 404, as a server that does not have it (for
+        ``room/info_by_user``: clients then find rooms by the page route)."""
+        return self.fail(endpoint, 404, times=None)
+
     def captcha(self, *, times: Optional[int] = 1, username: Optional[str] = None) -> HTTPFault:
         """Answer the user pages with a captcha ("verify") page."""
         return self.add(HTTPFault("page", "captcha", times=times, username=username))
