@@ -22,7 +22,7 @@ from pytiktoklive.errors import (
     UserNotFoundError,
     UserOfflineError,
 )
-from pytiktoklive.models import LiveStream
+from pytiktoklive.models import LiveStream, RawJSON
 from pytiktoklive.simulator import LivelyScenario, RoomSpec, Simulator
 
 pytest.importorskip("betterproto2")
@@ -102,6 +102,9 @@ async def test_a_user_is_tracked_after_one_lookup(sim: Simulator, tiktok: TikTok
     assert live.room_id == room.room_id and live.info.id == room.room_id and live.info.is_live
     assert live.info.title == room.title and live.info.stream_urls.flv_url.startswith(sim.url)
     assert live.info.owner is not None and live.info.owner.username == "demo_user"
+    # The info keeps the answer's own text (read when asked for), shared by its parts.
+    assert isinstance(live.info.raw, RawJSON) and live.info.owner.raw._text is live.info.raw._text  # type: ignore[attr-defined]
+    assert int(live.info.raw["id_str"]) == room.room_id and live.info.raw["owner"] == live.info.owner.raw
 
 
 async def test_a_server_without_room_info_by_user_is_asked_it_once(sim: Simulator, tiktok: TikTok) -> None:

@@ -309,6 +309,24 @@ def test_a_rooms_raw_json_is_kept_as_text_until_read() -> None:
     assert RoomInfo.from_raw({}).raw == {}
 
 
+def test_a_rooms_models_share_one_text() -> None:
+    """``raw``, ``owner.raw`` and ``stream_urls.raw`` are one text: the answer's body when the
+    room came from one (nothing re-encoded), else the room's ``data`` encoded once."""
+    data = {"id_str": "7", "owner": {"display_id": "host"}, "stream_url": {"hls_pull_url": "https://h"}}
+    body = json.dumps({"status_code": 0, "data": data, "extra": {"now": 1}}).encode()
+    info = RoomInfo.from_raw(json.loads(body)["data"], RawJSON.at(body, ("data",)))
+    parts = [info.raw, info.owner.raw, info.stream_urls.raw]
+    assert all(isinstance(part, RawJSON) and part._text is body and part._value is None for part in parts)
+    assert info.raw == data and info.owner.raw == data["owner"] and info.stream_urls.raw == data["stream_url"]
+    assert info.owner.username == "host" and info.stream_urls.hls_url == "https://h"
+    encoded = RoomInfo.from_raw(data)
+    assert isinstance(encoded.raw, RawJSON) and isinstance(encoded.owner.raw, RawJSON)
+    assert encoded.owner.raw._text is encoded.raw._text and encoded.owner.raw == data["owner"]
+    # Parts that are empty or not objects stay plain, as before.
+    bare = RoomInfo.from_raw({"id_str": "7", "owner": {}, "stream_url": "?"}, RawJSON.at(b"{}", ("data",)))
+    assert bare.owner.raw == {} and bare.stream_urls.raw == {} and not isinstance(bare.owner.raw, RawJSON)
+
+
 def deep_size(value: object) -> int:
     if isinstance(value, dict):
         return sys.getsizeof(value) + sum(deep_size(k) + deep_size(v) for k, v in value.items())

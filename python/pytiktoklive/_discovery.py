@@ -28,7 +28,7 @@ from pytiktoklive.errors import (
     UserNotFoundError,
     UserOfflineError,
 )
-from pytiktoklive.models import GiftInfo, PriceList, RoomInfo, UserInfo
+from pytiktoklive.models import GiftInfo, PriceList, RawJSON, RoomInfo, UserInfo
 
 __all__ = ["Discovery", "FeedPage", "GiftListCache"]
 
@@ -292,8 +292,9 @@ class Discovery:
 
     async def room_info(self, room_id: int, *, username: str = "") -> RoomInfo:
         """``room/info``; status 4 raises UserOfflineError (by username) or LiveEndedError (by room)."""
-        body = await self.http.webcast_json("room/info/", {"room_id": str(room_id)})
-        return self._checked_room(self._room_data(body, "room/info"), room_id, username)
+        response = await self.http.webcast("room/info/", {"room_id": str(room_id)})
+        data = self._room_data(await self.http.json_of(response), "room/info")
+        return self._checked_room(data, room_id, username, response.content)
 
     async def room_info_by_user(self, username: str) -> Optional[RoomInfo]:
         """``room/info_by_user``: a user's room info in one request (None when the server does
@@ -330,7 +331,8 @@ class Discovery:
                 pass
             else:
                 try:
-                    info = self._room_by_user(await self.http.json_of(response), username)
+                    body = await self.http.json_of(response)
+                    info = self._room_by_user(body, username, response.content)
                     return info.id, info
                 except AgeRestrictedError:
                     raise
@@ -341,19 +343,20 @@ class Discovery:
                     self.http.reporter.debug("room/info_by_user is not used from now on: %s", exc)
         return await self.room_id(username), None
 
-    def _room_by_user(self, body: Any, username: str) -> RoomInfo:
-        """The live room in a ``room/info_by_user`` answer."""
+    def _room_by_user(self, body: Any, username: str, text: Optional[bytes] = None) -> RoomInfo:
+        """The live room in a ``room/info_by_user`` answer (``text``: the answer's body)."""
         if isinstance(body, Mapping) and body.get("status_code") == _API_LIVE_USER_NOT_FOUND:
             raise _no_such_user(username)
         data = self._room_data(body, "room/info_by_user")
         raw_id = data.get("id_str") or data.get("id") if isinstance(data, Mapping) else None
         if not str(raw_id or "").isdigit() or not int(str(raw_id)):
             raise UserOfflineError(f"@{username} is not live", username=username)
-        return self._checked_room(data, int(str(raw_id)), username)
+        return self._checked_room(data, int(str(raw_id)), username, text)
 
     @staticmethod
-    def _checked_room(data: Any, room_id: int, username: str) -> RoomInfo:
-        info = RoomInfo.from_raw(data)
+    def _checked_room(data: Any, room_id: int, username: str, text: Optional[bytes] = None) -> RoomInfo:
+        """``data`` as a live room; ``text``: the body it was parsed from (its ``data``), kept as ``raw``."""
+        info = RoomInfo.from_raw(data, RawJSON.at(text, ("data",)) if text else None)
         if info.ended:
             if username:
                 raise UserOfflineError(f"@{username} is not live (their last LIVE ended)", username=username)
