@@ -149,11 +149,11 @@ async def track_and_consume(client: Client, room: SimRoom, **options: Any) -> Tu
     return live, ids
 
 
-def struck(room: SimRoom, *faults: WSFault, then: int = 10) -> Callable[[], bool]:
+def struck(room: SimRoom, *faults: WSFault, then: int = 10) -> Callable[[Live], bool]:
     """True once every fault fired and the room emitted ``then`` messages more."""
     emitted_then: List[int] = []
 
-    def done() -> bool:
+    def done(_live: Live) -> bool:
         if not all(fault.fired for fault in faults):
             return False
         if not emitted_then:
@@ -164,9 +164,9 @@ def struck(room: SimRoom, *faults: WSFault, then: int = 10) -> Callable[[], bool
 
 
 async def track_and_consume_until(
-    client: Client, room: SimRoom, done: Callable[[], bool], **options: Any
+    client: Client, room: SimRoom, done: Callable[[Live], bool], **options: Any
 ) -> Tuple[Live, List[int]]:
-    """Like :func:`track_and_consume` on a LIVE that goes on until ``done()``, then ends.
+    """Like :func:`track_and_consume` on a LIVE that goes on until ``done(live)``, then ends.
 
     A fault due after N frames needs a LIVE that lasts until the connection sent them: a LIVE
     of fixed length can be over first (all of it in the first fetch and one frame) when the
@@ -174,7 +174,7 @@ async def track_and_consume_until(
     live = await client.tiktok.track_user(room.username, **options)
     consuming = asyncio.ensure_future(consume(live))
     deadline = asyncio.get_running_loop().time() + HANG_GUARD
-    while not done():
+    while not done(live):
         assert not consuming.done(), f"the stream ended first: {consuming.result()!r}, {live.stats}"
         assert asyncio.get_running_loop().time() < deadline, f"never done: {live.stats}"
         await asyncio.sleep(0.01)
@@ -257,7 +257,7 @@ async def test_truncated_gzip_payload_of_a_real_frame_loses_nothing(sim: Simulat
     fault_struck = struck(room, fault)
     async with Client(sim) as client:
         live, ids = await track_and_consume_until(
-            client, room, lambda: fault_struck() and room.stats.frames_sent > 3
+            client, room, lambda live: fault_struck(live) and room.stats.frames_sent > 3
         )
     assert fault.fired == 1
     assert room.stats.frames_sent > 3
@@ -288,18 +288,9 @@ async def test_websocket_failing_every_time_falls_back_to_polling(sim: Simulator
     room = sim.room("fault_endless")
     fault = room.faults.drop_after(0, times=None)  # every connection dies before its first frame
     async with Client(sim) as client:
-        live = await client.tiktok.track_user(room.username)
-        consuming = asyncio.ensure_future(consume(live))
         # The LIVE goes on until the client has switched (a LIVE that ended first would leave
         # it on the websocket, with its tail fetched by polling).
-        deadline = asyncio.get_running_loop().time() + HANG_GUARD
-        while live.transport != "polling" and not consuming.done():
-            assert asyncio.get_running_loop().time() < deadline, f"never switched: {live.stats}"
-            await asyncio.sleep(0.01)
-        room.end()
-        ids, error = await consuming
-    assert error is None, f"the room failed: {error!r}"
-    assert live.ended
+        live, ids = await track_and_consume_until(client, room, lambda live: live.transport == "polling")
     assert fault.fired >= 1
     assert live.transport == "polling"
     assert_exactly_once(ids, room)
@@ -309,7 +300,7 @@ async def test_unanswered_heartbeats_do_not_matter(sim: Simulator) -> None:
     room = sim.room("fault_endless")
     room.faults.ignore_heartbeats = True
     async with Client(sim) as client:
-        _live, ids = await track_and_consume_until(client, room, lambda: bool(room.stats.heartbeats))
+        _live, ids = await track_and_consume_until(client, room, lambda _live: bool(room.stats.heartbeats))
     assert room.stats.heartbeats and not room.stats.heartbeats_answered
     assert_exactly_once(ids, room)
 
