@@ -262,11 +262,16 @@ async def test_room_info_by_username_is_one_request(sim: Simulator) -> None:
 
 
 async def test_room_info_by_username_falls_back_where_the_endpoint_is_missing(sim: Simulator) -> None:
-    sim.faults.fail("room/info_by_user", 404)
+    sim.faults.not_served("room/info_by_user")
     async with TikTok(sim.endpoints) as tiktok:
         info = await tiktok.get_room_info("plain_room")
-    assert info.id == sim.room("plain_room").room_id
-    assert "room/info" in [request.endpoint for request in sim.requests]
+        assert info.id == sim.room("plain_room").room_id
+        assert "room/info" in [request.endpoint for request in sim.requests]
+        # Not asked again by this client, whether for a lookup or for tracking.
+        await tiktok.get_room_info("plain_room")
+        await (await tiktok.track_user("plain_room")).close()
+    asked = [request.endpoint for request in sim.requests if request.endpoint == "room/info_by_user"]
+    assert asked == ["room/info_by_user"]
 
 
 # --------------------------------------------------------------------------- 5. websocket URL

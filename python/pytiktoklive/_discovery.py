@@ -298,14 +298,18 @@ class Discovery:
 
     async def room_info_by_user(self, username: str) -> Optional[RoomInfo]:
         """``room/info_by_user``: a user's room info in one request (None when the server does
-        not serve that endpoint, 404: the caller then finds the room id first)."""
+        not serve that endpoint: 404 now, or before, as :meth:`live_room` also remembers; the
+        caller then finds the room id first)."""
+        if not self._info_by_user_served:
+            return None
         try:
-            body = await self.http.webcast_json("room/info_by_user/", {"unique_id": username})
+            response = await self.http.webcast("room/info_by_user/", {"unique_id": username})
         except HTTPStatusError as exc:
             if exc.status_code == 404:
+                self._info_by_user_served = False
                 return None
             raise
-        return self._room_by_user(body, username)
+        return self._room_by_user(await self.http.json_of(response), username, response.content)
 
     async def live_room(self, username: str) -> Tuple[int, Optional[RoomInfo]]:
         """A live user's room id, and its info when one request told both.
