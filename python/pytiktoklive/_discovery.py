@@ -297,9 +297,12 @@ class Discovery:
         return self._checked_room(data, room_id, username, response.content)
 
     async def room_info_by_user(self, username: str) -> Optional[RoomInfo]:
-        """``room/info_by_user``: a user's room info in one request (None when the server does
-        not serve that endpoint: 404 now, or before, as :meth:`live_room` also remembers; the
-        caller then finds the room id first)."""
+        """``room/info_by_user``: a user's room info in one request; None when the server does
+        not serve that endpoint (the caller then finds the room id first).
+
+        Not served: a 404, or an answer that is not a room (not JSON, a failing
+        ``status_code``), which still raises this once. Either way this client does not ask
+        it again (``live_room`` neither)."""
         if not self._info_by_user_served:
             return None
         try:
@@ -309,42 +312,35 @@ class Discovery:
                 self._info_by_user_served = False
                 return None
             raise
-        return self._room_by_user(await self.http.json_of(response), username, response.content)
+        try:
+            return self._room_by_user(await self.http.json_of(response), username, response.content)
+        except (AgeRestrictedError, UserNotFoundError, UserOfflineError):
+            raise  # about this user: the endpoint works
+        except RequestError as exc:  # answered, but not with a room
+            self._info_by_user_served = False
+            self.http.reporter.debug("room/info_by_user is not used from now on: %s", exc)
+            raise
 
     async def live_room(self, username: str) -> Tuple[int, Optional[RoomInfo]]:
         """A live user's room id, and its info when one request told both.
 
         ``room/info_by_user`` tells both in one request, so it is asked first while the server
-        serves it. Otherwise the page route finds the room id (the live page, or api-live) and
-        the caller asks ``room/info``. A server that does not serve it (404, or an answer that
-        is not a room) is not asked again by this client. Any other answer than a live room
-        (an unknown or offline user, a failed request) is left to the page route, so
+        serves it (:meth:`room_info_by_user`). Otherwise the page route finds the room id (the
+        live page, or api-live) and the caller asks ``room/info``. Any other answer than a live
+        room (an unknown or offline user, a failed request) is left to the page route, so
         ``track_user`` fails as it would without ``room/info_by_user``; only a rate limit and an
         age restriction count as they are.
         """
         if self._info_by_user_served:
             await self.seed_cookies()  # as the page route does: TikTok's cookies come first
             try:
-                response = await self.http.webcast("room/info_by_user/", {"unique_id": username})
-            except RateLimitError:
+                info = await self.room_info_by_user(username)
+            except (RateLimitError, AgeRestrictedError):
                 raise
-            except HTTPStatusError as exc:
-                if exc.status_code == 404:
-                    self._info_by_user_served = False
-            except RequestError:  # the network, a deadline, a size limit: the page route may do better
-                pass
-            else:
-                try:
-                    body = await self.http.json_of(response)
-                    info = self._room_by_user(body, username, response.content)
-                    return info.id, info
-                except AgeRestrictedError:
-                    raise
-                except (UserNotFoundError, UserOfflineError):
-                    pass  # the page route decides, as it does without room/info_by_user
-                except RequestError as exc:  # answered, but not with a room
-                    self._info_by_user_served = False
-                    self.http.reporter.debug("room/info_by_user is not used from now on: %s", exc)
+            except (UserNotFoundError, UserOfflineError, RequestError):
+                info = None  # the page route decides, as it does without room/info_by_user
+            if info is not None:
+                return info.id, info
         return await self.room_id(username), None
 
     def _room_by_user(self, body: Any, username: str, text: Optional[bytes] = None) -> RoomInfo:
