@@ -48,6 +48,7 @@ MIB = 1 << 20
 ROOM_INFO = json.dumps({"status_code": 0, "data": {"id_str": "7", "status": 2}}).encode()
 PAGE = "/@someone/live"
 ROOM_INFO_PATH = "/webcast/room/info/"
+ROOM_INFO_BY_USER_PATH = "/webcast/room/info_by_user/"
 SIGNER_PATH = "/signer/webcast/sign_url"
 FETCH_PATH = "/webcast/im/fetch/"
 
@@ -94,6 +95,21 @@ async def test_a_gzip_bomb_is_counted_after_inflating(hostile: HostileServer) ->
         with pytest.raises(ResponseTooLargeError) as caught:
             await guarded(tiktok.get_room_info(7))
     assert (caught.value.kind, caught.value.limit) == ("json", HTTPLimits().json_bytes)
+
+
+async def test_a_room_info_by_user_bomb_stops_at_the_json_limit(hostile: HostileServer) -> None:
+    """The one-request lookup of a user's room is read under the same limit as ``room/info``;
+    ``track_user`` then takes the page route (here: no such page), as after any failed request."""
+    hostile.route(ROOM_INFO_BY_USER_PATH, gzip_bomb(64 * MIB))
+    async with client(hostile) as tiktok:
+        with pytest.raises(ResponseTooLargeError) as caught:
+            await guarded(tiktok.get_room_info("someone"))
+        assert (caught.value.kind, caught.value.limit) == ("json", HTTPLimits().json_bytes)
+        with pytest.raises(TikTokLiveError) as caught_by_track:
+            await guarded(tiktok.track_user("someone"))
+    assert not isinstance(caught_by_track.value, ResponseTooLargeError)
+    assert len(hostile.requested(ROOM_INFO_BY_USER_PATH)) == 2
+    assert len(hostile.requested(PAGE)) == 1
 
 
 async def test_an_im_fetch_bomb_stops_at_the_fetch_limit(hostile: HostileServer) -> None:

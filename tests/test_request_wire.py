@@ -9,12 +9,15 @@ line and headers, for every kind of parameter value TikTok's requests carry.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import AsyncIterator, Dict, List, Mapping, Optional
 
 import httpx
 import pytest
 from pytiktoklive import TikTok
+from pytiktoklive._cookies import CookieJar, cookie_header
 from pytiktoklive._http import DEFAULT_USER_AGENT, default_headers, default_params
+from pytiktoklive._proxy import build_http_client, resolve_proxies
 from pytiktoklive._receive import receive, with_query
 from pytiktoklive.config import Endpoints
 
@@ -75,16 +78,36 @@ PARAM_SETS: Dict[str, Mapping[str, str]] = {
 }
 
 
+def client_with_cookies(jar: str) -> httpx.AsyncClient:
+    """A client whose jar is httpx's own (a user's client) or the one that counts its changes
+    (the client's own), holding cookies that match some paths and not others."""
+    if jar == "counting":
+        client = build_http_client(resolve_proxies(None), timeout=5.0)
+        assert isinstance(client.cookies.jar, CookieJar)
+    else:
+        client = httpx.AsyncClient()
+    client.cookies.set("ttwid", "cookie-value", domain="127.0.0.1")
+    client.cookies.set("webcast_only", "w", domain="127.0.0.1", path="/webcast")
+    client.cookies.set("secure_only", "s", domain="127.0.0.1")
+    for cookie in client.cookies.jar:
+        cookie.secure = cookie.name == "secure_only"  # never sent over plain http
+    client.cookies.set("elsewhere", "e", domain="example.com")
+    return client
+
+
+JARS = ["httpx's", "counting"]
+
+
+@pytest.mark.parametrize("jar", JARS)
 @pytest.mark.parametrize("params", PARAM_SETS.values(), ids=list(PARAM_SETS))
 @pytest.mark.parametrize(
     "path", ["/webcast/room/info/", "/webcast/im/fetch/", "/@some.user/live", "/x?keep=1"]
 )
 async def test_receive_sends_what_httpx_sends_for_the_same_params(
-    recorder: RequestRecorder, path: str, params: Mapping[str, str]
+    recorder: RequestRecorder, path: str, params: Mapping[str, str], jar: str
 ) -> None:
     headers = default_headers(DEFAULT_USER_AGENT, "https://www.tiktok.com")
-    async with httpx.AsyncClient() as client:
-        client.cookies.set("ttwid", "cookie-value", domain="127.0.0.1")
+    async with client_with_cookies(jar) as client:
         reference = await client.send(
             client.build_request("GET", recorder.url + path, params=params, headers=headers)
         )
@@ -102,6 +125,76 @@ async def test_receive_sends_what_httpx_sends_for_the_same_params(
     sent_by_httpx, sent_by_receive = recorder.heads
     assert sent_by_receive == sent_by_httpx
     assert str(answer.request.url) == str(reference.request.url)
+    assert (b"webcast_only=w" in sent_by_receive) == path.startswith("/webcast/")
+    assert b"ttwid=cookie-value" in sent_by_receive
+    assert b"secure_only" not in sent_by_receive and b"elsewhere" not in sent_by_receive
+
+
+@pytest.mark.parametrize("jar", JARS)
+async def test_every_change_of_the_jar_reaches_the_next_request(recorder: RequestRecorder, jar: str) -> None:
+    """The counting jar remembers each URL's Cookie header: a set, a replaced value, a cookie
+    the server sets, a deletion and a clear must each show in the next request, as with httpx."""
+
+    async def cookies_sent() -> bytes:
+        await receive(client, recorder.url + "/webcast/x", kind="json", max_bytes=100, deadline=5.0)
+        head = recorder.heads[-1]
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"cookie: "):
+                return line[len(b"cookie: ") :]
+        return b""
+
+    async with client_with_cookies(jar) as client:
+        client.cookies.clear()
+        assert await cookies_sent() == b""
+        client.cookies.set("a", "1", domain="127.0.0.1")
+        assert await cookies_sent() == b"a=1"
+        client.cookies.set("a", "2", domain="127.0.0.1")
+        assert await cookies_sent() == b"a=2"
+        client.cookies.extract_cookies(
+            httpx.Response(
+                200,
+                headers={"set-cookie": "b=3; Path=/"},
+                request=httpx.Request("GET", recorder.url + "/"),
+            )
+        )
+        assert await cookies_sent() == b"a=2; b=3"
+        client.cookies.delete("a", domain="127.0.0.1")
+        assert await cookies_sent() == b"b=3"
+        client.cookies.clear()
+        assert await cookies_sent() == b""
+
+
+def test_a_remembered_cookie_header_ends_when_a_cookie_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: now[0])  # the stdlib jar and the cache read this clock
+    jar = CookieJar()
+    client = httpx.AsyncClient(cookies=jar)
+    client.cookies.set("lasting", "1", domain="h.example")
+    client.cookies.set("brief", "2", domain="h.example")
+    next(cookie for cookie in jar if cookie.name == "brief").expires = 1_000_010
+    assert cookie_header(jar, "https://h.example/p") == "lasting=1; brief=2"
+    now[0] += 9
+    assert cookie_header(jar, "https://h.example/p") == "lasting=1; brief=2"
+    now[0] += 1  # brief's expiry
+    assert cookie_header(jar, "https://h.example/p") == "lasting=1"
+    assert [cookie.name for cookie in jar] == ["lasting"]
+    # The websocket's URL counts as https (and ws as http): the same header.
+    assert cookie_header(jar, "wss://h.example/p?cursor=1") == "lasting=1"
+    assert cookie_header(jar, "https://elsewhere.example/p") == ""
+
+
+async def test_a_cookie_header_of_the_callers_own_wins(recorder: RequestRecorder) -> None:
+    async with client_with_cookies("counting") as client:
+        await receive(
+            client,
+            recorder.url + "/p",
+            headers={"Cookie": "mine=1"},
+            kind="json",
+            max_bytes=100,
+            deadline=5.0,
+        )
+    (head,) = recorder.heads
+    assert b"\r\ncookie: mine=1\r\n" in head.lower() and b"ttwid" not in head
 
 
 @pytest.mark.parametrize("params", PARAM_SETS.values(), ids=list(PARAM_SETS))
@@ -133,7 +226,18 @@ async def test_the_clients_webcast_request_line_carries_every_default_parameter_
         Endpoints(www=recorder.url, webcast=recorder.url + "/webcast", signer=""), params={"x": "y z"}
     ) as client:
         await client._http.webcast_json("room/info/", {"room_id": "42"})
-    (head,) = recorder.heads
-    expected = {**default_params(DEFAULT_USER_AGENT, recorder.url), "x": "y z", "room_id": "42"}
-    target = httpx.URL(recorder.url + "/webcast/room/info/", params=expected).raw_path
-    assert head.startswith(b"GET " + target + b" HTTP/1.1\r\n")
+        # The default parameters' encoding is remembered: a change to them must show.
+        client._http.params["user_is_login"] = "true"
+        await client._http.webcast_json("room/info/", {"room_id": "42"})
+        # A parameter replacing a default keeps the default's place, as httpx merges it.
+        await client._http.webcast_json("room/info/", {"aid": "7", "room_id": "42"})
+    defaults = {**default_params(DEFAULT_USER_AGENT, recorder.url), "x": "y z"}
+    expected = [
+        {**defaults, "room_id": "42"},
+        {**defaults, "user_is_login": "true", "room_id": "42"},
+        {**defaults, "user_is_login": "true", "aid": "7", "room_id": "42"},
+    ]
+    assert len(recorder.heads) == len(expected)
+    for head, params in zip(recorder.heads, expected):
+        target = httpx.URL(recorder.url + "/webcast/room/info/", params=params).raw_path
+        assert head.startswith(b"GET " + target + b" HTTP/1.1\r\n")

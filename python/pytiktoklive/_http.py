@@ -29,6 +29,7 @@ from typing import Any, Dict, Mapping, Optional, Set, Tuple
 
 import httpx
 
+from pytiktoklive._cookies import cookie_header
 from pytiktoklive._log import Reporter
 from pytiktoklive._parse import load_json, off_loop
 from pytiktoklive._proxy import ProxySettings, certificate_problem, http_proxy_for, shown_proxy
@@ -153,6 +154,8 @@ class TikTokHTTP:
         if extra_params:
             self.params.update(extra_params)
         self.headers = default_headers(user_agent, endpoints.www)
+        #: ``params`` as last encoded, and their encoding (:meth:`_webcast_query`).
+        self._encoded_params: Tuple[Dict[str, str], str] = ({}, "")
         self._cookie_domains: Tuple[Tuple[str, str], Set[str]] = (("", ""), set())
         #: The proxies of ``client`` (None: unknown, a client of the user's); named in failures.
         self.proxies: Optional[ProxySettings] = None
@@ -254,14 +257,18 @@ class TikTokHTTP:
         signer: Optional[Signer] = None,
     ) -> httpx.Response:
         """GET a WebCast API endpoint with the default parameters, signed when ``signer`` is given."""
-        merged = dict(self.params)
-        if params:
-            merged.update(params)
         url = self.webcast_url(endpoint)
         kind = "fetch" if endpoint.strip("/") == "im/fetch" else "json"
-        if signer is None:
-            return await self.get(url, params=merged, kind=kind)
-        unsigned = str(httpx.URL(url, params=merged))
+        unsigned = self._with_webcast_query(url, params or {})
+        if unsigned is None:  # the general case: httpx merges and encodes
+            merged = dict(self.params)
+            if params:
+                merged.update(params)
+            if signer is None:
+                return await self.get(url, params=merged, kind=kind)
+            unsigned = str(httpx.URL(url, params=merged))
+        elif signer is None:
+            return await self.get(unsigned, kind=kind)
         signed = await signer.sign(unsigned, self.client)
         if not same_origin(httpx.URL(signed.url), httpx.URL(url)):
             # The cookies and session go with the signed request: only to the host it was for.
@@ -276,6 +283,26 @@ class TikTokHTTP:
             self.signed_user_agent = signed.user_agent
             headers = {"User-Agent": signed.user_agent}
         return await self.get(signed.url, headers=headers, kind=kind)
+
+    def _with_webcast_query(self, url: str, params: Mapping[str, str]) -> Optional[str]:
+        """``str(httpx.URL(url, params={**self.params, **params}))``, with the ~30 default parameters
+        encoded once (while they stay the same) instead of per request; None where httpx's own
+        merging must decide (a client with params of its own, a URL with a query, a value that is
+        not ``str``, a default replaced)."""
+        if self.client.params or "?" in url or "#" in url:
+            return None
+        if not all(type(value) is str for value in params.values()):
+            return None
+        snapshot, encoded = self._encoded_params
+        if snapshot != self.params:
+            if not all(type(name) is str and type(value) is str for name, value in self.params.items()):
+                return None
+            snapshot, encoded = dict(self.params), urllib.parse.urlencode(self.params)
+            self._encoded_params = (snapshot, encoded)
+        if any(name in snapshot for name in params):
+            return None  # (a replaced default keeps its place in the query)
+        query = "&".join(part for part in (encoded, urllib.parse.urlencode(params)) if part)
+        return url + "?" + query if query else url
 
     async def webcast_post(self, endpoint: str, params: Mapping[str, str]) -> Any:
         """POST to a WebCast JSON endpoint (parameters in the query, no body) and parse the answer."""
@@ -322,12 +349,4 @@ class TikTokHTTP:
 
     def cookie_header(self, url: str) -> str:
         """The ``Cookie`` header the jar would send to ``url`` (``ws``/``wss`` map to ``http``/``https``)."""
-        import urllib.request  # the stdlib jar decides which cookies match a URL
-
-        split = urllib.parse.urlsplit(url)
-        scheme = {"wss": "https", "ws": "http"}.get(split.scheme, split.scheme)
-        probe = urllib.request.Request(
-            urllib.parse.urlunsplit((scheme, split.netloc, split.path or "/", "", ""))
-        )
-        self.client.cookies.jar.add_cookie_header(probe)
-        return probe.get_header("Cookie") or ""
+        return cookie_header(self.client.cookies.jar, url)

@@ -37,6 +37,8 @@ from typing import Dict, Mapping, Optional, Union
 
 import httpx
 
+from pytiktoklive._cookies import CookieJar
+
 __all__ = [
     "ProxySettings",
     "build_http_client",
@@ -168,13 +170,16 @@ def build_http_client(
         mounts["all://"] = httpx.AsyncHTTPTransport(proxy=proxy, verify=verify)
         if proxies.from_environment and proxies.no_proxy:
             mounts.update(_no_proxy_patterns(proxies.no_proxy))
+    jar = CookieJar()  # counts its changes: each request's Cookie header is remembered till the next
+    for cookie in cookies.jar if cookies is not None else ():
+        jar.set_cookie(cookie)
     return httpx.AsyncClient(
         timeout=timeout,
         follow_redirects=True,
         trust_env=False,
         verify=verify,
         mounts=mounts or None,
-        cookies=cookies,
+        cookies=jar,
         limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
     )
 

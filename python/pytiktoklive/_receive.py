@@ -22,6 +22,7 @@ from typing import Callable, Iterable, Mapping, Optional, Tuple
 
 import httpx
 
+from pytiktoklive._cookies import build_request
 from pytiktoklive._redact import SECRET_NAMES, redact
 from pytiktoklive.errors import RequestError, ResponseTooLargeError, TikTokLiveError
 
@@ -169,10 +170,10 @@ async def receive(
     Raises :class:`ResponseTooLargeError`, :class:`DeadlineExceeded`, ``RequestError`` for
     redirect loops, the error ``refuse_cross_origin`` builds, or httpx's own errors.
     """
-    if params is not None and not client.params:
-        # (A client's own params would replace the query of a URL: then httpx merges them.)
-        request = client.build_request(method, with_query(url, params), headers=headers)
+    if not client.params:
+        request = build_request(client, method, url if params is None else with_query(url, params), headers)
     else:
+        # (A client's own params would replace the query of a URL: then httpx merges them.)
         request = client.build_request(method, url, params=params, headers=headers)
     exchange = _exchange(
         client,
