@@ -56,16 +56,18 @@ def _script() -> ScriptedScenario:
     """Five chats at once, five more later, the end much later: frame boundaries tests can count on.
 
     The first five make the first websocket frame; the LIVE is still on (for ``room/check_alive``)
-    while a test breaks the connection."""
+    while a test breaks the connection. "Later" is 3 s at the tests' speed: a test has broken the
+    connection by then even when its websocket took half a second to open (a loaded machine)."""
     first = [(0.0, lambda f: [f.chat(text=f"early {n}") for n in range(5)])]
-    later = [(10.0, lambda f: [f.chat(text=f"late {n}") for n in range(5)])]
+    later = [(60.0, lambda f: [f.chat(text=f"late {n}") for n in range(5)])]
     return ScriptedScenario([*first, *later, (200.0, lambda f: f.control(3))])
 
 
 def _tail_script() -> ScriptedScenario:
-    """Five chats, then (later) five more and the end at the same moment."""
+    """Five chats, then (1.5 s later at the tests' speed, beyond a slow websocket open) five more
+    and the end at the same moment."""
     first = [(0.0, lambda f: [f.chat(text=f"early {n}") for n in range(5)])]
-    tail = [(10.0, lambda f: [*(f.chat(text=f"last {n}") for n in range(5)), f.control(3)])]
+    tail = [(30.0, lambda f: [*(f.chat(text=f"last {n}") for n in range(5)), f.control(3)])]
     return ScriptedScenario([*first, *tail])
 
 
