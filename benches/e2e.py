@@ -221,6 +221,7 @@ async def run(
     profile: Optional[Path] = None,
     batches: bool = False,
     buffer_budget: Optional[int] = None,
+    gc_freeze: bool = False,
 ) -> Dict[str, Any]:
     client_options: Dict[str, Any] = {} if buffer_budget is None else {"buffer_budget": buffer_budget}
     templates = load_templates()
@@ -275,6 +276,11 @@ async def run(
                     connect_seconds = time.perf_counter() - setup_began
                     break
                 await asyncio.sleep(0.1)
+            if gc_freeze:
+                # The README's tip for many rooms: what lives now (the rooms' connections,
+                # sessions, tasks) leaves the collector's full passes.
+                gc.collect()
+                gc.freeze()
             await asyncio.to_thread(gen.ask, "go")
             await asyncio.sleep(warmup)
             gen_before = await asyncio.to_thread(gen.stats)
@@ -329,6 +335,7 @@ async def run(
         "failure_sample": sorted({repr(error)[:200] for error in group.failures.values()})[:3],
         "rate": rate,
         "consumer": "batches" if batches else "events",
+        "gc_freeze": gc_freeze,
         "workers": workers,
         "decoder": backend(),
         "setup_seconds": round(setup_seconds, 2),
@@ -394,6 +401,9 @@ def main() -> None:
         help="async for live, event in group (default), or async for live, events in group.batches()",
     )
     parser.add_argument("--buffer-budget", type=int, help="the client's buffer_budget (default: its own)")
+    parser.add_argument(
+        "--gc-freeze", action="store_true", help="gc.freeze() once every room is connected (README's tip)"
+    )
     parser.add_argument("--json-out", type=Path, help="append the result as one JSON line to this file")
     arguments = parser.parse_args()
     result = asyncio.run(
@@ -409,6 +419,7 @@ def main() -> None:
             arguments.profile,
             arguments.consumer == "batches",
             arguments.buffer_budget,
+            arguments.gc_freeze,
         )
     )
     emit(result, arguments.json_out)

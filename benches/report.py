@@ -122,6 +122,8 @@ def e2e_rows(file: Path) -> List[str]:
         rate = "saturated" if not run["rate"] else f"{run['rate']:g} ev/s"
         if run.get("consumer") == "batches":
             rate += ", by the batch"
+        if run.get("gc_freeze"):
+            rate += ", gc.freeze()"
         tiktoklive = run.get("tiktoklive") or {}
         theirs = tiktoklive.get("decode_events_per_cpu_second")
         after = run.get("decode_after_events_per_cpu_second", float("nan"))
@@ -146,7 +148,8 @@ def e2e_rows(file: Path) -> List[str]:
         f"{first['frame_wire_bytes']:,} bytes on the wire, fresh msg_ids per send); the client tracks the "
         "rooms with `track_many(fetch_gift_info=False, process_initial_events=False)` at its default "
         'concurrency and consumes `async for live, event in group` (", by the batch": `async for live, '
-        'events in group.batches()`). "ev per CPU-s" is events per '
+        'events in group.batches()`; ", gc.freeze()": the application calls `gc.freeze()` once every '
+        'room is connected, the README\'s tip for many rooms). "ev per CPU-s" is events per '
         'CPU-second of the client process in the measurement window; "decode-only" is '
         "`decode_frame` alone on the same frames, in the same process, in 30 ms bursts every half second "
         "of the window (the client paused meanwhile, and their time left out of its own); their ratio is "

@@ -21,7 +21,8 @@
 #
 # E2E_RUNS is a list of rooms:rate[:consumer] (rate: messages/s per room sent by benches/loadgen.py's
 # push processes, 0 = as fast as the client reads, i.e. saturated; consumer: events, the default, or
-# batches for group.batches()). Each run reports events per client
+# batches for group.batches(); a fourth field gc-freeze: gc.freeze() once connected, the README's
+# tip for many rooms). Each run reports events per client
 # CPU-second and the decode-only rate of the same frames in the same run (their ratio is the
 # figure to compare across machines), memory per room, latency, connect time; the first run also
 # times TikTokLive's decoder on those frames (.venv-bench).
@@ -33,7 +34,7 @@ log() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 WHAT=${1:-all}
 OUT=.benchmarks
 RESULTS=${BENCH_RESULTS:-$OUT/results.md}
-E2E_RUNS=${E2E_RUNS:-"1:0 1:0:batches 100:0 1000:0 1000:0:batches 1000:10"}
+E2E_RUNS=${E2E_RUNS:-"1:0 1:0:batches 100:0 1000:0 1000:0:batches 1000:10 1000:10:events:gc-freeze"}
 SOAK_ROOMS=${SOAK_ROOMS:-50}
 SOAK_MINUTES=${SOAK_MINUTES:-10}
 E2E_WARMUP=${E2E_WARMUP:-10}
@@ -107,11 +108,12 @@ if [ "$WHAT" = all ] || [ "$WHAT" = all+soak ] || [ "$WHAT" = e2e ]; then
     rm -f "$OUT/e2e.jsonl"
     compare=--tiktoklive
     for spec in $E2E_RUNS; do
-        IFS=: read -r rooms rate consumer <<<"$spec"
+        IFS=: read -r rooms rate consumer freeze <<<"$spec"
         consumer=${consumer:-events}
-        log "end to end: $rooms rooms, rate $rate (0: saturated), consumer: $consumer"
+        freeze=${freeze:+--$freeze}
+        log "end to end: $rooms rooms, rate $rate (0: saturated), consumer: $consumer ${freeze}"
         run timeout 900 $VPY benches/e2e.py --rooms "$rooms" --rate "$rate" --warmup "$E2E_WARMUP" \
-            --seconds "$E2E_SECONDS" --consumer "$consumer" $compare --json-out "$OUT/e2e.jsonl" \
+            --seconds "$E2E_SECONDS" --consumer "$consumer" $freeze $compare --json-out "$OUT/e2e.jsonl" \
             || echo "(this run failed; the others go on)"
         compare=
     done
