@@ -154,7 +154,7 @@ class TikTokHTTP:
         if extra_params:
             self.params.update(extra_params)
         self.headers = default_headers(user_agent, endpoints.www)
-        #: ``params`` as last encoded, and their encoding (:meth:`_webcast_query`).
+        #: ``params`` as last encoded, and their encoding (:meth:`_with_webcast_query`).
         self._encoded_params: Tuple[Dict[str, str], str] = ({}, "")
         self._cookie_domains: Tuple[Tuple[str, str], Set[str]] = (("", ""), set())
         #: The proxies of ``client`` (None: unknown, a client of the user's); named in failures.
