@@ -54,9 +54,9 @@ class CookieJar(http.cookiejar.CookieJar):
             self.changes += 1
 
 
-def _worked_out(jar: http.cookiejar.CookieJar, url: str) -> str:
-    """The stdlib policy's answer: the header ``jar`` gives a request to ``url``."""
-    probe = urllib.request.Request(url)
+def _worked_out(jar: http.cookiejar.CookieJar, key: _Key) -> str:
+    """The stdlib policy's answer: the header ``jar`` gives a request to ``scheme://netloc/path``."""
+    probe = urllib.request.Request(urllib.parse.urlunsplit((*key, "", "")))
     jar.add_cookie_header(probe)
     return probe.get_header("Cookie") or ""
 
@@ -65,11 +65,10 @@ def cookie_header(jar: http.cookiejar.CookieJar, url: str) -> str:
     """The ``Cookie`` header ``jar`` gives a request to ``url`` ("" for none; ``ws``/``wss``
     count as ``http``/``https``)."""
     split = urllib.parse.urlsplit(url)
-    scheme = _WEBSOCKET_SCHEMES.get(split.scheme, split.scheme)
     # Which cookies match depends on the scheme, host, port and path, never on the query.
-    bare = urllib.parse.urlunsplit((scheme, split.netloc, split.path or "/", "", ""))
+    key = (_WEBSOCKET_SCHEMES.get(split.scheme, split.scheme), split.netloc, split.path or "/")
     if not isinstance(jar, CookieJar):
-        return _worked_out(jar, bare)
+        return _worked_out(jar, key)
     now = time.time()
     changes, expiry = jar.headers_seen
     if changes != jar.changes or now >= expiry:
@@ -78,12 +77,11 @@ def cookie_header(jar: http.cookiejar.CookieJar, url: str) -> str:
         jar.clear_expired_cookies()
         expiries = [cookie.expires for cookie in jar if cookie.expires is not None]
         jar.headers_seen = (jar.changes, float(min(expiries, default=float("inf"))))
-    key = (scheme, split.netloc, split.path)
     header = jar.headers.get(key)
     if header is None:
         if len(jar.headers) >= _REMEMBERED_URLS:
             jar.headers.clear()
-        header = jar.headers[key] = _worked_out(jar, bare)
+        header = jar.headers[key] = _worked_out(jar, key)
     return header
 
 
