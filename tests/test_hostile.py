@@ -21,8 +21,20 @@ from typing import Any, Awaitable, List, Set, TypeVar
 
 import pytest
 import pytiktoklive._discovery as discovery_module
-from hostile import HostileServer, body, gzip_bomb, huge, nested_json, redirect, slow
+from hostile import (
+    Behaviour,
+    HostileServer,
+    Received,
+    Write,
+    body,
+    gzip_bomb,
+    huge,
+    nested_json,
+    redirect,
+    slow,
+)
 from pytiktoklive import Endpoints, HTTPLimits, SignServer, TikTok
+from pytiktoklive._cookies import MAX_COOKIES
 from pytiktoklive._pages import parse_page
 from pytiktoklive._protocol import RecentIds, new_recent_ids
 from pytiktoklive._retry import ReconnectPolicy
@@ -163,6 +175,7 @@ async def test_a_slow_sign_server_fails_at_the_deadline(hostile: HostileServer) 
 
 _PATHOLOGICAL_PAGES = """
 import sys
+from pytiktoklive._cookies import MAX_COOKIES
 from pytiktoklive._pages import parse_page
 size = 1 << 20
 pages = [
@@ -352,6 +365,59 @@ def test_a_300_character_username_makes_a_short_file_name(tmp_path: Path) -> Non
 def test_an_impossible_file_name_is_a_download_error(tmp_path: Path) -> None:
     with pytest.raises(DownloadError, match="cannot create the recording file"):
         output_path(tmp_path / ("b" * 300 + ".flv"), "someone", ".flv")
+
+
+# --------------------------------------------------------------------------- cookies
+
+
+def cookie_flood(per_answer: int) -> Behaviour:
+    """``room/info``'s answer, setting ``per_answer`` cookies never seen before, and one of
+    5000 bytes, every time."""
+    answered = 0
+
+    async def respond(request: Received, write: Write) -> None:
+        nonlocal answered
+        answered += 1
+        head = [
+            "HTTP/1.1 200 OK",
+            "Content-Type: application/json",
+            f"Content-Length: {len(ROOM_INFO)}",
+            f"Set-Cookie: huge{answered}={'h' * 5000}; Path=/",
+        ]
+        for index in range(per_answer):
+            head.append(f"Set-Cookie: flood{answered}_{index}=secret-value; Path=/")
+        await write(("\r\n".join(head) + "\r\n\r\n").encode() + ROOM_INFO)
+
+    return respond
+
+
+async def test_a_server_setting_cookie_after_cookie_fills_a_bounded_jar(hostile: HostileServer) -> None:
+    """The jar keeps the most recently set cookies and the user's session; a cookie over the
+    size limit is not kept; every drop is counted and said, without a cookie's value."""
+    hostile.route(ROOM_INFO_PATH, cookie_flood(per_answer=100))
+    warnings: List[str] = []
+    async with client(hostile, session_id="the-session-id") as tiktok:
+        tiktok.set_warn_handler(warnings.append)
+        for _ in range(4):  # 400 new cookies in all
+            await guarded(tiktok.get_room_info(7))
+    sent = [request.headers.get("cookie", "") for request in hostile.requested(ROOM_INFO_PATH)]
+    assert len(sent) == 4
+    given = dict(pair.split("=", 1) for pair in sent[0].split("; "))  # the session's, before any answer
+    assert given["sessionid"] == "the-session-id"
+    last = dict(pair.split("=", 1) for pair in sent[-1].split("; "))
+    assert len(last) == MAX_COOKIES
+    assert {name: last[name] for name in given} == given  # the session stays
+    # Of the 300 cookies the first 3 answers set, the most recent ones fill the rest.
+    flood = [f"flood{answer}_{index}" for answer in (1, 2, 3) for index in range(100)]
+    assert set(last) - set(given) == set(flood[-(MAX_COOKIES - len(given)) :])
+    # Each answer's 5000-byte cookie was refused; each cookie over the limit was dropped. The
+    # drops are said at the 1st, 2nd, 4th… (the fourth answer's cookies count too).
+    dropped = 4 + (400 + len(given) - MAX_COOKIES)
+    said = [message for message in warnings if message.startswith("cookie jar:")]
+    assert [message.split("; ")[1].split(" ")[0] for message in said] == [
+        str(1 << power) for power in range(dropped.bit_length())
+    ]
+    assert all("secret-value" not in message and "hhhh" not in message for message in said)
 
 
 # --------------------------------------------------------------------------- memory per room (item 11)

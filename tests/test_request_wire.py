@@ -15,7 +15,7 @@ from typing import AsyncIterator, Dict, List, Mapping, Optional
 import httpx
 import pytest
 from pytiktoklive import TikTok
-from pytiktoklive._cookies import CookieJar, cookie_header
+from pytiktoklive._cookies import MAX_COOKIE_BYTES, MAX_COOKIES, CookieJar, cookie_header
 from pytiktoklive._http import DEFAULT_USER_AGENT, default_headers, default_params
 from pytiktoklive._proxy import build_http_client, resolve_proxies
 from pytiktoklive._receive import receive, with_query
@@ -181,6 +181,26 @@ def test_a_remembered_cookie_header_ends_when_a_cookie_expires(monkeypatch: pyte
     # The websocket's URL counts as https (and ws as http): the same header.
     assert cookie_header(jar, "wss://h.example/p?cursor=1") == "lasting=1"
     assert cookie_header(jar, "https://elsewhere.example/p") == ""
+
+
+def test_the_jar_holds_at_most_max_cookies_and_forgets_cleared_ones() -> None:
+    """Over the bound, the least recently set cookie goes (here all were set by the program);
+    a cleared cookie no longer counts, so setting it again drops nothing."""
+    said: List[str] = []
+    jar = httpx.Cookies(CookieJar(warn=said.append))
+    for index in range(MAX_COOKIES + 3):
+        jar.set(f"c{index}", "v", domain="example.com")
+    assert len(jar.jar) == MAX_COOKIES
+    assert {cookie.name for cookie in jar.jar} == {f"c{index}" for index in range(3, MAX_COOKIES + 3)}
+    assert len(said) == 2  # the 1st and 2nd drop (the 3rd is not a power of two)
+    jar.jar.clear("example.com", "/", "c10")
+    jar.set("c10", "again", domain="example.com")
+    assert len(jar.jar) == MAX_COOKIES and jar.jar.dropped == 3  # nothing more dropped
+    jar.set("big", "x" * MAX_COOKIE_BYTES, domain="example.com")  # name + value over the limit
+    assert "big" not in {cookie.name for cookie in jar.jar} and jar.jar.dropped == 4
+    jar.jar.clear()
+    jar.set("after", "v", domain="example.com")
+    assert [cookie.name for cookie in jar.jar] == ["after"] and jar.jar.dropped == 4
 
 
 async def test_a_cookie_header_of_the_callers_own_wins(recorder: RequestRecorder) -> None:

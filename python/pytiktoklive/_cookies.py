@@ -9,19 +9,32 @@ first cookie expires. A jar that does not count its changes (an ``httpx.AsyncCli
 user's) gets the header worked out each time, still without the copies.
 
 :func:`build_request` builds a request as ``client.build_request`` would, with that header.
+
+The client's jar is bounded, since a server could set a new cookie with every answer. It keeps
+at most :data:`MAX_COOKIES` (the least recently set by a server goes first) of at most
+:data:`MAX_COOKIE_BYTES` each (name and value: the size every browser supports; a larger one is
+not kept), and says so when it drops one. TikTok's web client holds about a dozen.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import time
 import urllib.parse
 import urllib.request
-from typing import Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 import httpx
 
-__all__ = ["CookieJar", "build_request", "cookie_header"]
+from pytiktoklive._log import logger
+
+__all__ = ["MAX_COOKIES", "MAX_COOKIE_BYTES", "CookieJar", "build_request", "cookie_header"]
+
+#: Cookies the client's jar holds at most.
+MAX_COOKIES = 256
+#: Bytes of a cookie's name and value together beyond which the jar does not keep it.
+MAX_COOKIE_BYTES = 4096
 
 _WEBSOCKET_SCHEMES = {"wss": "https", "ws": "http"}
 #: URLs remembered per jar: TikTok's clients ask a handful of endpoints; more means varied paths.
@@ -32,18 +45,70 @@ _Key = Tuple[str, str, str]
 
 class CookieJar(http.cookiejar.CookieJar):
     """A stdlib cookie jar that counts its changes (every change goes through ``set_cookie`` or
-    ``clear``), so that the header it gives a URL can be remembered until the next one."""
+    ``clear``), so that the header it gives a URL can be remembered until the next one; and that
+    holds at most :data:`MAX_COOKIES` cookies of at most :data:`MAX_COOKIE_BYTES` each, calling
+    ``warn`` (a message without the cookie's value) when it drops or refuses one.
 
-    def __init__(self, policy: Optional[http.cookiejar.CookiePolicy] = None) -> None:
+    Over the limit, the least recently set cookie a server set (``Set-Cookie``) goes first: the
+    ones the program set itself (a session, a sign server's cookies) go only when there are
+    no others, so a server setting cookie after cookie cannot push out the user's session.
+    """
+
+    def __init__(
+        self,
+        policy: Optional[http.cookiejar.CookiePolicy] = None,
+        *,
+        warn: Optional[Callable[[str], None]] = None,
+    ) -> None:
         super().__init__(policy)
         self.changes = 0
         #: (changes, first expiry) they were worked out at, and each URL's header.
         self.headers_seen: Tuple[int, float] = (-1, 0.0)
         self.headers: Dict[_Key, str] = {}
+        self.warn = warn or _log_warning
+        #: Cookies refused or dropped to keep within the bounds.
+        self.dropped = 0
+        # Each cookie's (domain, path, name), least recently set first: those set from
+        # responses, and those set by the program.
+        self._from_responses: Dict[_Key, None] = {}
+        self._given: Dict[_Key, None] = {}
+        self._extracting = False
+
+    def extract_cookies(self, response: Any, request: urllib.request.Request) -> None:
+        self._extracting = True
+        try:
+            super().extract_cookies(response, request)
+        finally:
+            self._extracting = False
 
     def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        size = len(cookie.name) + len(cookie.value or "")
+        if size > MAX_COOKIE_BYTES:
+            self._dropped(f"did not keep a cookie of {cookie.domain} ({cookie.name[:64]!r}, {size} bytes)")
+            return
         super().set_cookie(cookie)
         self.changes += 1
+        key = (cookie.domain, cookie.path, cookie.name)
+        self._from_responses.pop(key, None)
+        self._given.pop(key, None)
+        (self._from_responses if self._extracting else self._given)[key] = None
+        if len(self._from_responses) + len(self._given) > MAX_COOKIES:
+            order = self._from_responses or self._given
+            domain, path, name = oldest = next(iter(order))
+            del order[oldest]
+            with contextlib.suppress(KeyError):  # gone already
+                super().clear(domain, path, name)
+            self._dropped(f"dropped the least recently set cookie ({name[:64]!r} of {domain})")
+
+    def _dropped(self, what: str) -> None:
+        # Said for the 1st, 2nd, 4th, 8th… cookie dropped: a server setting cookie after cookie
+        # is reported without flooding the log.
+        self.dropped += 1
+        if self.dropped & (self.dropped - 1) == 0:
+            self.warn(
+                f"cookie jar: {what}; {self.dropped} dropped so far "
+                f"(at most {MAX_COOKIES} cookies of {MAX_COOKIE_BYTES} bytes each are kept)"
+            )
 
     def clear(
         self, domain: Optional[str] = None, path: Optional[str] = None, name: Optional[str] = None
@@ -52,6 +117,13 @@ class CookieJar(http.cookiejar.CookieJar):
             super().clear(domain, path, name)
         finally:
             self.changes += 1
+            present = {(cookie.domain, cookie.path, cookie.name) for cookie in self}
+            self._from_responses = {key: None for key in self._from_responses if key in present}
+            self._given = {key: None for key in self._given if key in present}
+
+
+def _log_warning(message: str) -> None:
+    logger.warning("%s", message)
 
 
 def _worked_out(jar: http.cookiejar.CookieJar, key: _Key) -> str:

@@ -33,11 +33,12 @@ import os
 import ssl
 import urllib.parse
 from dataclasses import dataclass
-from typing import Dict, Mapping, Optional, Union
+from typing import Callable, Dict, Mapping, Optional, Union
 
 import httpx
 
 from pytiktoklive._cookies import CookieJar
+from pytiktoklive._network import use_asyncio_streams
 
 __all__ = [
     "ProxySettings",
@@ -157,9 +158,14 @@ def _no_proxy_patterns(no_proxy: str) -> Dict[str, None]:
 
 
 def build_http_client(
-    proxies: ProxySettings, *, timeout: float, cookies: Optional[httpx.Cookies] = None
+    proxies: ProxySettings,
+    *,
+    timeout: float,
+    cookies: Optional[httpx.Cookies] = None,
+    warn: Optional[Callable[[str], None]] = None,
 ) -> httpx.AsyncClient:
-    """The client's own ``httpx.AsyncClient``, with exactly the proxies the rules choose.
+    """The client's own ``httpx.AsyncClient``, with exactly the proxies the rules choose
+    (``warn``: says when its cookie jar drops a cookie to stay bounded).
 
     ``trust_env`` is off because httpx would also apply ``ALL_PROXY`` to HTTP.
     """
@@ -170,17 +176,21 @@ def build_http_client(
         mounts["all://"] = httpx.AsyncHTTPTransport(proxy=proxy, verify=verify)
         if proxies.from_environment and proxies.no_proxy:
             mounts.update(_no_proxy_patterns(proxies.no_proxy))
-    jar = CookieJar()  # counts its changes: each request's Cookie header is remembered till the next
+    jar = CookieJar(warn=warn)  # counts its changes: each request's Cookie header is remembered till the next
     for cookie in cookies.jar if cookies is not None else ():
         jar.set_cookie(cookie)
+    # Direct connections run on plain asyncio sockets (see _network): proxied ones keep httpx's own.
+    direct = httpx.AsyncHTTPTransport(
+        verify=verify, trust_env=False, limits=httpx.Limits(max_connections=256, max_keepalive_connections=64)
+    )
+    use_asyncio_streams(direct)
     return httpx.AsyncClient(
         timeout=timeout,
         follow_redirects=True,
         trust_env=False,
-        verify=verify,
+        transport=direct,
         mounts=mounts or None,
         cookies=jar,
-        limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
     )
 
 

@@ -194,7 +194,7 @@ class TikTok:
         redact_third_party_logs()
         self._timeout = timeout
         self._owns_client = http_client is None
-        client = http_client or build_http_client(self._proxies, timeout=timeout)
+        client = http_client or build_http_client(self._proxies, timeout=timeout, warn=self._reporter.warn)
         self._retired_clients: List[httpx.AsyncClient] = []
         self._http = TikTokHTTP(
             client,
@@ -286,7 +286,9 @@ class TikTok:
             return
         old = self._http.client
         self._retired_clients.append(old)  # closed with the client: requests may still be in flight
-        self._http.client = build_http_client(self._proxies, timeout=self._timeout, cookies=old.cookies)
+        self._http.client = build_http_client(
+            self._proxies, timeout=self._timeout, cookies=old.cookies, warn=self._reporter.warn
+        )
         self._http.proxies = self._proxies
 
     @property
