@@ -51,6 +51,7 @@ ROOMS = [
     RoomSpec("poll_room", scenario=SHORT, websocket=False, fetch_interval_ms=30),
     RoomSpec("endless_room", scenario=ENDLESS),
     RoomSpec("beat_room", scenario=ENDLESS, ping_interval=0.05),
+    RoomSpec("slow_beat_room", scenario=ENDLESS, ping_interval=0.3),
     RoomSpec("real_beat_room", scenario=ENDLESS, ping_interval=7.0, heartbeat_duration=15),
     RoomSpec("endless_poll", scenario=ENDLESS, websocket=False, fetch_interval_ms=30),
     RoomSpec("streak_room", scenario=_streaks()),
@@ -114,6 +115,27 @@ async def test_heartbeats_follow_the_servers_interval(sim: Simulator) -> None:
         await guarded(sim.wait_until(lambda: len(room.stats.heartbeats) >= 4), "heartbeats")
         await live.close()
     assert room.stats.heartbeats[:4] == [1, 2, 3, 4]  # sequence numbers grow by one
+
+
+async def test_rooms_keep_their_own_heartbeat_intervals_and_a_closed_room_stops(sim: Simulator) -> None:
+    """One timer sends every room's heartbeats (``_websocket._HeartbeatClock``): each room still
+    at its own server's interval, and none once the room is closed."""
+    fast, slow = sim.room("beat_room"), sim.room("slow_beat_room")
+    async with Recorder(sim) as client:
+        fast_live = await client.tiktok.track_user("beat_room")
+        slow_live = await client.tiktok.track_user("slow_beat_room")
+        await guarded(sim.wait_until(lambda: len(slow.stats.heartbeats) >= 2), "the slow room's heartbeats")
+        assert len(fast.stats.heartbeats) >= 2 * len(slow.stats.heartbeats)  # 0.05 s against 0.3 s
+        await fast_live.close()
+        # A heartbeat written just before the close may still be on its way: one slow beat on.
+        settled = len(slow.stats.heartbeats) + 1
+        await guarded(sim.wait_until(lambda: len(slow.stats.heartbeats) >= settled), "a slow heartbeat")
+        beats_at_close = len(fast.stats.heartbeats)
+        wanted = len(slow.stats.heartbeats) + 2
+        await guarded(sim.wait_until(lambda: len(slow.stats.heartbeats) >= wanted), "more slow heartbeats")
+        assert len(fast.stats.heartbeats) == beats_at_close  # a closed room sends none
+        await slow_live.close()
+    assert slow.stats.heartbeats[:wanted] == list(range(1, wanted + 1))
 
 
 async def test_the_handshake_interval_wins_over_the_fetch_results(sim: Simulator) -> None:

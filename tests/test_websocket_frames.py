@@ -333,6 +333,14 @@ async def run(url: str, *, max_frame_size: int = LIMIT) -> Tuple[Optional[BaseEx
     return None, protocol
 
 
+async def next_message(connection: _websocket._PushConnection) -> bytes:
+    """The connection's next message, as the room's reader takes it (``ConnectionClosed`` once
+    the connection is closed and every message read before it was taken)."""
+    while not connection.messages:
+        await connection.messages_waiter()
+    return connection.messages.popleft()
+
+
 @pytest.mark.parametrize("split", [None, -3, -2, -1, 0, 1, 3, 20])
 async def test_frames_in_the_101s_own_chunk_are_read(server: Start, split: Optional[int]) -> None:
     """The bytes after the response's headers reach the frame parser, none lost or doubled,
@@ -351,8 +359,7 @@ async def test_frames_in_the_101s_own_chunk_are_read(server: Start, split: Optio
         received = []
         with pytest.raises(ConnectionClosed) as closed:
             while True:
-                await asyncio.wait_for(connection.wait_for_messages(), 10)
-                received.append(connection.messages.popleft())
+                received.append(await asyncio.wait_for(next_message(connection), 10))
         assert received == messages
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
         assert closing and closing[0][-1][0] == OP_CLOSE  # the client answered the close

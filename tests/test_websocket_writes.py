@@ -78,3 +78,26 @@ async def test_a_closed_connection_is_an_error_not_a_silent_drop(
     assert not _websocket._write_now(connection, frames)
     with pytest.raises(ConnectionClosed):
         await _websocket._flush(connection, protocol)
+
+
+async def test_heartbeats_go_out_on_the_loops_clock_even_through_a_full_buffer(
+    linked: Linked, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loop's one heartbeat timer sends each connection's heartbeats at its interval; with the
+    socket's buffer backed up they go through ``send()``; once the connection is closed, the
+    connection's heartbeats stop by themselves."""
+    connection, received = linked
+    monkeypatch.setattr(_websocket, "_WRITE_NOW_LIMIT", -1)  # any buffer counts as full
+    protocol = WebcastProtocol(ROOM)
+    protocol.apply_handshake_options("ping-interval=0.05")
+    _, expected = queued_heartbeats(3)
+    beat = _websocket._shared().heartbeats.start(connection, protocol)
+    assert await take(received, 3) == expected
+    await connection.close()
+
+    async def stopped() -> None:
+        while not beat.stopped:  # the next heartbeat finds the connection closed
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(stopped(), 10)
+    assert beat.connection is None and beat.protocol is None  # the clock's heap holds nothing of it

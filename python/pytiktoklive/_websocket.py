@@ -13,16 +13,20 @@ reconnecting is the caller's job (:mod:`pytiktoklive._session`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
+import itertools
+import math
 import ssl
 import weakref
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Deque, Dict, List, Optional, Tuple
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidProxy, InvalidStatus, InvalidURI
 from websockets.protocol import State
 
-from pytiktoklive._log import Reporter
+from pytiktoklive._log import Reporter, logger
 from pytiktoklive._protocol import WebcastProtocol
 from pytiktoklive._proxy import certificate_problem
 from pytiktoklive._redact import redact
@@ -92,7 +96,7 @@ class _PushConnection(ClientConnection):
     ``websockets`` does the opening handshake (proxy, TLS, headers, errors), the writing, the
     closing handshake, pings and every protocol error; but from the first byte after the
     handshake response, the socket's chunks go to a :class:`FrameParser`, and the room reads
-    the complete messages from :attr:`messages` (:meth:`wait_for_messages` when there are
+    the complete messages from :attr:`messages` (:meth:`messages_waiter` when there are
     none). Per frame, that saves ``websockets``' generator-based parsing, a future and a task
     switch (several frames in one chunk wake the room once), and pausing and resuming the
     socket (two ``epoll_ctl`` calls).
@@ -137,6 +141,7 @@ class _PushConnection(ClientConnection):
             waiter = self._waiter
             if waiter is not None and not waiter.done():
                 waiter.set_result(None)
+                self._waiter = None
             elif not self._paused:
                 self._paused = True
                 self.transport.pause_reading()
@@ -177,24 +182,22 @@ class _PushConnection(ClientConnection):
     def connection_lost(self, exc: Optional[Exception]) -> None:
         super().connection_lost(exc)
         self._lost = True
-        waiter = self._waiter
+        waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    async def wait_for_messages(self) -> None:
-        """Wait until :attr:`messages` has one. Raises ``ConnectionClosed`` once the connection
-        is closed (after the room took every message read before)."""
+    def messages_waiter(self) -> asyncio.Future[None]:
+        """A future done when :attr:`messages` has one or the connection is lost (then the
+        next call raises ``ConnectionClosed``, once the room took every message read before).
+        Awaited directly: a coroutine per wait would be one more object per frame for the
+        cyclic GC to promote while a quiet room waits."""
         if self._paused:
             self._paused = False
             self.transport.resume_reading()
-        while not self.messages:
-            if self._lost:
-                raise self.close_exc
-            waiter = self._waiter = self.loop.create_future()
-            try:
-                await waiter
-            finally:
-                self._waiter = None
+        if self._lost:
+            raise self.close_exc
+        waiter = self._waiter = self.loop.create_future()
+        return waiter
 
 
 class _IdleWheel:
@@ -270,12 +273,104 @@ class _ReadSizes:
                 transport.max_size = size  # type: ignore[attr-defined]
 
 
+class _Heartbeat:
+    """One connection's heartbeats, sent by its loop's :class:`_HeartbeatClock`."""
+
+    __slots__ = ("connection", "flushing", "protocol", "stopped")
+
+    def __init__(self, connection: ClientConnection, protocol: WebcastProtocol) -> None:
+        self.connection: Optional[ClientConnection] = connection
+        self.protocol: Optional[WebcastProtocol] = protocol
+        self.flushing: Optional[asyncio.Future[None]] = None
+        self.stopped = False
+
+    def stop(self) -> None:
+        """No more heartbeats; a send still waiting for the socket is cancelled."""
+        self.stopped = True
+        self.connection = self.protocol = None  # its place in the clock's heap holds nothing
+        if self.flushing is not None:
+            self.flushing.cancel()
+
+    def send(self) -> None:
+        connection, protocol = self.connection, self.protocol
+        if connection is None or protocol is None:
+            return
+        if connection.protocol.state is not State.OPEN or connection.transport.is_closing():
+            self.stop()  # the reader sees the close and reports it
+            return
+        protocol.heartbeat()
+        if _can_write_now(connection):
+            connection.transport.write(client_frames(protocol.data_to_send()))
+        elif self.flushing is None or self.flushing.done():
+            # The socket's buffer is backed up: send() waits for it to drain.
+            self.flushing = asyncio.ensure_future(self._flush_when_drained(connection, protocol))
+
+    @staticmethod
+    async def _flush_when_drained(connection: ClientConnection, protocol: WebcastProtocol) -> None:
+        with contextlib.suppress(ConnectionClosed):  # the reader sees the close and reports it
+            await _flush(connection, protocol)
+
+
+class _HeartbeatClock:
+    """The heartbeats of every push connection on one event loop, due in a heap, sent by one timer.
+
+    A task sleeping per connection made, every interval, a coroutine, a future and a timer per
+    room, each living the whole interval: long enough for the cyclic GC to promote them to its
+    oldest generation, whose full collections (of every room's long-lived state, ~0.15 s at a
+    thousand rooms) they brought on every few seconds. Here a heartbeat is a heap entry; the
+    timer lives only until the next heartbeat of any room is due.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._due: List[Tuple[float, int, _Heartbeat]] = []
+        self._order = itertools.count()  # ties: first scheduled, first sent
+        self._handle: Optional[asyncio.TimerHandle] = None
+        self._handle_at = math.inf
+
+    def start(self, connection: ClientConnection, protocol: WebcastProtocol) -> _Heartbeat:
+        """Send ``protocol``'s heartbeats on ``connection`` every ``protocol.heartbeat_interval``
+        (read anew after each) until the returned beat is stopped or the connection closes."""
+        beat = _Heartbeat(connection, protocol)
+        self._schedule(beat, protocol.heartbeat_interval)
+        return beat
+
+    def _schedule(self, beat: _Heartbeat, interval: float) -> None:
+        at = self._loop.time() + interval
+        heapq.heappush(self._due, (at, next(self._order), beat))
+        if at < self._handle_at:
+            if self._handle is not None:
+                self._handle.cancel()
+            self._handle = self._loop.call_at(at, self._tick)
+            self._handle_at = at
+
+    def _tick(self) -> None:
+        self._handle, self._handle_at = None, math.inf
+        now = self._loop.time()
+        due = self._due
+        while due and due[0][0] <= now:
+            beat = heapq.heappop(due)[2]
+            if beat.stopped:
+                continue
+            try:
+                beat.send()
+            except Exception:  # a bug here must not stop every other room's heartbeats
+                beat.stop()
+                logger.exception("a heartbeat failed; that connection sends no more")
+            if not beat.stopped and beat.protocol is not None:
+                self._schedule(beat, beat.protocol.heartbeat_interval)
+        if due and self._handle is None:
+            self._handle_at = due[0][0]
+            self._handle = self._loop.call_at(self._handle_at, self._tick)
+
+
 class _LoopShared:
-    """What the push connections of one event loop share: their idle watchdogs' timer, and the
-    size of their reads."""
+    """What the push connections of one event loop share: their idle watchdogs' timer, their
+    heartbeats' timer, and the size of their reads."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.wheel = _IdleWheel(loop)
+        self.heartbeats = _HeartbeatClock(loop)
         self.reads = _ReadSizes()
 
 
@@ -324,7 +419,7 @@ class _IdleWatchdog:
 
     def fire(self) -> None:
         self.fired = True
-        self._connection.transport.abort()  # wait_for_messages() then raises ConnectionClosed
+        self._connection.transport.abort()  # messages_waiter() then raises ConnectionClosed
 
 
 async def _flush(connection: ClientConnection, protocol: WebcastProtocol) -> None:
@@ -369,16 +464,6 @@ def _write_queued(connection: ClientConnection, protocol: WebcastProtocol) -> No
         frames = protocol.data_to_send()
         if frames:
             connection.transport.write(client_frames(frames))
-
-
-async def _send_heartbeats(connection: ClientConnection, protocol: WebcastProtocol) -> None:
-    try:
-        while True:
-            await asyncio.sleep(protocol.heartbeat_interval)
-            protocol.heartbeat()
-            await _flush(connection, protocol)
-    except ConnectionClosed:
-        return  # the reader sees the close and reports it
 
 
 async def _open(url: str, options: WebsocketOptions) -> _PushConnection:
@@ -484,7 +569,7 @@ async def _run_connection(
             protocol.apply_handshake_options(handshake_options)
         await _flush(connection, protocol)
         reporter.info("%s: connected to the websocket", label)
-        heartbeats = asyncio.ensure_future(_send_heartbeats(connection, protocol))
+        heartbeat = _shared().heartbeats.start(connection, protocol)
         watchdog = (
             _IdleWatchdog(connection, options.idle_timeout) if options.idle_timeout is not None else None
         )
@@ -503,7 +588,8 @@ async def _run_connection(
                     if watchdog is not None:
                         watchdog.arm()
                     try:
-                        await connection.wait_for_messages()
+                        while not messages:
+                            await connection.messages_waiter()
                     except ConnectionClosed as exc:
                         if watchdog is not None and watchdog.fired:
                             raise ConnectionDropped(f"no frame for {options.idle_timeout:g}s") from None
@@ -565,5 +651,4 @@ async def _run_connection(
             connection.transport.abort()
             raise
         finally:
-            heartbeats.cancel()
-            await asyncio.gather(heartbeats, return_exceptions=True)
+            heartbeat.stop()
