@@ -9,7 +9,8 @@ of a closing connection. Either way the server gets every frame, in order, once.
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, List, Tuple
+import math
+from typing import Any, AsyncIterator, Callable, List, Tuple, cast
 
 import pytest
 from pytiktoklive import _websocket
@@ -101,3 +102,49 @@ async def test_heartbeats_go_out_on_the_loops_clock_even_through_a_full_buffer(
 
     await asyncio.wait_for(stopped(), 10)
     assert beat.connection is None and beat.protocol is None  # the clock's heap holds nothing of it
+
+
+class RecordedBeat(_websocket._Heartbeat):
+    """A heartbeat whose sending is recorded, not written: the clock's scheduling alone."""
+
+    def __init__(self, name: str, seconds: float, sent: List[str]) -> None:
+        super().__init__(cast(Any, None), cast(Any, None))
+        self.name, self.seconds, self.sent = name, seconds, sent
+
+    def interval(self) -> float:
+        return self.seconds
+
+    def send(self) -> None:
+        self.sent.append(self.name)
+
+
+async def test_the_heartbeat_clock_always_wakes_for_the_earliest_heartbeat() -> None:
+    """Whatever order heartbeats fall due in, the clock's one timer is set for the earliest, after
+    every tick: a heartbeat rescheduled later must not hold back another room's earlier one."""
+    loop = asyncio.get_running_loop()
+    clock = _websocket._HeartbeatClock(loop)
+    sent: List[str] = []
+    woken_for_the_earliest: List[bool] = []
+
+    def check() -> None:
+        earliest = clock._due[0][0] if clock._due else math.inf
+        woken_for_the_earliest.append(clock._handle_at == earliest)
+        if len(sent) < 12:
+            loop.call_soon(check)
+
+    beats = [clock.add(RecordedBeat("a", 0.1, sent))]
+    await asyncio.sleep(0.05)  # b falls due between a's heartbeats
+    beats += [clock.add(RecordedBeat("b", 0.1, sent)), clock.add(RecordedBeat("c", 0.25, sent))]
+    loop.call_soon(check)
+    try:
+        await asyncio.wait_for(until(lambda: len(sent) >= 12), 10)
+    finally:
+        for beat in beats:
+            beat.stop()
+    assert {"a", "b", "c"} <= set(sent)
+    assert woken_for_the_earliest and all(woken_for_the_earliest)
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.01)

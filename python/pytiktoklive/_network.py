@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import ssl
-from typing import Any, Deque, Iterable, Optional
+from typing import Any, Deque, Iterable, Optional, cast
 
 import httpcore
 import httpx
@@ -60,9 +60,9 @@ class _Connection(asyncio.Protocol):
     # ---------------------------------------------------------------- asyncio's callbacks
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        transport.set_write_buffer_limits(high=_WRITE_AHEAD)
+        # (Not an isinstance check: other event loops' transports, uvloop's, need not subclass it.)
+        self.transport = cast(asyncio.Transport, transport)
+        self.transport.set_write_buffer_limits(high=_WRITE_AHEAD)
 
     def data_received(self, data: bytes) -> None:
         self.received.append(data)
@@ -213,7 +213,6 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             raise
         if tls_transport is None:  # the server hung up during the handshake
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
-        assert isinstance(tls_transport, asyncio.Transport)
         connection.transport = tls_transport
         return AsyncioStream(connection)
 

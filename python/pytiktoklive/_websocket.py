@@ -291,6 +291,10 @@ class _Heartbeat:
         if self.flushing is not None:
             self.flushing.cancel()
 
+    def interval(self) -> float:
+        """Seconds to the next heartbeat (the protocol's interval, which the server may change)."""
+        return self.protocol.heartbeat_interval if self.protocol is not None else 10.0
+
     def send(self) -> None:
         connection, protocol = self.connection, self.protocol
         if connection is None or protocol is None:
@@ -331,17 +335,24 @@ class _HeartbeatClock:
     def start(self, connection: ClientConnection, protocol: WebcastProtocol) -> _Heartbeat:
         """Send ``protocol``'s heartbeats on ``connection`` every ``protocol.heartbeat_interval``
         (read anew after each) until the returned beat is stopped or the connection closes."""
-        beat = _Heartbeat(connection, protocol)
-        self._schedule(beat, protocol.heartbeat_interval)
+        return self.add(_Heartbeat(connection, protocol))
+
+    def add(self, beat: _Heartbeat) -> _Heartbeat:
+        """Send ``beat`` every :meth:`_Heartbeat.interval` until it is stopped."""
+        self._push(beat)
+        self._wake_for_the_earliest()
         return beat
 
-    def _schedule(self, beat: _Heartbeat, interval: float) -> None:
-        at = self._loop.time() + interval
-        heapq.heappush(self._due, (at, next(self._order), beat))
-        if at < self._handle_at:
+    def _push(self, beat: _Heartbeat) -> None:
+        heapq.heappush(self._due, (self._loop.time() + beat.interval(), next(self._order), beat))
+
+    def _wake_for_the_earliest(self) -> None:
+        """The timer at the heap's earliest heartbeat (none when the heap is empty)."""
+        at = self._due[0][0] if self._due else math.inf
+        if at != self._handle_at:
             if self._handle is not None:
                 self._handle.cancel()
-            self._handle = self._loop.call_at(at, self._tick)
+            self._handle = None if at == math.inf else self._loop.call_at(at, self._tick)
             self._handle_at = at
 
     def _tick(self) -> None:
@@ -357,11 +368,9 @@ class _HeartbeatClock:
             except Exception:  # a bug here must not stop every other room's heartbeats
                 beat.stop()
                 logger.exception("a heartbeat failed; that connection sends no more")
-            if not beat.stopped and beat.protocol is not None:
-                self._schedule(beat, beat.protocol.heartbeat_interval)
-        if due and self._handle is None:
-            self._handle_at = due[0][0]
-            self._handle = self._loop.call_at(self._handle_at, self._tick)
+            if not beat.stopped:
+                self._push(beat)
+        self._wake_for_the_earliest()
 
 
 class _LoopShared:
