@@ -148,3 +148,24 @@ async def test_the_heartbeat_clock_always_wakes_for_the_earliest_heartbeat() -> 
 async def until(condition: Callable[[], bool]) -> None:
     while not condition():
         await asyncio.sleep(0.01)
+
+
+async def test_heartbeats_due_close_together_fall_due_at_once_and_never_early() -> None:
+    """Due times are rounded up to a step (a tenth of the interval, at most a quarter second), so
+    that many rooms' heartbeats go out in one wake-up of the clock: never before their interval."""
+    loop = asyncio.get_running_loop()
+    clock = _websocket._HeartbeatClock(loop)
+    sent: List[str] = []
+    added = {}
+    for index in range(5):
+        added[str(index)] = loop.time()
+        clock.add(RecordedBeat(str(index), 1.0, sent))  # a step of 0.1 s
+    due = {cast(RecordedBeat, beat).name: at for at, _, beat in clock._due}
+    try:
+        for name, began in added.items():
+            assert began + 1.0 <= due[name] < began + 1.0 + 0.1 + 1e-9
+        assert len(set(due.values())) <= 2  # added within a step: one due time (two across a boundary)
+        assert clock._handle_at == min(due.values())
+    finally:
+        for _, _, beat in clock._due:
+            beat.stop()
