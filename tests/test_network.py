@@ -1,7 +1,7 @@
-"""The client's HTTP connections on plain asyncio sockets (``pytiktoklive._network``).
+"""The client's direct HTTP connections: :class:`~pytiktoklive._direct.DirectTransport` on
+plain asyncio sockets (``pytiktoklive._network``), driven here through httpx's interface.
 
-httpx drives them as it drives its own (anyio's): these tests hold them to what httpcore
-expects of a network backend, against real sockets on loopback. Keep-alive reuse, a
+Against real sockets on loopback. Keep-alive reuse, a
 connection the server closed while idle, bodies ended by length, chunks or the connection's
 end, TLS, every kind of failure as httpx's own error type, a cancelled request, and memory
 bounded when the server sends faster than the client reads.
@@ -13,98 +13,44 @@ import asyncio
 import contextlib
 import shutil
 import ssl
-from typing import AsyncIterator, Awaitable, Callable, List, Tuple
+from typing import AsyncIterator, List, Tuple
 
 import httpcore
 import httpx
 import pytest
 import pytest_asyncio
 from pytiktoklive import _network
-from pytiktoklive._network import AsyncioBackend, use_asyncio_streams
+from pytiktoklive._direct import DirectTransport, direct_transport
 from pytiktoklive._proxy import ProxySettings, build_http_client, certificate_problem
-
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-
-
-class Server:
-    """A raw TCP server on loopback running ``handler`` per connection; counts connections."""
-
-    def __init__(self, handler: Handler) -> None:
-        self.handler = handler
-        self.connections = 0
-        self.url = ""
-        self._server: asyncio.AbstractServer
-
-    async def __aenter__(self) -> Server:
-        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            self.connections += 1
-            try:
-                await self.handler(reader, writer)
-            except (ConnectionError, asyncio.IncompleteReadError):
-                pass
-            finally:
-                writer.close()
-
-        self._server = await asyncio.start_server(serve, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._server.close()
-
-
-async def read_head(reader: asyncio.StreamReader) -> bytes:
-    """One request's head (this file's clients send no bodies unless the test says so)."""
-    return await reader.readuntil(b"\r\n\r\n")
-
-
-def answer(body: bytes, *extra: str) -> bytes:
-    head = "".join(f"{line}\r\n" for line in (f"Content-Length: {len(body)}", *extra))
-    return b"HTTP/1.1 200 OK\r\n" + head.encode() + b"\r\n" + body
+from raw_server import Server, answer, keep_alive, read_head
 
 
 def asyncio_client(**options: object) -> httpx.AsyncClient:
-    transport = httpx.AsyncHTTPTransport()
-    assert use_asyncio_streams(transport)
+    transport = DirectTransport(ssl_context=httpx.create_ssl_context())
     return httpx.AsyncClient(transport=transport, **options)  # type: ignore[arg-type]
-
-
-async def keep_alive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    while True:
-        head = await read_head(reader)
-        path = head.split(b" ")[1]
-        writer.write(answer(b"you asked for " + path))
-        await writer.drain()
 
 
 # ---------------------------------------------------------------------------- wiring
 
 
-def test_the_clients_own_http_client_uses_asyncio_sockets_for_direct_connections() -> None:
+def test_the_clients_own_http_client_uses_the_direct_transport() -> None:
     client = build_http_client(ProxySettings(), timeout=5.0)
-    transport = client._transport
-    assert isinstance(transport, httpx.AsyncHTTPTransport)
-    # If an httpx release moves its pool, use_asyncio_streams says so and this fails: the
-    # client would still work, on anyio's sockets.
-    assert isinstance(transport._pool._network_backend, AsyncioBackend)  # type: ignore[attr-defined]
+    assert isinstance(client._transport, DirectTransport)
+    # ...and receive() may use it without httpx's models: the client has no other transport.
+    assert direct_transport(client) is client._transport
 
 
-def test_proxied_connections_keep_httpxs_own_sockets() -> None:
+def test_proxied_connections_keep_httpxs_own_transport() -> None:
     client = build_http_client(ProxySettings(http="http://127.0.0.1:9"), timeout=5.0)
     proxied = [transport for transport in client._mounts.values() if transport is not None]
-    assert proxied
-    for transport in proxied:
-        assert not isinstance(
-            getattr(transport._pool, "_network_backend", None),  # type: ignore[attr-defined]
-            AsyncioBackend,
-        )
+    assert proxied and all(isinstance(transport, httpx.AsyncHTTPTransport) for transport in proxied)
+    # Some requests go through the proxy: receive() must send them all through httpx.
+    assert direct_transport(client) is None
 
 
-def test_a_transport_it_does_not_know_is_left_as_it_was() -> None:
-    transport = httpx.AsyncHTTPTransport(proxy="http://127.0.0.1:9")  # an AsyncHTTPProxy pool
-    assert use_asyncio_streams(transport) is False
-    assert not isinstance(transport._pool._network_backend, AsyncioBackend)  # type: ignore[attr-defined]
+def test_a_client_of_the_users_own_is_never_taken_the_direct_way() -> None:
+    client = httpx.AsyncClient(transport=DirectTransport(ssl_context=httpx.create_ssl_context()))
+    assert direct_transport(client) is None
 
 
 # ---------------------------------------------------------------------------- bodies and reuse
@@ -219,8 +165,7 @@ async def test_a_refused_connection_is_a_connect_error() -> None:
             await client.get(url + "/")
     raised = caught.value.__cause__
     assert isinstance(raised, httpcore.ConnectError)
-    # httpcore's pool re-raises "from None", which keeps the original as the context.
-    assert isinstance(raised.__context__, ConnectionRefusedError)
+    assert isinstance(raised.__cause__, ConnectionRefusedError)
 
 
 @pytest.mark.parametrize("cut", [0, 20, 60])
@@ -290,8 +235,7 @@ async def tls_server(tmp_path: object) -> AsyncIterator[Tuple[str, str]]:
 
 async def test_tls_with_a_trusted_ca(tls_server: Tuple[str, str]) -> None:
     url, ca = tls_server
-    transport = httpx.AsyncHTTPTransport(verify=ssl.create_default_context(cafile=ca))
-    assert use_asyncio_streams(transport)
+    transport = DirectTransport(ssl_context=ssl.create_default_context(cafile=ca))
     async with httpx.AsyncClient(transport=transport) as client:
         for _ in range(2):
             answered = await client.get(url + "/room/check_alive/", params={"room_ids": "1"})
@@ -301,8 +245,7 @@ async def test_tls_with_a_trusted_ca(tls_server: Tuple[str, str]) -> None:
 
 async def test_tls_with_an_untrusted_certificate_says_why(tls_server: Tuple[str, str]) -> None:
     url, _ = tls_server
-    transport = httpx.AsyncHTTPTransport(verify=ssl.create_default_context())
-    assert use_asyncio_streams(transport)
+    transport = DirectTransport(ssl_context=ssl.create_default_context())
     async with httpx.AsyncClient(transport=transport) as client:
         with pytest.raises(httpx.ConnectError) as caught:
             await client.get(url + "/room/check_alive/")

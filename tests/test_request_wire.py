@@ -203,6 +203,23 @@ def test_the_jar_holds_at_most_max_cookies_and_forgets_cleared_ones() -> None:
     assert [cookie.name for cookie in jar.jar] == ["after"] and jar.jar.dropped == 4
 
 
+def test_the_same_cookie_set_again_keeps_the_headers_worked_out_and_a_new_value_does_not() -> None:
+    """A sign server gives the same cookies with every signed request: the header worked out
+    for a URL stays; a changed value (or anything else about the cookie) is a change."""
+    jar = httpx.Cookies(CookieJar())
+    jar.set("msToken", "one", domain="example.com")
+    url = "https://example.com/webcast/im/fetch/"
+    assert cookie_header(jar.jar, url) == "msToken=one"
+    changes = jar.jar.changes
+    jar.set("msToken", "one", domain="example.com")
+    assert jar.jar.changes == changes and cookie_header(jar.jar, url) == "msToken=one"
+    jar.set("msToken", "two", domain="example.com")
+    assert jar.jar.changes == changes + 1 and cookie_header(jar.jar, url) == "msToken=two"
+    jar.set("msToken", "two", domain="example.com", path="/webcast")  # another cookie: another path
+    assert cookie_header(jar.jar, url) == "msToken=two; msToken=two"
+    assert len(jar.jar) == 2
+
+
 async def test_a_cookie_header_of_the_callers_own_wins(recorder: RequestRecorder) -> None:
     async with client_with_cookies("counting") as client:
         await receive(

@@ -68,10 +68,10 @@ class CookieJar(http.cookiejar.CookieJar):
         self.warn = warn or _log_warning
         #: Cookies refused or dropped to keep within the bounds.
         self.dropped = 0
-        # Each cookie's (domain, path, name), least recently set first: those set from
+        # Each cookie by (domain, path, name), least recently set first: those set from
         # responses, and those set by the program.
-        self._from_responses: Dict[_Key, None] = {}
-        self._given: Dict[_Key, None] = {}
+        self._from_responses: Dict[_Key, http.cookiejar.Cookie] = {}
+        self._given: Dict[_Key, http.cookiejar.Cookie] = {}
         self._extracting = False
 
     def extract_cookies(self, response: Any, request: urllib.request.Request) -> None:
@@ -86,12 +86,15 @@ class CookieJar(http.cookiejar.CookieJar):
         if size > MAX_COOKIE_BYTES:
             self._dropped(f"did not keep a cookie of {cookie.domain} ({cookie.name[:64]!r}, {size} bytes)")
             return
-        super().set_cookie(cookie)
-        self.changes += 1
         key = (cookie.domain, cookie.path, cookie.name)
-        self._from_responses.pop(key, None)
-        self._given.pop(key, None)
-        (self._from_responses if self._extracting else self._given)[key] = None
+        existing = self._from_responses.pop(key, None) or self._given.pop(key, None)
+        # The same cookie set again (a sign server's, with every signed request) changes no header.
+        if existing is None or vars(existing) != vars(cookie):
+            super().set_cookie(cookie)
+            self.changes += 1
+        else:
+            cookie = existing
+        (self._from_responses if self._extracting else self._given)[key] = cookie
         if len(self._from_responses) + len(self._given) > MAX_COOKIES:
             order = self._from_responses or self._given
             domain, path, name = oldest = next(iter(order))
@@ -118,8 +121,8 @@ class CookieJar(http.cookiejar.CookieJar):
         finally:
             self.changes += 1
             present = {(cookie.domain, cookie.path, cookie.name) for cookie in self}
-            self._from_responses = {key: None for key in self._from_responses if key in present}
-            self._given = {key: None for key in self._given if key in present}
+            self._from_responses = {key: c for key, c in self._from_responses.items() if key in present}
+            self._given = {key: c for key, c in self._given.items() if key in present}
 
 
 def _log_warning(message: str) -> None:

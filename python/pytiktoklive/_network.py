@@ -1,21 +1,16 @@
-"""Sockets for httpcore on plain asyncio: the client's HTTP connections without anyio.
+"""Sockets on plain asyncio for the client's own HTTP connections (:mod:`pytiktoklive._direct`).
 
-httpx sends each request through httpcore, which reads and writes its sockets through a
-*network backend*; on asyncio that is anyio's by default. anyio's streams put a cancel scope
-around every read and write and rebuild a table of socket attributes each time the pool asks
-whether an idle connection was closed by the server (once per pooled connection per
-request): connecting a thousand rooms spent ~13 % of its CPU in them. :class:`AsyncioBackend`
-is the same interface on an :class:`asyncio.Protocol`: a read waits on one future with one
-timer, and "closed by the server?" is a flag the protocol keeps.
-
-Only the client's own direct connections use it (:func:`use_asyncio_streams`); proxied ones
-keep anyio's. What httpcore expects of a backend, it gets: its exceptions (``ConnectError``,
-``ReadTimeout``…, each caused by the original error), ``b""`` at the end of the stream, TLS
-started on a connected stream, and the ``ssl_object``, ``client_addr``, ``server_addr``,
-``socket`` and ``is_readable`` extras.
+:class:`AsyncioStream` is a connected socket on an :class:`asyncio.Protocol`: a read waits on
+one future with one timer, and "closed by the server?" (``is_readable``) is a flag the protocol
+keeps, where anyio's streams (httpx's default) put a cancel scope around every read and write
+and rebuild a table of socket attributes for each such question. Its interface is httpcore's
+network backend's (:class:`AsyncioBackend` opens them), so that httpcore's exceptions
+(``ConnectError``, ``ReadTimeout``…, each caused by the original error), ``b""`` at the end of
+the stream, TLS started on a connected stream, and the ``ssl_object``, ``client_addr``,
+``server_addr``, ``socket`` and ``is_readable`` extras mean what they mean there.
 
 Memory is bounded: reading pauses while more than :data:`_READ_AHEAD` bytes wait unread
-(a server talking on an idle connection, or faster than httpcore reads).
+(a server talking on an idle connection, or faster than the client reads).
 """
 
 from __future__ import annotations
@@ -26,9 +21,8 @@ import ssl
 from typing import Any, Deque, Iterable, Optional, cast
 
 import httpcore
-import httpx
 
-__all__ = ["AsyncioBackend", "use_asyncio_streams"]
+__all__ = ["AsyncioBackend", "AsyncioStream"]
 
 #: Bytes received and not yet read beyond which the socket is not read from.
 _READ_AHEAD = 256 * 1024
@@ -182,6 +176,10 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             raise httpcore.WriteError(str(connection.error)) from connection.error
 
     async def aclose(self) -> None:
+        self.close_now()
+
+    def close_now(self) -> None:
+        """Close the socket, dropping what it has not sent yet."""
         transport = self._connection.transport
         if transport is not None and not transport.is_closing():
             # close() would wait for unsent bytes to go, with no end if the server reads nothing.
@@ -295,13 +293,3 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         except OSError as exc:
             connection.transport.abort()
             raise httpcore.ConnectError(str(exc)) from exc
-
-
-def use_asyncio_streams(transport: httpx.AsyncHTTPTransport) -> bool:
-    """Make ``transport``'s connections use :class:`AsyncioBackend`; False (and nothing changed)
-    if this httpx keeps its connection pool elsewhere than in the place known here."""
-    pool = getattr(transport, "_pool", None)
-    if type(pool) is not httpcore.AsyncConnectionPool or not hasattr(pool, "_network_backend"):
-        return False
-    pool._network_backend = AsyncioBackend()
-    return True

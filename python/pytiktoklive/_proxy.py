@@ -38,7 +38,7 @@ from typing import Callable, Dict, Mapping, Optional, Union
 import httpx
 
 from pytiktoklive._cookies import CookieJar
-from pytiktoklive._network import use_asyncio_streams
+from pytiktoklive._direct import DirectTransport, use_direct_transport
 
 __all__ = [
     "ProxySettings",
@@ -179,12 +179,13 @@ def build_http_client(
     jar = CookieJar(warn=warn)  # counts its changes: each request's Cookie header is remembered till the next
     for cookie in cookies.jar if cookies is not None else ():
         jar.set_cookie(cookie)
-    # Direct connections run on plain asyncio sockets (see _network): proxied ones keep httpx's own.
-    direct = httpx.AsyncHTTPTransport(
-        verify=verify, trust_env=False, limits=httpx.Limits(max_connections=256, max_keepalive_connections=64)
+    # Direct connections have a transport of the client's own (see _direct): proxied ones keep httpx's.
+    direct = DirectTransport(
+        ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+        max_connections=256,
+        max_keepalive=64,
     )
-    use_asyncio_streams(direct)
-    return httpx.AsyncClient(
+    client = httpx.AsyncClient(
         timeout=timeout,
         follow_redirects=True,
         trust_env=False,
@@ -192,6 +193,9 @@ def build_http_client(
         mounts=mounts or None,
         cookies=jar,
     )
+    if not mounts:
+        use_direct_transport(client, direct)
+    return client
 
 
 def websocket_proxy_for(proxies: ProxySettings, url: str) -> Optional[str]:
