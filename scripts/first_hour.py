@@ -120,11 +120,15 @@ class Runner:
 
     def run(self, label: str, arguments: List[str], *, shell: bool = False) -> str:
         started = time.monotonic()
+        if shell:
+            # Run from a scratch directory (what a step writes, a recording, goes there), the
+            # clone's examples named by their full path.
+            arguments = [arguments[0].replace(" examples/", f" {REPO / 'examples'}/")]
         result = subprocess.run(
             arguments[0] if shell else arguments,
             shell=shell,
             executable="/bin/bash" if shell else None,
-            cwd=REPO,
+            cwd=self.work,
             env=self.env,
             capture_output=True,
             text=True,

@@ -10,6 +10,7 @@ from typing import List, Optional, Tuple
 import pytest
 from pytiktoklive._http11 import (
     MAX_HEAD_BYTES,
+    MAX_INTERIM_HEADS,
     ContentDecoder,
     DecodingError,
     ProtocolError,
@@ -145,6 +146,14 @@ def test_head_requests_and_304s_have_no_body_whatever_the_length_says() -> None:
 def test_malformed_answers_are_protocol_errors(wire: bytes) -> None:
     with pytest.raises(ProtocolError):
         read(wire)
+
+
+def test_interim_answers_are_skipped_up_to_a_bound() -> None:
+    interim = b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+    final = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    assert body_of(read(interim * MAX_INTERIM_HEADS + final)) == b"ok"
+    with pytest.raises(ProtocolError, match="interim"):
+        read(interim * (MAX_INTERIM_HEADS + 1) + final)
 
 
 def test_equal_content_lengths_repeated_are_one_length() -> None:

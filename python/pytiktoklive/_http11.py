@@ -5,8 +5,9 @@ instead of httpx's stack (httpx → httpcore → h11), which cost ~1 ms of CPU p
 of a room's connect. It does what TikTok's and a sign server's answers need, strictly:
 
 * a request line and headers, refusing CR, LF and NUL in any of them (no header injection);
-* a response head (1xx interim heads skipped) of at most :data:`MAX_HEAD_BYTES`, with a
-  status line, ``name: value`` lines and no obsolete line folding;
+* a response head of at most :data:`MAX_HEAD_BYTES` (after at most :data:`MAX_INTERIM_HEADS`
+  1xx interim heads, skipped), with a status line, ``name: value`` lines and no obsolete line
+  folding;
 * the body framed as RFC 9112 §6.3 says: none (``HEAD``, 1xx, 204, 304), chunked (sizes,
   extensions and trailers bounded too), ``Content-Length`` (one value, or equal ones), or
   until the connection closes;
@@ -33,6 +34,8 @@ __all__ = [
 
 #: Bytes a response head (status line and headers, or a chunked body's trailers) may take.
 MAX_HEAD_BYTES = 100 * 1024
+#: Interim (1xx) heads a response may start with.
+MAX_INTERIM_HEADS = 8
 #: Bytes a chunk-size line may take (size, extensions, CRLF).
 MAX_CHUNK_LINE_BYTES = 4096
 
@@ -164,6 +167,7 @@ class ResponseReader:
         self._state = _HEAD
         self._remaining = 0
         self._trailer_bytes = 0
+        self._interim = 0
         #: Bytes of the buffer already searched for the end of a head or line.
         self._scanned = 0
         self._body: List[bytes] = []
@@ -306,6 +310,9 @@ class ResponseReader:
         if 100 <= status < 200:
             if status == 101:
                 raise ProtocolError("the server switched protocols unasked (101)")
+            self._interim += 1
+            if self._interim > MAX_INTERIM_HEADS:
+                raise ProtocolError(f"more than {MAX_INTERIM_HEADS} interim (1xx) answers")
             return True  # an interim head: the real one follows
         self.head = Head(status, reason, headers, b"HTTP/1." + minor)
         self._frame(minor == b"1", status, headers)

@@ -85,6 +85,11 @@ class _Connection(asyncio.Protocol):
         self.writing_paused = False
         self._wake(self._drain_waiter)
 
+    def why_lost(self) -> str:
+        """What ended the connection, for a message."""
+        error = self.error
+        return (str(error) or repr(error)) if error is not None else "the connection is closed"
+
     # ---------------------------------------------------------------- waiting
 
     def _wake_reader(self) -> None:
@@ -142,9 +147,8 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         if not ready:
             raise httpcore.ReadTimeout(f"no data for {timeout:g}s")
         if not connection.received:
-            error = connection.error
-            if error is not None:
-                raise httpcore.ReadError(str(error) or repr(error)) from error
+            if connection.error is not None:
+                raise httpcore.ReadError(connection.why_lost()) from connection.error
             return b""  # the end of the stream
         received = connection.received
         data = received[0]
@@ -166,14 +170,13 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         connection = self._connection
         transport = connection.transport
         if connection.lost or transport is None or transport.is_closing():
-            error = connection.error
-            raise httpcore.WriteError(str(error) if error else "the connection is closed") from error
+            raise httpcore.WriteError(connection.why_lost()) from connection.error
         transport.write(buffer)
         while connection.writing_paused and not connection.lost:
             if not await connection.wait_drained(timeout):
                 raise httpcore.WriteTimeout(f"the socket took no data for {timeout:g}s")
         if connection.lost and connection.error is not None:
-            raise httpcore.WriteError(str(connection.error)) from connection.error
+            raise httpcore.WriteError(connection.why_lost()) from connection.error
 
     async def aclose(self) -> None:
         self.close_now()

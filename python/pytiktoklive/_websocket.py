@@ -303,9 +303,7 @@ class _Heartbeat:
             self.stop()  # the reader sees the close and reports it
             return
         protocol.heartbeat()
-        if _can_write_now(connection):
-            connection.transport.write(client_frames(protocol.data_to_send()))
-        elif self.flushing is None or self.flushing.done():
+        if not _write_queued(connection, protocol) and (self.flushing is None or self.flushing.done()):
             # The socket's buffer is backed up: send() waits for it to drain.
             self.flushing = asyncio.ensure_future(self._flush_when_drained(connection, protocol))
 
@@ -476,13 +474,15 @@ def _write_now(connection: ClientConnection, frames: List[bytes]) -> bool:
     return True
 
 
-def _write_queued(connection: ClientConnection, protocol: WebcastProtocol) -> None:
-    """Write the frames ``protocol`` queued if that can be done at once (see :func:`_write_now`);
-    else they stay queued, for the next :func:`_flush`."""
-    if _can_write_now(connection):
-        frames = protocol.data_to_send()
-        if frames:
-            connection.transport.write(client_frames(frames))
+def _write_queued(connection: ClientConnection, protocol: WebcastProtocol) -> bool:
+    """Write the frames ``protocol`` queued if that can be done at once (see :func:`_write_now`),
+    and say so; else they stay queued, for the next :func:`_flush`."""
+    if not _can_write_now(connection):
+        return False
+    frames = protocol.data_to_send()
+    if frames:
+        connection.transport.write(client_frames(frames))
+    return True
 
 
 async def _open(url: str, options: WebsocketOptions) -> _PushConnection:
