@@ -18,7 +18,7 @@ import pytest
 from pytiktoklive import _direct
 from pytiktoklive._direct import DirectTransport
 from pytiktoklive._proxy import ProxySettings, build_http_client
-from pytiktoklive._receive import receive
+from pytiktoklive._receive import _plain_url, receive
 from pytiktoklive.errors import ResponseTooLargeError
 from raw_server import Server, answer, keep_alive, read_head
 
@@ -164,6 +164,42 @@ async def test_urls_httpx_would_rewrite_go_through_httpx() -> None:
         b"/%C3%A9",
         b"/x?q=a%20b",
     ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://webcast.tiktok.com/webcast/room/info/?aid=1988&room_id=7",
+        "https://WebCast.TikTok.com:443/a",
+        "http://127.0.0.1:80/a?b=c",
+        "http://127.0.0.1:8080",
+        "https://sign.example:8443/webcast/sign?url=https%3A%2F%2Fx%2Fy&X-Bogus=a%2Bb%3D",
+        "http://h/p/a:b@c!$&'()*+,;=~/?q=/?:@!$&'()*+,;=%41",
+        "http://h/%zz?q=%2",
+    ],
+)
+def test_a_plain_url_goes_on_the_wire_as_httpx_writes_it(url: str) -> None:
+    plain = _plain_url(url)
+    assert plain is not None
+    parsed = httpx.URL(url)
+    assert (plain.scheme, plain.host, plain.port) == (parsed.raw_scheme, parsed.host, parsed.port)
+    assert (plain.authority, plain.target) == (parsed.netloc, parsed.raw_path)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://u:p@h/",
+        "http://[::1]:8/",
+        "http://h/#f",
+        "http://h/a/../b",
+        "http://h/é",
+        "http://h/a b",
+        "ftp://h/",
+    ],
+)
+def test_urls_httpx_would_change_are_not_plain(url: str) -> None:
+    assert _plain_url(url) is None
 
 
 # ---------------------------------------------------------------------------- the pool

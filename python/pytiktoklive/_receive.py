@@ -287,9 +287,8 @@ class _PlainURL(NamedTuple):
     target: bytes
 
 
-# URLs whose every character httpx would send as it is (no userinfo, IPv6 host, fragment,
-# dot segment or character to escape): they take the direct way byte for
-# byte; any other takes httpx's.
+# URLs whose every character httpx would send as it is (no userinfo, IPv6 host, fragment, dot
+# segment or character to escape): they take the direct way byte for byte; any other takes httpx's.
 _PLAIN_URL = re.compile(
     r"(https?)://([A-Za-z0-9.\-]+)(?::([0-9]{1,5}))?"
     r"(/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*)?(?:\?([A-Za-z0-9\-._~!$&'()*+,;=:@/?%]+))?",
@@ -307,10 +306,10 @@ def _plain_url(url: str) -> Optional[_PlainURL]:
         return None
     host = host.lower()
     port = int(port_text) if port_text else None
-    if port is not None and (port > 65535 or port == _DEFAULT_PORTS[scheme]):
-        if port > 65535:
-            return None
-        port = None
+    if port is not None and port > 65535:
+        return None
+    if port == _DEFAULT_PORTS[scheme]:
+        port = None  # (httpx leaves a default port out of the Host header)
     target = path if query is None else path + "?" + query
     authority = host if port is None else f"{host}:{port}"
     return _PlainURL(scheme.encode(), host, port, authority.encode(), target.encode())
