@@ -187,8 +187,7 @@ class DirectTransport(httpx.AsyncBaseTransport):
             while reader.head is None:
                 reader.feed(await stream.read(_READ_SIZE, timeout.get("read")))
         except BaseException as exc:
-            stream.close_now()
-            self._release()
+            self._discard(stream)
             _raise_as_httpx(exc)
         return Exchange(self, origin, stream, reader, timeout.get("read"))
 
@@ -245,9 +244,7 @@ class DirectTransport(httpx.AsyncBaseTransport):
             self._idle_count -= 1
             if now - entry.since < self.keepalive_expiry and not entry.stream.get_extra_info("is_readable"):
                 return entry.stream
-            # Expired, or the server closed it (or spoke unasked): not reused.
-            entry.stream.close_now()
-            self._release()
+            self._discard(entry.stream)  # expired, or the server closed it (or spoke unasked)
         handed = await self._place_for(origin, timeout.get("pool"))
         if handed is not None:
             return handed
@@ -274,7 +271,7 @@ class DirectTransport(httpx.AsyncBaseTransport):
         ``max_connections`` are open; or, handed over while waiting, a connection to ``origin``
         another request is done with."""
         if self._open >= self.max_connections and self._idle_count:
-            self._drop_idle(1)  # idle to another origin: its place is better used here
+            self._drop_oldest_idle()  # idle to another origin: its place is better used here
         if self._open < self.max_connections and not self._waiting:
             self._open += 1
             return None
@@ -307,6 +304,11 @@ class DirectTransport(httpx.AsyncBaseTransport):
     def _forget(self, waiter: _Waiter) -> None:
         self._waiting = collections.deque(entry for entry in self._waiting if entry[1] is not waiter)
 
+    def _discard(self, stream: AsyncioStream) -> None:
+        """Close a connection of the pool's and pass its place on."""
+        stream.close_now()
+        self._release()
+
     def _release(self) -> None:
         """One connection closed: its place goes to the first request waiting, if any."""
         while self._waiting:
@@ -318,8 +320,7 @@ class DirectTransport(httpx.AsyncBaseTransport):
 
     def _give_back(self, origin: _Origin, stream: AsyncioStream) -> None:
         if self._closed:
-            stream.close_now()
-            self._release()
+            self._discard(stream)
             return
         if self._waiting:
             # A request waiting for a connection to this origin takes this one; one waiting for
@@ -329,31 +330,29 @@ class DirectTransport(httpx.AsyncBaseTransport):
                     del self._waiting[index]
                     waiter.set_result(stream)
                     return
-            stream.close_now()
-            self._release()
+            self._discard(stream)
             return
         if self._idle_count >= self.max_keepalive:
-            self._drop_idle(1)
+            self._drop_oldest_idle()
         self._idle.setdefault(origin, []).append(_Idle(stream, time.monotonic()))
         self._idle_count += 1
 
-    def _drop_idle(self, count: int) -> None:
-        """Close the ``count`` connections idle the longest."""
-        for _ in range(count):
-            oldest: Optional[Tuple[_Origin, _Idle]] = None
-            for origin, entries in self._idle.items():
-                if entries and (oldest is None or entries[0].since < oldest[1].since):
-                    oldest = (origin, entries[0])
-            if oldest is None:
-                return
-            origin, entry = oldest
-            entries = self._idle[origin]
-            entries.pop(0)
-            if not entries:
-                del self._idle[origin]
-            self._idle_count -= 1
-            entry.stream.close_now()
-            self._open -= 1
+    def _drop_oldest_idle(self) -> None:
+        """Close the connection idle the longest (its place is then free: no one waits for it)."""
+        oldest: Optional[Tuple[_Origin, _Idle]] = None
+        for origin, entries in self._idle.items():
+            if entries and (oldest is None or entries[0].since < oldest[1].since):
+                oldest = (origin, entries[0])
+        if oldest is None:
+            return
+        origin, entry = oldest
+        entries = self._idle[origin]
+        entries.pop(0)
+        if not entries:
+            del self._idle[origin]
+        self._idle_count -= 1
+        entry.stream.close_now()
+        self._open -= 1
 
 
 class _ResponseStream(httpx.AsyncByteStream):

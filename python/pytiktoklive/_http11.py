@@ -218,12 +218,7 @@ class ResponseReader:
                 if not self._read_head():
                     return
             elif state == _LENGTH:
-                taken = bytes(buffer[: self._remaining])
-                del buffer[: len(taken)]
-                self._remaining -= len(taken)
-                if taken:
-                    self._body.append(taken)
-                if self._remaining == 0:
+                if self._take():
                     self._finish()
             elif state == _UNTIL_CLOSE:
                 self._body.append(bytes(buffer))
@@ -239,11 +234,7 @@ class ResponseReader:
                 self._state = _CHUNK_DATA if self._remaining else _TRAILERS
                 self._trailer_bytes = 0
             elif state == _CHUNK_DATA:
-                taken = bytes(buffer[: self._remaining])
-                del buffer[: len(taken)]
-                self._remaining -= len(taken)
-                self._body.append(taken)
-                if self._remaining == 0:
+                if self._take():
                     self._state = _CHUNK_END
             elif state == _CHUNK_END:
                 line = self._line(2, "end of a chunk")
@@ -252,16 +243,23 @@ class ResponseReader:
                 if line:
                     raise ProtocolError("a chunk is longer than its size says")
                 self._state = _CHUNK_SIZE_LINE
-            elif state == _TRAILERS:
+            else:  # _TRAILERS (_DONE leaves no buffer: see _finish)
                 line = self._line(MAX_HEAD_BYTES - self._trailer_bytes, "trailers")
                 if line is None:
                     return
                 self._trailer_bytes += len(line) + 2
                 if not line:
                     self._finish()
-            else:  # _DONE, with bytes past the end: the connection is out of step
-                self.keep_alive = False
-                buffer.clear()
+
+    def _take(self) -> bool:
+        """What the buffer holds of the body's length or the chunk's size; True once all of it came."""
+        buffer = self._buffer
+        taken = bytes(buffer[: self._remaining])
+        del buffer[: len(taken)]
+        self._remaining -= len(taken)
+        if taken:
+            self._body.append(taken)
+        return self._remaining == 0
 
     def _line(self, limit: int, what: str) -> Optional[bytes]:
         """The next line without its line ending (None: not complete yet)."""

@@ -63,17 +63,8 @@ __all__ = [
 DEFAULT_FETCH_INTERVAL = 1.0
 #: Seconds between heartbeats when neither the fetch result nor the handshake says.
 DEFAULT_HEARTBEAT_INTERVAL = 10.0
-
-
 # The server's intervals are trusted within sane bounds: a zero or absurd value
 # must neither spin a poll loop nor starve a connection of heartbeats.
-@functools.lru_cache(maxsize=256)
-def _query_pair(name: str, value: str) -> str:
-    """``name=value`` as ``urlencode(..., quote_via=quote)`` writes it; remembered, since the ~30
-    fingerprint parameters are the same in every room's websocket URL."""
-    return urllib.parse.quote(name, safe="") + "=" + urllib.parse.quote(value, safe="")
-
-
 _MIN_INTERVAL = 0.05
 _MAX_FETCH_INTERVAL = 30.0
 _MAX_HEARTBEAT_INTERVAL = 60.0
@@ -245,6 +236,13 @@ def _heartbeat_seconds(duration: int) -> Optional[float]:
         return None
     seconds = float(duration) if duration < 1000 else duration / 1000.0
     return min(max(seconds, 1.0), _MAX_HEARTBEAT_INTERVAL)
+
+
+@functools.lru_cache(maxsize=256)
+def _query_pair(name: str, value: str) -> str:
+    """``name=value`` as ``urlencode(..., quote_via=quote)`` writes it; remembered, since the ~30
+    fingerprint parameters are the same in every room's websocket URL."""
+    return urllib.parse.quote(name, safe="") + "=" + urllib.parse.quote(value, safe="")
 
 
 class WebcastProtocol:

@@ -162,11 +162,7 @@ async def _exchange(
             location = streamed.headers.get("location")
             if streamed.is_redirect and location is not None:
                 target, same = _redirect_target(request.url, location, origin, refuse_cross_origin)
-                if same:
-                    request = client.build_request("GET", target, headers=headers)
-                else:
-                    # Built without the client, so the cookie jar adds nothing either.
-                    request = httpx.Request("GET", target, headers=_without_secrets(request.headers))
+                request = _redirected_request(client, target, same, headers, request.headers)
                 continue
             body = await _read_capped(streamed, max_bytes, kind)
         finally:
@@ -196,6 +192,17 @@ def _redirect_target(
     if not same and refuse_cross_origin is not None:
         raise refuse_cross_origin(redact(str(target)))
     return target, same
+
+
+def _redirected_request(
+    client: httpx.AsyncClient, target: httpx.URL, same: bool, headers: Mapping[str, str], sent: httpx.Headers
+) -> httpx.Request:
+    """The request a redirect to ``target`` makes: within the origin, the caller's ``headers`` and
+    the client's (cookies too); beyond it, the headers ``sent`` without secrets, built without the
+    client so that the cookie jar adds nothing either."""
+    if same:
+        return client.build_request("GET", target, headers=headers)
+    return httpx.Request("GET", target, headers=_without_secrets(sent))
 
 
 def _too_many_redirects(origin: str, max_redirects: int) -> RequestError:
@@ -468,13 +475,9 @@ async def _direct_exchange(
                 url, method = str(target), "GET"
                 next_plain = _plain_url(url)
                 if next_plain is None:  # a URL only httpx writes: the rest of the way is httpx's
-                    if secrets:
-                        request = client.build_request("GET", target, headers=headers)
-                    else:
-                        request = httpx.Request("GET", target, headers=_without_secrets(httpx.Headers(wire)))
                     return await _exchange(
                         client,
-                        request,
+                        _redirected_request(client, target, secrets, headers, httpx.Headers(wire)),
                         headers,
                         origin=httpx.URL(origin),
                         kind=kind,
