@@ -152,6 +152,18 @@ async def test_a_body_inflating_past_the_limit_is_too_large_either_way() -> None
         assert transport is not None and transport._open == transport._idle_count == 1
 
 
+async def test_raw_bytes_past_a_small_decoded_body_are_bounded_too() -> None:
+    """gzip ignores what follows its stream: a server padding a tiny body with megabytes of it is
+    stopped by the bound on raw bytes (the limit and an eighth), not read to the end."""
+    padded = gzip.compress(b"{}") + b"\0" * 300_000
+    answers = {b"/padded": answer(padded, "Content-Encoding: gzip")}
+    async with Server(Recorder(answers)) as server, our_client() as client:
+        with pytest.raises(ResponseTooLargeError):
+            await receive(client, server.url + "/padded", kind="json", max_bytes=100_000, deadline=5.0)
+        small = await receive(client, server.url + "/padded", kind="json", max_bytes=300_000, deadline=5.0)
+    assert small.content == b"{}"
+
+
 async def test_urls_httpx_would_rewrite_go_through_httpx() -> None:
     recorder = Recorder()
     async with Server(recorder) as server, our_client() as client:
